@@ -1,0 +1,22 @@
+import { complex, reference, string, type SchemaDefinition } from "./definition";
+import { GROUP_SCHEMA } from "./urns";
+
+/** RFC 7643 §4.2. */
+export const groupSchema: SchemaDefinition = {
+  id: GROUP_SCHEMA,
+  name: "Group",
+  description: "Group",
+  attributes: [
+    string("displayName", { required: true, uniqueness: "server" }),
+    complex(
+      "members",
+      [
+        string("value", { mutability: "immutable" }),
+        reference("$ref", ["User"], { mutability: "immutable" }),
+        string("display", { mutability: "readOnly" }),
+        string("type", { mutability: "immutable", canonicalValues: ["User"] }),
+      ],
+      { multiValued: true },
+    ),
+  ],
+};
