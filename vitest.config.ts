@@ -14,6 +14,8 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup.ts"],
+      // The worker logs every request and activity; show those lines only for failing tests.
+      silent: "passed-only" as const,
     },
   };
 });

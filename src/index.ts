@@ -1,5 +1,6 @@
+import { app } from "./app";
+import type { Bindings } from "./env";
+
 export default {
-  async fetch() {
-    return new Response("ok");
-  },
-} satisfies ExportedHandler;
+  fetch: app.fetch,
+} satisfies ExportedHandler<Bindings>;

@@ -1,4 +1,7 @@
 declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("../src/index");
+  }
   interface Env {
     ADMIN_TOKEN: string;
     DB: D1Database;

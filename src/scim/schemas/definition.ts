@@ -80,3 +80,10 @@ export function findAttribute(
   const lower = name.toLowerCase();
   return attributes?.find((a) => a.name.toLowerCase() === lower);
 }
+
+/** A sub-attribute named plainly (`type`) or qualified by its parent (`emails.type`), as value filters allow. */
+export function findSubAttribute(attribute: AttributeDefinition, path: string): AttributeDefinition | undefined {
+  const prefix = `${attribute.name.toLowerCase()}.`;
+  const name = path.toLowerCase().startsWith(prefix) ? path.slice(prefix.length) : path;
+  return findAttribute(attribute.subAttributes, name);
+}

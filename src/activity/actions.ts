@@ -1,0 +1,34 @@
+/** Every action the activity log knows, in one list so names never drift between writers and readers. */
+export const ACTIVITY_ACTIONS = [
+  "organization.created",
+  "organization.updated",
+  "scim.enabled",
+  "scim.disabled",
+  "scim.token_rotated",
+  "member.created",
+  "member.create_rejected",
+  "member.updated",
+  "member.deactivated",
+  "member.reactivated",
+  "member.deleted",
+] as const;
+
+export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
+
+/** `admin` for the control panel, `scim:<provider>` for an identity provider. */
+export type Actor = "admin" | `scim:${string}`;
+
+export type TargetType = "organization" | "member" | "team";
+
+/** For updates: each changed attribute with its old and new value. */
+export type Changes = Record<string, { from: unknown; to: unknown }>;
+
+export interface ActivityInput {
+  orgId: string;
+  actor: Actor;
+  action: ActivityAction;
+  targetType: TargetType;
+  targetId?: string;
+  targetName?: string;
+  changes?: Changes | Record<string, unknown>;
+}

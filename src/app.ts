@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./env";
+import { errorBody, ScimError } from "./scim/errors";
+import { admin } from "./routes/admin";
+import { requestLog } from "./routes/request-log";
+import { scim } from "./routes/scim";
+import { scimJson } from "./routes/scim/respond";
+
+export const app = new Hono<AppEnv>();
+
+app.use(requestLog);
+
+/** Unauthenticated and free of I/O: the platform's floor, for health checks and the benchmark baseline. */
+app.get("/health", (c) => c.json({ status: "ok" }));
+
+app.route("/admin/v1", admin);
+app.route("/scim/v2/:orgId", scim);
+
+app.notFound((c) => {
+  if (new URL(c.req.url).pathname.startsWith("/scim/")) {
+    return scimJson(c, errorBody(new ScimError(404, "No such SCIM endpoint.")), 404);
+  }
+  return c.json({ error: { code: "not_found", message: "No such endpoint." } }, 404);
+});

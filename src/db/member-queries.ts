@@ -1,0 +1,117 @@
+import { and, asc, count, eq, or, sql, type SQL } from "drizzle-orm";
+import type { FilterTarget } from "../scim/filter/target";
+import { userResourceType } from "../scim/schemas/resource-type";
+import type { Database } from "./client";
+import { memberEmails, members } from "./schema";
+import type { Member, NewMember } from "./schema-types";
+
+/** What part of an organization's members a caller sees: SCIM sees provisioned members only. */
+export interface MemberScope {
+  orgId: string;
+  provisionedOnly: boolean;
+}
+
+function inScope(scope: MemberScope): SQL {
+  const inOrg = eq(members.orgId, scope.orgId);
+  return scope.provisionedOnly ? and(inOrg, eq(members.provisioned, true))! : inOrg;
+}
+
+export async function selectMember(db: Database, scope: MemberScope, id: string): Promise<Member | undefined> {
+  const [member] = await db
+    .select()
+    .from(members)
+    .where(and(inScope(scope), eq(members.id, id)));
+  return member;
+}
+
+export async function insertMember(db: Database, row: NewMember): Promise<Member> {
+  const [member] = await db.insert(members).values(row).returning();
+  return member;
+}
+
+/** Writes a member only if nobody wrote it since `expectedVersion` was read; undefined otherwise. */
+export async function updateMemberAtVersion(
+  db: Database,
+  id: string,
+  expectedVersion: number,
+  changes: Partial<NewMember>,
+): Promise<Member | undefined> {
+  const [member] = await db
+    .update(members)
+    .set({ ...changes, version: expectedVersion + 1 })
+    .where(and(eq(members.id, id), eq(members.version, expectedVersion)))
+    .returning();
+  return member;
+}
+
+export async function deleteMemberRow(db: Database, scope: MemberScope, id: string): Promise<Member | undefined> {
+  const [member] = await db
+    .delete(members)
+    .where(and(inScope(scope), eq(members.id, id)))
+    .returning();
+  return member;
+}
+
+/** Members (in any scope) that hold a user name or an email, to explain a uniqueness conflict. */
+export async function selectMembersHolding(
+  db: Database,
+  orgId: string,
+  holds: { userNameLower: string; emailLower: string },
+): Promise<Member[]> {
+  return db
+    .select()
+    .from(members)
+    .where(
+      and(
+        eq(members.orgId, orgId),
+        or(eq(members.userNameLower, holds.userNameLower), eq(members.emailLower, holds.emailLower)),
+      ),
+    );
+}
+
+/** One page in the stable listing order, and the total, in a single round trip. */
+export async function selectMemberPage(
+  db: Database,
+  scope: MemberScope,
+  options: { where?: SQL; offset: number; limit: number },
+): Promise<{ total: number; rows: Member[] }> {
+  const where = options.where ? and(inScope(scope), options.where) : inScope(scope);
+  const [[{ total }], rows] = await db.batch([
+    db.select({ total: count() }).from(members).where(where),
+    db
+      .select()
+      .from(members)
+      .where(where)
+      .orderBy(asc(members.createdAt), asc(members.id))
+      .limit(options.limit)
+      .offset(options.offset),
+  ]);
+  return { total, rows };
+}
+
+/** How SCIM filter attributes map onto the members table, its indexes and the email mirror. */
+export function memberFilterTarget(orgId: string): FilterTarget {
+  return {
+    resourceType: userResourceType,
+    columns: {
+      id: sql`${members.id}`,
+      username: sql`${members.userNameLower}`,
+      externalid: sql`${members.externalId}`,
+      active: sql`${members.active}`,
+      "meta.created": sql`${members.createdAt}`,
+      "meta.lastmodified": sql`${members.updatedAt}`,
+    },
+    sideTables: {
+      emails: {
+        columns: {
+          value: sql`${memberEmails.valueLower}`,
+          type: sql`${memberEmails.typeLower}`,
+          primary: sql`${memberEmails.primary}`,
+        },
+        match: (condition) =>
+          sql`${members.id} IN (SELECT ${memberEmails.memberId} FROM ${memberEmails} WHERE ${memberEmails.orgId} = ${orgId} AND ${condition})`,
+      },
+    },
+    document: sql`${members.document}`,
+  };
+}

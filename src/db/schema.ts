@@ -1,0 +1,103 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+/** Who a member or team came from: created by hand, or provisioned by an identity provider. */
+export type Source = "manual" | ScimProvider;
+export type ScimProvider = "okta" | "entra" | "generic";
+
+export const organizations = sqliteTable(
+  "organizations",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    licenses: integer("licenses").notNull(),
+    // Maintained by triggers on members (see the licence migration): one per active member.
+    licensesUsed: integer("licenses_used").notNull().default(0),
+    scimEnabled: integer("scim_enabled", { mode: "boolean" }).notNull().default(false),
+    scimProvider: text("scim_provider").$type<ScimProvider>(),
+    // SHA-256 of the secret token, hex. The token itself is never stored.
+    scimTokenHash: text("scim_token_hash"),
+    scimTokenCreatedAt: text("scim_token_created_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    // The licence limit is enforced by the database, so no interleaving of requests can exceed it.
+    check("licenses_within_limit", sql`${t.licensesUsed} <= ${t.licenses}`),
+    check("licenses_not_negative", sql`${t.licensesUsed} >= 0`),
+  ],
+);
+
+export const members = sqliteTable(
+  "members",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userName: text("user_name").notNull(),
+    userNameLower: text("user_name_lower").notNull(),
+    email: text("email").notNull(),
+    emailLower: text("email_lower").notNull(),
+    externalId: text("external_id"),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    source: text("source").$type<Source>().notNull(),
+    provisioned: integer("provisioned", { mode: "boolean" }).notNull(),
+    // The SCIM resource as stored: canonical names, no id/meta/groups/password.
+    document: text("document", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("members_org_user_name").on(t.orgId, t.userNameLower),
+    uniqueIndex("members_org_email").on(t.orgId, t.emailLower),
+    index("members_org_external_id").on(t.orgId, t.externalId),
+    // Stable listing order per organization, provisioned (SCIM) and all (control panel).
+    index("members_org_provisioned_order").on(t.orgId, t.provisioned, t.createdAt, t.id),
+    index("members_org_order").on(t.orgId, t.createdAt, t.id),
+  ],
+);
+
+/** One row per email of a member, derived from members.document by trigger, for indexed email filters. */
+export const memberEmails = sqliteTable(
+  "member_emails",
+  {
+    memberId: text("member_id")
+      .notNull()
+      .references(() => members.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    orgId: text("org_id").notNull(),
+    valueLower: text("value_lower"),
+    typeLower: text("type_lower"),
+    primary: integer("primary", { mode: "boolean" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.position] }),
+    index("member_emails_org_value").on(t.orgId, t.valueLower),
+  ],
+);
+
+export const activityLog = sqliteTable(
+  "activity_log",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    at: text("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    targetName: text("target_name"),
+    changes: text("changes", { mode: "json" }).$type<unknown>(),
+  },
+  (t) => [index("activity_log_org_at").on(t.orgId, t.at, t.id)],
+);

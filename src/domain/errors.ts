@@ -1,0 +1,18 @@
+/** Why the domain refused an operation; each API maps the code onto its own error format. */
+export type DomainErrorCode =
+  | "not_found"
+  | "license_limit_reached"
+  | "licenses_below_used"
+  | "user_name_taken"
+  | "email_taken"
+  | "version_mismatch";
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}

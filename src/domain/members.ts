@@ -1,0 +1,169 @@
+import type { Actor } from "../activity/actions";
+import { diffDocuments } from "../activity/changes";
+import { recordActivity } from "../activity/record";
+import { constraintFailed, type Database } from "../db/client";
+import {
+  deleteMemberRow,
+  insertMember,
+  selectMember,
+  selectMembersHolding,
+  updateMemberAtVersion,
+  type MemberScope,
+} from "../db/member-queries";
+import type { Source } from "../db/schema";
+import type { Member, Organization } from "../db/schema-types";
+import { memberEmail } from "../scim/normalize";
+import { now } from "./clock";
+import { DomainError } from "./errors";
+import { LICENCE_CONSTRAINT, licenceLimitReached } from "./licences";
+import { getOrganization } from "./organizations";
+
+export type { MemberScope };
+
+/** A member's profile is its SCIM document; these columns are derived from it for lookups and uniqueness. */
+function profileColumns(document: Record<string, unknown>) {
+  const userName = String(document.userName);
+  const { email, emailLower } = memberEmail(document);
+  return {
+    userName,
+    userNameLower: userName.toLowerCase(),
+    email,
+    emailLower,
+    externalId: typeof document.externalId === "string" ? document.externalId : null,
+    document,
+  };
+}
+
+export async function findMember(db: Database, scope: MemberScope, id: string): Promise<Member> {
+  const member = await selectMember(db, scope, id);
+  if (!member) throw new DomainError("not_found", `No member ${id}.`);
+  return member;
+}
+
+export async function createMember(
+  db: Database,
+  organization: Organization,
+  input: { document: Record<string, unknown>; active: boolean; source: Source },
+  actor: Actor,
+): Promise<Member> {
+  const { document, active, source } = input;
+  const timestamp = now();
+  const columns = profileColumns(document);
+  try {
+    const member = await insertMember(db, {
+      id: crypto.randomUUID(),
+      orgId: organization.id,
+      ...columns,
+      active,
+      source,
+      provisioned: source !== "manual",
+      createdAt: timestamp,
+      updatedAt: timestamp,
+    });
+    await recordActivity(db, {
+      orgId: organization.id,
+      actor,
+      action: "member.created",
+      targetType: "member",
+      targetId: member.id,
+      targetName: member.userName,
+    });
+    return member;
+  } catch (error) {
+    const refusal = await explainWriteFailure(db, organization.id, error, columns);
+    if (!(refusal instanceof DomainError)) throw refusal;
+    await recordActivity(db, {
+      orgId: organization.id,
+      actor,
+      action: "member.create_rejected",
+      targetType: "member",
+      targetName: columns.userName,
+      changes: { reason: refusal.code, detail: refusal.message },
+    });
+    throw refusal;
+  }
+}
+
+/**
+ * Replaces a member's profile and active state, if the member is still at the version the caller
+ * read (`version_mismatch` otherwise, so the caller can re-read or report the conflict).
+ */
+export async function updateMember(
+  db: Database,
+  existing: Member,
+  input: { document: Record<string, unknown>; active: boolean },
+  actor: Actor,
+): Promise<Member> {
+  const columns = profileColumns(input.document);
+  let updated: Member | undefined;
+  try {
+    updated = await updateMemberAtVersion(db, existing.id, existing.version, {
+      ...columns,
+      active: input.active,
+      updatedAt: now(),
+    });
+  } catch (error) {
+    throw await explainWriteFailure(db, existing.orgId, error, columns, existing.id);
+  }
+  if (!updated) {
+    throw new DomainError("version_mismatch", `Member ${existing.id} was changed by another request.`);
+  }
+  const changes = diffDocuments(existing.document, updated.document);
+  const activation = existing.active === updated.active ? undefined : updated.active;
+  if (activation !== undefined) changes.active = { from: existing.active, to: updated.active };
+  if (Object.keys(changes).length > 0) {
+    await recordActivity(db, {
+      orgId: existing.orgId,
+      actor,
+      action:
+        activation === undefined ? "member.updated" : activation ? "member.reactivated" : "member.deactivated",
+      targetType: "member",
+      targetId: updated.id,
+      targetName: updated.userName,
+      changes,
+    });
+  }
+  return updated;
+}
+
+export async function deleteMember(db: Database, scope: MemberScope, id: string, actor: Actor): Promise<void> {
+  const member = await deleteMemberRow(db, scope, id);
+  if (!member) throw new DomainError("not_found", `No member ${id}.`);
+  await recordActivity(db, {
+    orgId: scope.orgId,
+    actor,
+    action: "member.deleted",
+    targetType: "member",
+    targetId: member.id,
+    targetName: member.userName,
+  });
+}
+
+/** Turns a constraint violation from a member write into the rule it broke, in words an admin can act on. */
+async function explainWriteFailure(
+  db: Database,
+  orgId: string,
+  error: unknown,
+  columns: ReturnType<typeof profileColumns>,
+  memberId?: string,
+): Promise<unknown> {
+  if (constraintFailed(error, LICENCE_CONSTRAINT)) {
+    return licenceLimitReached(await getOrganization(db, orgId));
+  }
+  if (!constraintFailed(error, "UNIQUE")) return error;
+  const holders = (await selectMembersHolding(db, orgId, columns)).filter((m) => m.id !== memberId);
+  const byUserName = holders.find((m) => m.userNameLower === columns.userNameLower);
+  const holder = byUserName ?? holders.find((m) => m.emailLower === columns.emailLower);
+  const manually = holder && !holder.provisioned ? "A member created manually in the control panel" : undefined;
+  if (byUserName) {
+    return new DomainError(
+      "user_name_taken",
+      manually ? `${manually} already has the email ${columns.userName}.` : `A member with userName ${columns.userName} already exists.`,
+    );
+  }
+  return new DomainError(
+    "email_taken",
+    `${manually ?? "Another member"} already has the email ${columns.email}.`,
+  );
+}
+

@@ -1,0 +1,36 @@
+const TOKEN_BYTES = 32; // 256 bits
+
+/** A new SCIM secret token: 256 random bits, base64url, with a prefix that makes leaked tokens easy to spot. */
+export function generateSecretToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
+  return `scim_${base64url(bytes)}`;
+}
+
+export async function hashToken(token: string): Promise<string> {
+  const digest = await sha256(token);
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Compares a presented secret with an expected one in constant time (over their hashes, so lengths leak nothing). */
+export async function secretsEqual(presented: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([sha256(presented), sha256(expected)]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/** Compares a presented token with a stored hash in constant time. */
+export async function tokenMatchesHash(presented: string, storedHash: string): Promise<boolean> {
+  const presentedHash = await hashToken(presented);
+  const encoder = new TextEncoder();
+  return crypto.subtle.timingSafeEqual(encoder.encode(presentedHash), encoder.encode(storedHash));
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}

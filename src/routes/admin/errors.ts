@@ -1,0 +1,32 @@
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { DomainError, type DomainErrorCode } from "../../domain/errors";
+
+/** An admin API failure: `{"error":{"code","message"}}` with its status. */
+export class AdminError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(status, { message });
+  }
+}
+
+const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
+  not_found: 404,
+  license_limit_reached: 403,
+  licenses_below_used: 409,
+  user_name_taken: 409,
+  email_taken: 409,
+  version_mismatch: 409,
+};
+
+export function toAdminError(error: unknown): AdminError | undefined {
+  if (error instanceof AdminError) return error;
+  if (error instanceof DomainError) return new AdminError(STATUS[error.code], error.code, error.message);
+  if (error instanceof HTTPException) {
+    return new AdminError(error.status as ContentfulStatusCode, "http_error", error.message);
+  }
+  return undefined;
+}

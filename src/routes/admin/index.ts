@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../env";
+import { adminAuth } from "./auth";
+import { toAdminError } from "./errors";
+import { organizationsApi } from "./organizations";
+
+/** The control panel's API, mounted at /admin/v1. */
+export const admin = new Hono<AppEnv>();
+
+admin.use(adminAuth);
+admin.route("/organizations", organizationsApi);
+
+admin.onError((error, c) => {
+  const adminError = toAdminError(error);
+  if (adminError) {
+    return c.json({ error: { code: adminError.code, message: adminError.message } }, adminError.status);
+  }
+  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
+  return c.json({ error: { code: "internal", message: "Internal server error." } }, 500);
+});
+

@@ -1,0 +1,70 @@
+import { Hono, type Context } from "hono";
+import * as v from "valibot";
+import { database } from "../../db/client";
+import type { Organization } from "../../db/schema-types";
+import {
+  createOrganization,
+  getOrganization,
+  rotateScimToken,
+  setScimProvisioning,
+  updateOrganization,
+} from "../../domain/organizations";
+import type { AppEnv } from "../../env";
+import { tenantUrl } from "../scim/respond";
+import { readBody } from "./validate";
+
+const name = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(200));
+const licenses = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));
+const provider = v.picklist(["okta", "entra", "generic"]);
+
+const createRequest = v.strictObject({ name, licenses });
+const updateRequest = v.pipe(
+  v.strictObject({ name: v.optional(name), licenses: v.optional(licenses) }),
+  v.check((body) => body.name !== undefined || body.licenses !== undefined, "give name or licenses"),
+);
+const scimRequest = v.strictObject({ enabled: v.boolean(), provider: v.optional(provider) });
+
+export const organizationsApi = new Hono<AppEnv>();
+
+organizationsApi.post("/", async (c) => {
+  const input = await readBody(c, createRequest);
+  return c.json(view(await createOrganization(database(c.env.DB), input)), 201);
+});
+
+organizationsApi.get("/:orgId", async (c) =>
+  c.json(view(await getOrganization(database(c.env.DB), c.req.param("orgId")))),
+);
+
+organizationsApi.patch("/:orgId", async (c) => {
+  const input = await readBody(c, updateRequest);
+  return c.json(view(await updateOrganization(database(c.env.DB), c.req.param("orgId"), input)));
+});
+
+organizationsApi.put("/:orgId/scim", async (c) => {
+  const input = await readBody(c, scimRequest);
+  const { organization, token } = await setScimProvisioning(database(c.env.DB), c.req.param("orgId"), input);
+  return c.json({ ...scimView(c, organization), ...(token ? { token } : {}) });
+});
+
+organizationsApi.post("/:orgId/scim/token", async (c) => {
+  const { organization, token } = await rotateScimToken(database(c.env.DB), c.req.param("orgId"));
+  return c.json({ tenantUrl: tenantUrl(c, organization.id), token });
+});
+
+function view(organization: Organization) {
+  return {
+    id: organization.id,
+    name: organization.name,
+    licenses: organization.licenses,
+    licensesUsed: organization.licensesUsed,
+    scim: organization.scimEnabled
+      ? { enabled: true, provider: organization.scimProvider }
+      : { enabled: false },
+  };
+}
+
+function scimView(c: Context, organization: Organization) {
+  return organization.scimEnabled
+    ? { enabled: true, provider: organization.scimProvider, tenantUrl: tenantUrl(c, organization.id) }
+    : { enabled: false };
+}

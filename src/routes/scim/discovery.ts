@@ -1,0 +1,38 @@
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../env";
+import { resourceTypes, schemaDocuments, serviceProviderConfig } from "../../scim/discovery";
+import { notFound } from "../../scim/errors";
+import { listResponse } from "../../scim/list-response";
+import { methodNotAllowed } from "./method-not-allowed";
+import { scimJson, tenantUrl } from "./respond";
+
+/** RFC 7644 §4: what this server supports, for clients that ask. */
+export const discovery = new Hono<AppEnv>();
+
+const baseUrl = (c: Context<AppEnv>) => tenantUrl(c, c.get("organization").id);
+
+discovery.get("/ServiceProviderConfig", (c) => scimJson(c, serviceProviderConfig(baseUrl(c))));
+
+discovery.get("/ResourceTypes", (c) => scimJson(c, listAll(resourceTypes(baseUrl(c)))));
+discovery.get("/ResourceTypes/:id", (c) =>
+  scimJson(c, findById(resourceTypes(baseUrl(c)), c.req.param("id"), "resource type")),
+);
+
+discovery.get("/Schemas", (c) => scimJson(c, listAll(schemaDocuments(baseUrl(c)))));
+discovery.get("/Schemas/:id", (c) =>
+  scimJson(c, findById(schemaDocuments(baseUrl(c)), c.req.param("id"), "schema")),
+);
+
+for (const path of ["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/:id", "/Schemas", "/Schemas/:id"]) {
+  discovery.all(path, methodNotAllowed("GET"));
+}
+
+function listAll(documents: object[]) {
+  return listResponse(documents, { totalResults: documents.length, startIndex: 1, itemsPerPage: documents.length });
+}
+
+function findById<T extends object>(documents: T[], id: string, kind: string): T {
+  const found = documents.find((d) => "id" in d && d.id === id);
+  if (!found) throw notFound(`No ${kind} ${id}.`);
+  return found;
+}

@@ -1,0 +1,21 @@
+import { DomainError } from "../../domain/errors";
+import { ScimError, uniqueness } from "../../scim/errors";
+
+/** How a domain refusal reads in SCIM (RFC 7644 §3.12). */
+export function toScimError(error: unknown): ScimError | undefined {
+  if (error instanceof ScimError) return error;
+  if (!(error instanceof DomainError)) return undefined;
+  switch (error.code) {
+    case "not_found":
+      return new ScimError(404, error.message);
+    case "license_limit_reached":
+      return new ScimError(403, error.message);
+    case "user_name_taken":
+    case "email_taken":
+      return uniqueness(error.message);
+    case "version_mismatch":
+      return new ScimError(412, `${error.message} Read it again and retry with its current version.`);
+    case "licenses_below_used":
+      return new ScimError(409, error.message);
+  }
+}

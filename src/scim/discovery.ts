@@ -1,0 +1,65 @@
+import { MAX_PAGE_SIZE } from "./list-response";
+import type { AttributeDefinition, SchemaDefinition } from "./schemas/definition";
+import { userResourceType, type ResourceTypeDefinition } from "./schemas/resource-type";
+import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from "./schemas/urns";
+
+/** The resource types this server serves, in the order discovery lists them. */
+export const RESOURCE_TYPES: ResourceTypeDefinition[] = [userResourceType];
+
+/** RFC 7643 §5: exactly what this server supports. */
+export function serviceProviderConfig(baseUrl: string) {
+  return {
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: MAX_PAGE_SIZE },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: "oauthbearertoken",
+        name: "OAuth Bearer Token",
+        description: "Authentication scheme using the OAuth Bearer Token Standard",
+        specUri: "https://www.rfc-editor.org/info/rfc6750",
+        primary: true,
+      },
+    ],
+    meta: { resourceType: "ServiceProviderConfig", location: `${baseUrl}/ServiceProviderConfig` },
+  };
+}
+
+/** RFC 7643 §6. */
+export function resourceTypes(baseUrl: string) {
+  return RESOURCE_TYPES.map((type) => ({
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: type.id,
+    name: type.name,
+    endpoint: type.endpoint,
+    description: type.description,
+    schema: type.schema.id,
+    schemaExtensions: type.extensions.map((extension) => ({ schema: extension.id, required: false })),
+    meta: { resourceType: "ResourceType", location: `${baseUrl}/ResourceTypes/${type.id}` },
+  }));
+}
+
+/** RFC 7643 §7, straight from the definitions every other part of the server reads. */
+export function schemaDocuments(baseUrl: string) {
+  const schemas = new Map<string, SchemaDefinition>();
+  for (const type of RESOURCE_TYPES) {
+    for (const schema of [type.schema, ...type.extensions]) schemas.set(schema.id, schema);
+  }
+  return [...schemas.values()].map((schema) => ({
+    schemas: [SCHEMA_SCHEMA],
+    id: schema.id,
+    name: schema.name,
+    description: schema.description,
+    attributes: schema.attributes.map(describeAttribute),
+    meta: { resourceType: "Schema", location: `${baseUrl}/Schemas/${schema.id}` },
+  }));
+}
+
+function describeAttribute(attribute: AttributeDefinition): Record<string, unknown> {
+  const { subAttributes, ...rest } = attribute;
+  return subAttributes ? { ...rest, subAttributes: subAttributes.map(describeAttribute) } : rest;
+}

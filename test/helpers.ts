@@ -1,0 +1,87 @@
+import { env, exports } from "cloudflare:workers";
+
+export const ORIGIN = "https://scim.test";
+export const ADMIN_TOKEN = env.ADMIN_TOKEN;
+export const SCIM_JSON = "application/scim+json; charset=utf-8";
+export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/** A request to the real worker, as a client on the network would send it. */
+export function call(path: string, init: RequestInit & { json?: unknown; token?: string } = {}) {
+  const { json, token, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (token !== undefined) headers.set("Authorization", `Bearer ${token}`);
+  if (json !== undefined) headers.set("Content-Type", "application/json");
+  return exports.default.fetch(
+    new Request(`${ORIGIN}${path}`, { ...rest, headers, body: json === undefined ? rest.body : JSON.stringify(json) }),
+  );
+}
+
+export const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+  call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...init });
+
+export async function createOrganization(licenses = 50, name = "Acme") {
+  const response = await admin("/organizations", { method: "POST", json: { name, licenses } });
+  if (response.status !== 201) throw new Error(`create organization: ${response.status}`);
+  return (await response.json()) as { id: string; name: string; licenses: number; licensesUsed: number };
+}
+
+/** A tenant with provisioning on: its id, Tenant URL path and Secret Token. */
+export async function createTenant(options: { licenses?: number; provider?: string } = {}) {
+  const organization = await createOrganization(options.licenses ?? 50);
+  const response = await admin(`/organizations/${organization.id}/scim`, {
+    method: "PUT",
+    json: { enabled: true, provider: options.provider ?? "okta" },
+  });
+  const settings = (await response.json()) as { tenantUrl: string; token: string };
+  return { orgId: organization.id, token: settings.token, tenantUrl: settings.tenantUrl };
+}
+
+export type Tenant = Awaited<ReturnType<typeof createTenant>>;
+
+/** A SCIM request against a tenant, with its token and the SCIM content type. */
+export function scim(
+  tenant: Tenant,
+  path: string,
+  init: RequestInit & { json?: unknown; token?: string } = {},
+) {
+  const { json, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (json !== undefined) headers.set("Content-Type", "application/scim+json; charset=utf-8");
+  return call(`/scim/v2/${tenant.orgId}${path}`, {
+    token: tenant.token,
+    ...rest,
+    headers,
+    body: json === undefined ? rest.body : JSON.stringify(json),
+  });
+}
+
+export function user(userName: string, extra: Record<string, unknown> = {}) {
+  return {
+    schemas: [USER_SCHEMA],
+    userName,
+    name: { givenName: "Given", familyName: "Family" },
+    emails: [{ primary: true, value: userName, type: "work" }],
+    active: true,
+    ...extra,
+  };
+}
+
+export async function createUser(tenant: Tenant, userName: string, extra: Record<string, unknown> = {}) {
+  const response = await scim(tenant, "/Users", { method: "POST", json: user(userName, extra) });
+  if (response.status !== 201) throw new Error(`create user: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, any>;
+}
+
+export const patchOp = (...operations: unknown[]) => ({ schemas: [PATCH_OP], Operations: operations });
+
+/** Activity entries of a tenant, oldest first, straight from the table. */
+export async function activity(orgId: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT action, actor, target_type, target_id, target_name, changes FROM activity_log WHERE org_id = ? ORDER BY at, rowid",
+  )
+    .bind(orgId)
+    .all<{ action: string; actor: string; target_type: string; target_id: string | null; target_name: string | null; changes: string | null }>();
+  return results;
+}

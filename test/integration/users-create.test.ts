@@ -1,0 +1,243 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { activity, createTenant, createUser, ENTERPRISE, ORIGIN, scim, SCIM_JSON, user, USER_SCHEMA } from "../helpers";
+
+const memberRow = (id: string) => env.DB.prepare("SELECT * FROM members WHERE id = ?").bind(id).first<any>();
+
+describe("POST /Users", () => {
+  it("creates an Okta user and answers 201 with the full resource", async () => {
+    const tenant = await createTenant();
+    const body = {
+      schemas: [USER_SCHEMA],
+      userName: "Ada.Lovelace@Acme.test",
+      name: { givenName: "Ada", familyName: "Lovelace" },
+      emails: [{ primary: true, value: "Ada.Lovelace@Acme.test", type: "work" }],
+      displayName: "Ada Lovelace",
+      locale: "en-GB",
+      externalId: "00u1abcd",
+      groups: [],
+      password: "Sup3rSecret!",
+      active: true,
+      customAttribute: "ignored",
+    };
+    const response = await scim(tenant, "/Users", { method: "POST", json: body });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("Content-Type")).toBe(SCIM_JSON);
+    const created = (await response.json()) as any;
+    expect(created).toEqual({
+      schemas: [USER_SCHEMA],
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      userName: "Ada.Lovelace@Acme.test",
+      name: { givenName: "Ada", familyName: "Lovelace" },
+      emails: [{ primary: true, value: "Ada.Lovelace@Acme.test", type: "work" }],
+      displayName: "Ada Lovelace",
+      locale: "en-GB",
+      externalId: "00u1abcd",
+      active: true,
+      meta: {
+        resourceType: "User",
+        created: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        lastModified: expect.any(String),
+        location: `${ORIGIN}/scim/v2/${tenant.orgId}/Users/${created.id}`,
+        version: 'W/"1"',
+      },
+    });
+    expect(response.headers.get("Location")).toBe(created.meta.location);
+    expect(response.headers.get("ETag")).toBe('W/"1"');
+
+    const row = await memberRow(created.id);
+    expect(row).toMatchObject({
+      org_id: tenant.orgId,
+      user_name_lower: "ada.lovelace@acme.test",
+      email_lower: "ada.lovelace@acme.test",
+      source: "okta",
+      provisioned: 1,
+      active: 1,
+    });
+    expect(row.document).not.toContain("Sup3rSecret");
+    expect(row.document).not.toContain("customAttribute");
+
+    const [entry] = (await activity(tenant.orgId)).filter((a) => a.action === "member.created");
+    expect(entry).toMatchObject({ actor: "scim:okta", target_type: "member", target_id: created.id, target_name: "Ada.Lovelace@Acme.test" });
+  });
+
+  it("creates an Entra user: both schemas, non-email userName, string booleans and nulls", async () => {
+    const tenant = await createTenant({ provider: "entra" });
+    const body = {
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      externalId: "8b5d0c7e-entra",
+      userName: "ada",
+      active: "True",
+      displayName: "Ada Lovelace",
+      title: null,
+      preferredLanguage: null,
+      name: { formatted: "Ada Lovelace", familyName: "Lovelace", givenName: "Ada" },
+      emails: [
+        { primary: false, type: "other", value: "ada@home.test" },
+        { primary: true, type: "work", value: "Ada@Acme.test" },
+      ],
+      roles: [],
+      addresses: [{ type: "work", formatted: "1 Analytical St", streetAddress: "1 Analytical St", locality: "London", country: "GB", primary: true }],
+      phoneNumbers: [{ type: "mobile", value: "+44 20 0000 0000" }],
+      [ENTERPRISE]: {
+        employeeNumber: "1815",
+        department: "Engines",
+        manager: { value: "not-provisioned-yet" },
+      },
+    };
+    const response = await scim(tenant, "/Users", { method: "POST", json: body });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as any;
+    expect(created.schemas).toEqual([USER_SCHEMA, ENTERPRISE]);
+    expect(created.active).toBe(true);
+    expect(created).not.toHaveProperty("title");
+    expect(created.roles ?? []).toEqual([]);
+    expect(created.addresses[0]).toMatchObject({ locality: "London", country: "GB", primary: true });
+    expect(created.phoneNumbers).toEqual([{ type: "mobile", value: "+44 20 0000 0000" }]);
+    expect(created[ENTERPRISE]).toEqual({ employeeNumber: "1815", department: "Engines", manager: { value: "not-provisioned-yet" } });
+
+    const row = await memberRow(created.id);
+    expect(row).toMatchObject({ user_name: "ada", email: "Ada@Acme.test", email_lower: "ada@acme.test", source: "entra" });
+  });
+
+  it("derives the member email from the work email, then the first, when there is no primary", async () => {
+    const tenant = await createTenant({ provider: "entra" });
+    const work = await createUser(tenant, "bob", {
+      emails: [{ type: "home", value: "bob@home.test" }, { type: "work", value: "bob@acme.test" }],
+    });
+    expect((await memberRow(work.id)).email).toBe("bob@acme.test");
+    const first = await createUser(tenant, "carol", {
+      emails: [{ type: "home", value: "carol@home.test" }, { type: "other", value: "carol@other.test" }],
+    });
+    expect((await memberRow(first.id)).email).toBe("carol@home.test");
+  });
+
+  it("refuses a user with no usable email", async () => {
+    const tenant = await createTenant({ provider: "entra" });
+    const response = await scim(tenant, "/Users", { method: "POST", json: { schemas: [USER_SCHEMA], userName: "nomail" } });
+    expect(response.status).toBe(400);
+    const error = (await response.json()) as any;
+    expect(error).toMatchObject({ status: "400", scimType: "invalidValue" });
+    expect(error.detail).toMatch(/email/i);
+    expect((await activity(tenant.orgId)).some((a) => a.action === "member.created")).toBe(false);
+  });
+
+  it("defaults active to true and honours active:false on create", async () => {
+    const tenant = await createTenant({ licenses: 1 });
+    const inactive = await createUser(tenant, "off@acme.test", { active: false });
+    expect(inactive.active).toBe(false);
+    const active = await createUser(tenant, "on@acme.test", { active: undefined });
+    expect(active.active).toBe(true);
+  });
+
+  it("requires userName", async () => {
+    const tenant = await createTenant();
+    const response = await scim(tenant, "/Users", { method: "POST", json: { schemas: [USER_SCHEMA], emails: [{ value: "x@acme.test" }] } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ scimType: "invalidValue", detail: expect.stringContaining("userName") });
+  });
+});
+
+describe("uniqueness", () => {
+  it("refuses a userName that exists in another case with 409 uniqueness", async () => {
+    const tenant = await createTenant();
+    await createUser(tenant, "dup@acme.test");
+    const response = await scim(tenant, "/Users", { method: "POST", json: user("DUP@ACME.TEST") });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ status: "409", scimType: "uniqueness" });
+    const rejected = (await activity(tenant.orgId)).filter((a) => a.action === "member.create_rejected");
+    expect(rejected).toHaveLength(1);
+    expect(JSON.parse(rejected[0].changes!)).toMatchObject({ reason: "user_name_taken" });
+  });
+
+  it("refuses an email another member already has", async () => {
+    const tenant = await createTenant({ provider: "entra" });
+    await createUser(tenant, "first", { emails: [{ value: "same@acme.test", primary: true }] });
+    const response = await scim(tenant, "/Users", {
+      method: "POST",
+      json: user("second", { emails: [{ value: "SAME@acme.test", primary: true }] }),
+    });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ scimType: "uniqueness", detail: expect.stringContaining("SAME@acme.test") });
+  });
+
+  it("lets exactly one of many concurrent creates of one userName succeed", async () => {
+    const tenant = await createTenant();
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => scim(tenant, "/Users", { method: "POST", json: user("race@acme.test") })),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<any>();
+    expect(count.n).toBe(1);
+  });
+
+  it("does not see manual members, and refuses to take over their email", async () => {
+    const tenant = await createTenant();
+    const manualId = crypto.randomUUID();
+    await env.DB.prepare(
+      `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
+       VALUES (?, ?, 'Manual@Acme.test', 'manual@acme.test', 'Manual@Acme.test', 'manual@acme.test', 1, 'manual', 0, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+    )
+      .bind(manualId, tenant.orgId, JSON.stringify({ schemas: [USER_SCHEMA], userName: "Manual@Acme.test" }))
+      .run();
+
+    expect((await scim(tenant, `/Users/${manualId}`)).status).toBe(404);
+    const list = (await (await scim(tenant, "/Users")).json()) as any;
+    expect(list.totalResults).toBe(0);
+    const filtered = (await (await scim(tenant, `/Users?filter=${encodeURIComponent('userName eq "manual@acme.test"')}`)).json()) as any;
+    expect(filtered.Resources).toEqual([]);
+
+    const response = await scim(tenant, "/Users", { method: "POST", json: user("manual@acme.test") });
+    expect(response.status).toBe(409);
+    const error = (await response.json()) as any;
+    expect(error.scimType).toBe("uniqueness");
+    expect(error.detail).toMatch(/manually/);
+    const row = await memberRow(manualId);
+    expect(row.source).toBe("manual");
+  });
+});
+
+describe("licences", () => {
+  it("refuses a create past the limit with 403 saying how many are in use, writing nothing", async () => {
+    const tenant = await createTenant({ licenses: 2 });
+    await createUser(tenant, "one@acme.test");
+    await createUser(tenant, "two@acme.test");
+    const response = await scim(tenant, "/Users", { method: "POST", json: user("three@acme.test") });
+    expect(response.status).toBe(403);
+    const error = (await response.json()) as any;
+    expect(error).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "403" });
+    expect(error.detail).toContain("2 of 2 licences are in use");
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<any>();
+    expect(count.n).toBe(2);
+    const rejected = (await activity(tenant.orgId)).filter((a) => a.action === "member.create_rejected");
+    expect(JSON.parse(rejected[0].changes!)).toMatchObject({ reason: "license_limit_reached" });
+  });
+
+  it("frees a licence on deactivation and delete; reactivation needs a free one", async () => {
+    const tenant = await createTenant({ licenses: 1 });
+    const first = await createUser(tenant, "first@acme.test");
+    const deactivate = { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", value: { active: false } }] };
+    expect((await scim(tenant, `/Users/${first.id}`, { method: "PATCH", json: deactivate })).status).toBe(200);
+    const second = await createUser(tenant, "second@acme.test");
+
+    const reactivate = { ...deactivate, Operations: [{ op: "replace", value: { active: true } }] };
+    const refused = await scim(tenant, `/Users/${first.id}`, { method: "PATCH", json: reactivate });
+    expect(refused.status).toBe(403);
+    expect(((await (await scim(tenant, `/Users/${first.id}`)).json()) as any).active).toBe(false);
+
+    expect((await scim(tenant, `/Users/${second.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await scim(tenant, `/Users/${first.id}`, { method: "PATCH", json: reactivate })).status).toBe(200);
+    const org = await env.DB.prepare("SELECT licenses_used FROM organizations WHERE id = ?").bind(tenant.orgId).first<any>();
+    expect(org.licenses_used).toBe(1);
+  });
+
+  it("never exceeds the limit under concurrent creates", async () => {
+    const tenant = await createTenant({ licenses: 3 });
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => scim(tenant, "/Users", { method: "POST", json: user(`c${i}@acme.test`) })),
+    );
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(responses.filter((r) => r.status === 403)).toHaveLength(5);
+  });
+});
