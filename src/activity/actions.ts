@@ -11,6 +11,11 @@ export const ACTIVITY_ACTIONS = [
   "member.deactivated",
   "member.reactivated",
   "member.deleted",
+  "team.created",
+  "team.updated",
+  "team.deleted",
+  "team.members_added",
+  "team.members_removed",
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];

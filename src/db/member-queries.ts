@@ -2,7 +2,7 @@ import { and, asc, count, eq, or, sql, type SQL } from "drizzle-orm";
 import type { FilterTarget } from "../scim/filter/target";
 import { userResourceType } from "../scim/schemas/resource-type";
 import type { Database } from "./client";
-import { memberEmails, members } from "./schema";
+import { memberEmails, members, teamMembers } from "./schema";
 import type { Member, NewMember } from "./schema-types";
 
 /** What part of an organization's members a caller sees: SCIM sees provisioned members only. */
@@ -110,6 +110,11 @@ export function memberFilterTarget(orgId: string): FilterTarget {
         },
         match: (condition) =>
           sql`${members.id} IN (SELECT ${memberEmails.memberId} FROM ${memberEmails} WHERE ${memberEmails.orgId} = ${orgId} AND ${condition})`,
+      },
+      groups: {
+        columns: { value: sql`${teamMembers.teamId}` },
+        match: (condition) =>
+          sql`${members.id} IN (SELECT ${teamMembers.memberId} FROM ${teamMembers} WHERE ${teamMembers.orgId} = ${orgId} AND ${condition})`,
       },
     },
     document: sql`${members.document}`,

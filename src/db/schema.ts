@@ -86,6 +86,48 @@ export const memberEmails = sqliteTable(
   ],
 );
 
+export const teams = sqliteTable(
+  "teams",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    displayName: text("display_name").notNull(),
+    displayNameLower: text("display_name_lower").notNull(),
+    externalId: text("external_id"),
+    source: text("source").$type<Source>().notNull(),
+    provisioned: integer("provisioned", { mode: "boolean" }).notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("teams_org_display_name").on(t.orgId, t.displayNameLower),
+    index("teams_org_external_id").on(t.orgId, t.externalId),
+    index("teams_org_provisioned_order").on(t.orgId, t.provisioned, t.createdAt, t.id),
+    index("teams_org_order").on(t.orgId, t.createdAt, t.id),
+  ],
+);
+
+/** Team membership, one row per (team, member): PATCHes insert and delete rows, never rewrite a list. */
+export const teamMembers = sqliteTable(
+  "team_members",
+  {
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    memberId: text("member_id")
+      .notNull()
+      .references(() => members.id, { onDelete: "cascade" }),
+    orgId: text("org_id").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.memberId] }),
+    index("team_members_member").on(t.memberId, t.teamId),
+  ],
+);
+
 export const activityLog = sqliteTable(
   "activity_log",
   {

@@ -5,7 +5,10 @@ export type DomainErrorCode =
   | "licenses_below_used"
   | "user_name_taken"
   | "email_taken"
-  | "version_mismatch";
+  | "version_mismatch"
+  | "display_name_taken"
+  | "unknown_members"
+  | "manual_member_in_provisioned_team";
 
 export class DomainError extends Error {
   constructor(

@@ -1,10 +1,10 @@
 import { MAX_PAGE_SIZE } from "./list-response";
 import type { AttributeDefinition, SchemaDefinition } from "./schemas/definition";
-import { userResourceType, type ResourceTypeDefinition } from "./schemas/resource-type";
+import { groupResourceType, userResourceType, type ResourceTypeDefinition } from "./schemas/resource-type";
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from "./schemas/urns";
 
 /** The resource types this server serves, in the order discovery lists them. */
-export const RESOURCE_TYPES: ResourceTypeDefinition[] = [userResourceType];
+export const RESOURCE_TYPES: ResourceTypeDefinition[] = [userResourceType, groupResourceType];
 
 /** RFC 7643 §5: exactly what this server supports. */
 export function serviceProviderConfig(baseUrl: string) {

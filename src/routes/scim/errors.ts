@@ -1,5 +1,5 @@
 import { DomainError } from "../../domain/errors";
-import { ScimError, uniqueness } from "../../scim/errors";
+import { invalidValue, ScimError, uniqueness } from "../../scim/errors";
 
 /** How a domain refusal reads in SCIM (RFC 7644 §3.12). */
 export function toScimError(error: unknown): ScimError | undefined {
@@ -12,7 +12,11 @@ export function toScimError(error: unknown): ScimError | undefined {
       return new ScimError(403, error.message);
     case "user_name_taken":
     case "email_taken":
+    case "display_name_taken":
       return uniqueness(error.message);
+    case "unknown_members":
+    case "manual_member_in_provisioned_team":
+      return invalidValue(error.message);
     case "version_mismatch":
       return new ScimError(412, `${error.message} Read it again and retry with its current version.`);
     case "licenses_below_used":

@@ -6,6 +6,7 @@ import { scimAuth } from "./auth";
 import { discovery } from "./discovery";
 import { toScimError } from "./errors";
 import { scimJson } from "./respond";
+import { groups } from "./groups";
 import { users } from "./users";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,9 +25,10 @@ scim.use(
 scim.use(scimAuth);
 
 scim.route("/Users", users);
+scim.route("/Groups", groups);
 scim.route("/", discovery);
 
-for (const unsupported of ["/Bulk", "/Me", "/.search", "/Users/.search"]) {
+for (const unsupported of ["/Bulk", "/Me", "/.search", "/Users/.search", "/Groups/.search"]) {
   scim.all(unsupported, () => {
     throw new ScimError(501, `${unsupported} is not supported by this server (see /ServiceProviderConfig).`);
   });

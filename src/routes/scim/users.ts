@@ -1,37 +1,25 @@
 import { Hono, type Context } from "hono";
-import * as v from "valibot";
 import type { Actor } from "../../activity/actions";
-import { database } from "../../db/client";
+import { database, type Database } from "../../db/client";
 import { memberFilterTarget, selectMemberPage } from "../../db/member-queries";
+import { selectTeamsOfMembers } from "../../db/team-queries";
 import type { Member } from "../../db/schema-types";
 import { DomainError } from "../../domain/errors";
 import { createMember, deleteMember, findMember, updateMember, type MemberScope } from "../../domain/members";
 import type { AppEnv } from "../../env";
-import { invalidSyntax, invalidValue, ScimError } from "../../scim/errors";
 import { compileFilter } from "../../scim/filter/compile";
 import { listResponse, parseListQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
-import { parseProjection, projectResource } from "../../scim/projection";
-import { etag, ifMatchAllows, renderResource } from "../../scim/resource";
+import { isAttributeRequested, parseProjection, projectResource, type Projection } from "../../scim/projection";
+import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
-import { PATCH_OP_SCHEMA } from "../../scim/schemas/urns";
 import { methodNotAllowed } from "./method-not-allowed";
+import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { readJson, scimJson, tenantUrl } from "./respond";
 
 /** Concurrent PATCHes of one user are re-applied on the fresh version this many times before giving up. */
 const PATCH_ATTEMPTS = 10;
-
-const patchRequest = v.object({
-  schemas: v.pipe(
-    v.array(v.string()),
-    v.check((schemas) => schemas.includes(PATCH_OP_SCHEMA), `schemas must contain ${PATCH_OP_SCHEMA}.`),
-  ),
-  Operations: v.pipe(
-    v.array(v.object({ op: v.string(), path: v.optional(v.string()), value: v.optional(v.unknown()) })),
-    v.minLength(1, "A PATCH needs at least one operation."),
-  ),
-});
 
 export const users = new Hono<AppEnv>();
 
@@ -40,13 +28,13 @@ users.get("/", async (c) => {
   const { startIndex, count } = parseListQuery(c.req.query());
   const filter = c.req.query("filter");
   const where = filter ? compileFilter(filter, memberFilterTarget(organization.id)) : undefined;
-  const { total, rows } = await selectMemberPage(database(c.env.DB), scope(c), {
+  const db = database(c.env.DB);
+  const { total, rows } = await selectMemberPage(db, scope(c), {
     where,
     offset: startIndex - 1,
     limit: count,
   });
-  const projection = parseProjection(c.req.query());
-  const resources = rows.map((row) => projectResource(render(c, row), projection, userResourceType));
+  const resources = await renderMembers(c, db, rows, parseProjection(c.req.query()));
   return scimJson(c, listResponse(resources, { totalResults: total, startIndex, itemsPerPage: resources.length }));
 });
 
@@ -79,9 +67,7 @@ users.put("/:id", async (c) => {
 
 users.patch("/:id", async (c) => {
   const db = database(c.env.DB);
-  const parsed = v.safeParse(patchRequest, await readJson(c));
-  if (!parsed.success) throw patchRequestError(parsed.issues);
-  const { Operations: operations } = parsed.output;
+  const operations = await readPatchOperations(c);
   // Read, apply, write only if untouched since the read; on a concurrent write, re-apply to the new state.
   for (let attempt = 1; ; attempt++) {
     const existing = await findMember(db, scope(c), c.req.param("id"));
@@ -123,41 +109,39 @@ function splitActive(normalized: Record<string, unknown>) {
   return { document, active: typeof active === "boolean" ? active : undefined };
 }
 
-function render(c: Context<AppEnv>, member: Member) {
-  return renderResource(
-    member.document,
-    {
-      id: member.id,
-      resourceType: "User",
-      created: member.createdAt,
-      lastModified: member.updatedAt,
-      version: member.version,
-      location: location(c, member.id),
-    },
-    { active: member.active },
-  );
+/** Renders members with their provisioned teams as `groups`, read in one round trip when the response carries them. */
+async function renderMembers(c: Context<AppEnv>, db: Database, members: Member[], projection: Projection) {
+  const withGroups = isAttributeRequested(projection, userResourceType, "groups");
+  const teamsByMember = withGroups
+    ? await selectTeamsOfMembers(db, { orgId: c.get("organization").id, provisionedOnly: true }, members.map((m) => m.id))
+    : undefined;
+  const groupsUrl = `${tenantUrl(c, c.get("organization").id)}/Groups`;
+  return members.map((member) => {
+    const groups = teamsByMember
+      ?.get(member.id)
+      ?.map((team) => ({ value: team.id, display: team.displayName, $ref: `${groupsUrl}/${team.id}` }));
+    const resource = renderResource(
+      member.document,
+      {
+        id: member.id,
+        resourceType: "User",
+        created: member.createdAt,
+        lastModified: member.updatedAt,
+        version: member.version,
+        location: location(c, member.id),
+      },
+      { active: member.active, ...(groups ? { groups } : {}) },
+    );
+    return projectResource(resource, projection, userResourceType);
+  });
 }
 
-function respondWithMember(
+async function respondWithMember(
   c: Context<AppEnv>,
   member: Member,
   status: 200 | 201 = 200,
   headers: Record<string, string> = {},
 ) {
-  const resource = projectResource(render(c, member), parseProjection(c.req.query()), userResourceType);
+  const [resource] = await renderMembers(c, database(c.env.DB), [member], parseProjection(c.req.query()));
   return scimJson(c, resource, status, { ...headers, ETag: etag(member.version) });
-}
-
-function requireCurrentVersion(c: Context<AppEnv>, member: Member) {
-  if (!ifMatchAllows(c.req.header("If-Match"), member.version)) {
-    throw new ScimError(412, `If-Match does not name the current version of user ${member.id} (${etag(member.version)}).`);
-  }
-}
-
-function patchRequestError(issues: v.BaseIssue<unknown>[]) {
-  const issue = issues[0];
-  const path = v.getDotPath(issue);
-  if (path === "schemas") return invalidValue(issue.message);
-  if (path === "Operations" && issue.type === "min_length") return invalidValue(issue.message);
-  return invalidSyntax(`Not a PatchOp request${path ? ` at ${path}` : ""}: ${issue.message}`);
 }

@@ -73,7 +73,7 @@ function attributeComparison(comparison: Comparison, target: FilterTarget): SQL 
   const definition = subAttribute ?? attribute;
   const column = target.columns[canonicalKey(resolved)];
   if (column) return compare(column, definition, comparison, "stored-lower-case");
-  if (attribute.mutability === "readOnly") {
+  if (attribute.mutability === "readOnly" || !target.document) {
     throw invalidFilter(`The attribute "${comparison.attrPath}" cannot be filtered.`);
   }
   if (definition.type === "complex" && comparison.op !== "pr") {
@@ -91,7 +91,9 @@ function multiValued(resolved: ResolvedAttribute, elementFilter: Filter, target:
   if (side && referenced.every((sub) => side.columns[sub.name.toLowerCase()])) {
     return side.match(elementCondition(elementFilter, attribute, (sub) => side.columns[sub.name.toLowerCase()], "stored-lower-case"));
   }
-  if (attribute.mutability === "readOnly") throw invalidFilter(`The attribute "${attribute.name}" cannot be filtered.`);
+  if (attribute.mutability === "readOnly" || !target.document) {
+    throw invalidFilter(`The attribute "${attribute.name}" cannot be filtered on these sub-attributes.`);
+  }
   const condition = elementCondition(
     elementFilter,
     attribute,

@@ -1,31 +1,28 @@
 import type { SQL } from "drizzle-orm";
 import type { ResourceTypeDefinition } from "../schemas/resource-type";
 
+/** A multi-valued complex attribute mirrored in a side table, one row per element. */
+export interface SideTable {
+  /** Sub-attribute (lower-case name) → column in the side table, with the same conventions as FilterTarget.columns. */
+  columns: Record<string, SQL>;
+  /** Turns a condition over the side table's columns into a condition on the resource row. */
+  match(condition: SQL): SQL;
+}
+
 /**
- * Where a filter's attributes live in the database. Keys are canonical lower-case paths:
- * "username", "name.givenname", "meta.created", "externalid", or, for an extension attribute,
- * its URN + ":" + name ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:employeenumber").
- *
- * Column conventions: strings that are not caseExact hold the value lower-cased with JS
- * toLowerCase(); caseExact strings hold it as given; booleans are 0/1 integers; dateTimes are
- * ISO-8601 UTC text as produced by Date.prototype.toISOString().
+ * Where a resource type's attributes live in storage, as the filter compiler needs to know it.
+ * Provided by the storage layer; the compiler itself does no I/O.
  */
 export interface FilterTarget {
   resourceType: ResourceTypeDefinition;
-  /** Single-valued attributes with their own (ideally indexed) column. */
-  columns: Record<string, SQL>;
-  /** Multi-valued complex attributes mirrored one row per element, keyed like `columns` ("emails"). */
-  sideTables: Record<string, SideTable>;
-  /** The JSON document column: the fallback for every other attribute. */
-  document: SQL;
-}
-
-export interface SideTable {
-  /** Lower-case sub-attribute name ("value", "type", "primary") -> column, same conventions as above. */
-  columns: Record<string, SQL>;
   /**
-   * Turns a condition on one side-table row into a condition on the outer row, true when any
-   * element matches, e.g. sql`members.id IN (SELECT member_id FROM member_emails WHERE org_id = ${orgId} AND ${condition})`.
+   * Attributes with their own (indexed) column, keyed by lower-case canonical path: `username`,
+   * `meta.created`, `urn:…:user:employeenumber`. A string attribute that is not caseExact must hold
+   * its value lower-cased; booleans are 0/1; dateTimes are ISO-8601 UTC text (`toISOString()`).
    */
-  match(condition: SQL): SQL;
+  columns: Record<string, SQL>;
+  /** Multi-valued attributes with a side table, keyed by lower-case attribute name. */
+  sideTables: Record<string, SideTable>;
+  /** The JSON document column, for attributes without a column of their own; absent when every attribute has one. */
+  document?: SQL;
 }

@@ -11,7 +11,7 @@ export const groupSchema: SchemaDefinition = {
     complex(
       "members",
       [
-        string("value", { mutability: "immutable" }),
+        string("value", { mutability: "immutable", caseExact: true }),
         reference("$ref", ["User"], { mutability: "immutable" }),
         string("display", { mutability: "readOnly" }),
         string("type", { mutability: "immutable", canonicalValues: ["User"] }),

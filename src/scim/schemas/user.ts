@@ -63,7 +63,7 @@ export const userSchema: SchemaDefinition = {
     complex(
       "groups",
       [
-        string("value", { mutability: "readOnly" }),
+        string("value", { mutability: "readOnly", caseExact: true }),
         reference("$ref", ["User", "Group"], { mutability: "readOnly" }),
         string("display", { mutability: "readOnly" }),
         string("type", { mutability: "readOnly" }),

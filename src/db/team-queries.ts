@@ -1,0 +1,159 @@
+import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { FilterTarget } from "../scim/filter/target";
+import { groupResourceType } from "../scim/schemas/resource-type";
+import { chunksFor } from "./chunks";
+import type { Database } from "./client";
+import { members, teamMembers, teams } from "./schema";
+import type { NewTeam, Team } from "./schema-types";
+
+/** What part of an organization's teams a caller sees: SCIM sees provisioned teams only. */
+export interface TeamScope {
+  orgId: string;
+  provisionedOnly: boolean;
+}
+
+function inScope(scope: TeamScope): SQL {
+  const inOrg = eq(teams.orgId, scope.orgId);
+  return scope.provisionedOnly ? and(inOrg, eq(teams.provisioned, true))! : inOrg;
+}
+
+export async function selectTeam(db: Database, scope: TeamScope, id: string): Promise<Team | undefined> {
+  const [team] = await db.select().from(teams).where(and(inScope(scope), eq(teams.id, id)));
+  return team;
+}
+
+export async function selectTeamPage(
+  db: Database,
+  scope: TeamScope,
+  options: { where?: SQL; offset: number; limit: number },
+): Promise<{ total: number; rows: Team[] }> {
+  const where = options.where ? and(inScope(scope), options.where) : inScope(scope);
+  const [[{ total }], rows] = await db.batch([
+    db.select({ total: count() }).from(teams).where(where),
+    db.select().from(teams).where(where).orderBy(asc(teams.createdAt), asc(teams.id)).limit(options.limit).offset(options.offset),
+  ]);
+  return { total, rows };
+}
+
+/** The team holding a display name in any scope, to explain a uniqueness conflict. */
+export async function selectTeamNamed(db: Database, orgId: string, displayNameLower: string) {
+  const [team] = await db
+    .select()
+    .from(teams)
+    .where(and(eq(teams.orgId, orgId), eq(teams.displayNameLower, displayNameLower)));
+  return team;
+}
+
+/** The organization's members with these ids (any scope), read in chunks within one round trip. */
+export async function selectMembersById(db: Database, orgId: string, ids: string[]) {
+  const chunks = chunksFor(ids, 1, 1);
+  if (chunks.length === 0) return [];
+  const [first, ...rest] = chunks.map((chunk) =>
+    db
+      .select({ id: members.id, userName: members.userName, provisioned: members.provisioned })
+      .from(members)
+      .where(and(eq(members.orgId, orgId), inArray(members.id, chunk))),
+  );
+  return (await db.batch([first, ...rest])).flat();
+}
+
+export async function selectTeamMemberIds(db: Database, teamId: string): Promise<string[]> {
+  const rows = await db.select({ id: teamMembers.memberId }).from(teamMembers).where(eq(teamMembers.teamId, teamId));
+  return rows.map((r) => r.id);
+}
+
+/** Members of several teams with their user names, for rendering `members` (one round trip). */
+export async function selectMembersOfTeams(db: Database, teamIds: string[]) {
+  if (teamIds.length === 0) return new Map<string, { id: string; userName: string }[]>();
+  const [first, ...rest] = chunksFor(teamIds, 1).map((chunk) =>
+    db
+      .select({ teamId: teamMembers.teamId, id: members.id, userName: members.userName })
+      .from(teamMembers)
+      .innerJoin(members, eq(members.id, teamMembers.memberId))
+      .where(inArray(teamMembers.teamId, chunk))
+      .orderBy(asc(members.userNameLower)),
+  );
+  return groupBy((await db.batch([first, ...rest])).flat(), (row) => row.teamId);
+}
+
+/** Teams of several members, for rendering a user's `groups` (one round trip). */
+export async function selectTeamsOfMembers(db: Database, scope: TeamScope, memberIds: string[]) {
+  if (memberIds.length === 0) return new Map<string, { id: string; displayName: string }[]>();
+  const [first, ...rest] = chunksFor(memberIds, 1, 2).map((chunk) =>
+    db
+      .select({ memberId: teamMembers.memberId, id: teams.id, displayName: teams.displayName })
+      .from(teamMembers)
+      .innerJoin(teams, eq(teams.id, teamMembers.teamId))
+      .where(and(inArray(teamMembers.memberId, chunk), inScope(scope)))
+      .orderBy(asc(teams.displayNameLower)),
+  );
+  return groupBy((await db.batch([first, ...rest])).flat(), (row) => row.memberId);
+}
+
+export const insertTeamStatement = (db: Database, row: NewTeam) => db.insert(teams).values(row).returning();
+
+/** Adds membership rows; those already present are skipped, and only the new ones come back. */
+export function addMembershipStatements(db: Database, team: Team, memberIds: string[]): BatchItem<"sqlite">[] {
+  return chunksFor(memberIds, 3).map((chunk) =>
+    db
+      .insert(teamMembers)
+      .values(chunk.map((memberId) => ({ teamId: team.id, memberId, orgId: team.orgId })))
+      .onConflictDoNothing()
+      .returning({ id: teamMembers.memberId }),
+  );
+}
+
+/** Deletes exactly these membership rows; only those that existed come back. */
+export function removeMembershipStatements(db: Database, teamId: string, memberIds: string[]): BatchItem<"sqlite">[] {
+  return chunksFor(memberIds, 1, 1).map((chunk) =>
+    db
+      .delete(teamMembers)
+      .where(and(eq(teamMembers.teamId, teamId), inArray(teamMembers.memberId, chunk)))
+      .returning({ id: teamMembers.memberId }),
+  );
+}
+
+/** Bumps the team's version with every write, membership included, so its ETag changes. */
+export const touchTeamStatement = (db: Database, id: string, changes: Partial<NewTeam>) =>
+  db
+    .update(teams)
+    .set({ ...changes, version: sql`${teams.version} + 1` })
+    .where(eq(teams.id, id))
+    .returning();
+
+export async function deleteTeamRow(db: Database, scope: TeamScope, id: string): Promise<Team | undefined> {
+  const [team] = await db.delete(teams).where(and(inScope(scope), eq(teams.id, id))).returning();
+  return team;
+}
+
+/** How SCIM filter attributes map onto the teams table and the membership rows. */
+export function teamFilterTarget(orgId: string): FilterTarget {
+  return {
+    resourceType: groupResourceType,
+    columns: {
+      id: sql`${teams.id}`,
+      displayname: sql`${teams.displayNameLower}`,
+      externalid: sql`${teams.externalId}`,
+      "meta.created": sql`${teams.createdAt}`,
+      "meta.lastmodified": sql`${teams.updatedAt}`,
+    },
+    sideTables: {
+      members: {
+        columns: { value: sql`${teamMembers.memberId}` },
+        match: (condition) =>
+          sql`${teams.id} IN (SELECT ${teamMembers.teamId} FROM ${teamMembers} WHERE ${teamMembers.orgId} = ${orgId} AND ${condition})`,
+      },
+    },
+  };
+}
+
+function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const list = groups.get(key(row));
+    if (list) list.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}

@@ -1,0 +1,38 @@
+import type { Context } from "hono";
+import * as v from "valibot";
+import { invalidSyntax, invalidValue, ScimError } from "../../scim/errors";
+import type { PatchOperation } from "../../scim/patch/apply-patch";
+import { etag, ifMatchAllows } from "../../scim/resource";
+import { PATCH_OP_SCHEMA } from "../../scim/schemas/urns";
+import { readJson } from "./respond";
+
+const patchRequest = v.object({
+  schemas: v.pipe(
+    v.array(v.string()),
+    v.check((schemas) => schemas.includes(PATCH_OP_SCHEMA), `schemas must contain ${PATCH_OP_SCHEMA}.`),
+  ),
+  Operations: v.pipe(
+    v.array(v.object({ op: v.string(), path: v.optional(v.string()), value: v.optional(v.unknown()) })),
+    v.minLength(1, "A PATCH needs at least one operation."),
+  ),
+});
+
+/** Reads a PatchOp request body: the PatchOp schema and at least one operation. */
+export async function readPatchOperations(c: Context): Promise<PatchOperation[]> {
+  const parsed = v.safeParse(patchRequest, await readJson(c));
+  if (parsed.success) return parsed.output.Operations;
+  const issue = parsed.issues[0];
+  const path = v.getDotPath(issue);
+  if (path === "schemas" || (path === "Operations" && issue.type === "min_length")) throw invalidValue(issue.message);
+  throw invalidSyntax(`Not a PatchOp request${path ? ` at ${path}` : ""}: ${issue.message}`);
+}
+
+/** RFC 7644 §3.14: a write with If-Match goes ahead only on the version the client names. */
+export function requireCurrentVersion(c: Context, resource: { id: string; version: number }) {
+  if (!ifMatchAllows(c.req.header("If-Match"), resource.version)) {
+    throw new ScimError(
+      412,
+      `If-Match does not name the current version of ${resource.id} (${etag(resource.version)}).`,
+    );
+  }
+}
