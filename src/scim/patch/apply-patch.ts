@@ -1,9 +1,18 @@
 import { invalidSyntax, invalidValue, mutability, noTarget } from "../errors";
-import { toBoolean } from "../normalize";
-import { findAttribute, type AttributeDefinition } from "../schemas/definition";
-import { resolveAttributePath, type ResourceTypeDefinition } from "../schemas/resource-type";
-import { elementFromFilter, matchesElement, valueOf } from "./match";
-import { parsePatchPath, type PatchPath } from "./path";
+import type { AttributeDefinition, SchemaDefinition } from "../schemas/definition";
+import type { ResourceTypeDefinition } from "../schemas/resource-type";
+import { findPatchPath, parsePatchPath, type PatchPath } from "./path";
+import { equalityTerms, equalValues, matchesValueFilter } from "./value-filter";
+import {
+  isEmptyObject,
+  isObject,
+  merge,
+  prepareComplex,
+  prepareElements,
+  prepareValue,
+  sameValue,
+  type Json,
+} from "./values";
 
 export interface PatchOperation {
   op: string;
@@ -12,29 +21,37 @@ export interface PatchOperation {
 }
 
 type Op = "add" | "replace" | "remove";
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
- * Applies RFC 7644 §3.5.2 operations, in order, to a copy of a stored document and returns it.
- * The first bad operation throws, so a caller that writes only the result applies all or nothing.
- * Accepts what Okta and Entra really send: capitalised ops, string booleans, path-less values keyed
- * by paths, bare-string managers, and add/replace on an unmatched value filter creating the element.
+ * Applies RFC 7644 §3.5.2 operations, in order, to a copy of a stored document and returns the
+ * copy; the input is never touched. The first bad operation throws a 400 ScimError, so a caller
+ * that stores only the result applies all or nothing. Accepts what Okta and Entra really send:
+ * capitalised ops, string booleans, path-less values keyed by paths, bare-string managers, and
+ * add/replace through a value filter that matches nothing creating the element.
  */
-export function applyPatch(
-  document: Json,
-  operations: PatchOperation[],
-  type: ResourceTypeDefinition,
-): Json {
+export function applyPatch(document: Json, operations: PatchOperation[], type: ResourceTypeDefinition): Json {
   const result = structuredClone(document);
-  for (const operation of operations) {
-    const op = operationName(operation.op);
-    if (operation.path === undefined || operation.path.trim() === "") applyWithoutPath(result, op, operation.value, type);
-    else applyAtPath(result, op, operation.path, operation.value, type);
-  }
+  for (const operation of operations) applyOperation(result, operation, type);
   return result;
+}
+
+function applyOperation(document: Json, operation: PatchOperation, type: ResourceTypeDefinition) {
+  const op = operationName(operation.op);
+  // A copy, so that nothing in the result is shared with the request.
+  const value = structuredClone(operation.value);
+  const path = operation.path?.trim();
+  if (!path) {
+    if (op === "remove") throw noTarget("A remove operation needs a path.");
+    return applyWithoutPath(document, op, value, type);
+  }
+  if (op !== "remove" && value === undefined) throw invalidValue(`The ${op} operation on "${path}" has no value.`);
+  const extension = findExtension(type, path);
+  if (extension) return applyToExtension(document, op, extension, value, type);
+  const target = parsePatchPath(path, type);
+  const restricted = restriction(target);
+  if (restricted === "readOnly") throw mutability(`"${path}" is read-only.`);
+  if (restricted === "writeOnly") return; // password: accepted and discarded, never stored
+  applyToTarget(document, op, target, value, path);
 }
 
 function operationName(op: string): Op {
@@ -43,183 +60,216 @@ function operationName(op: string): Op {
   throw invalidSyntax(`"${op}" is not a PATCH operation: use add, replace or remove.`);
 }
 
-/** No path: the value's keys are attribute paths (or extension URNs); read-only and unknown keys are ignored. */
+/**
+ * No path: each key of the value is an attribute path or an extension URN holding extension
+ * attributes. Unknown, read-only and write-only keys (Okta's `id` in a group rename) are ignored,
+ * as in POST and PUT bodies.
+ */
 function applyWithoutPath(document: Json, op: Op, value: unknown, type: ResourceTypeDefinition) {
-  if (op === "remove") throw noTarget("A remove operation needs a path.");
-  if (!isObject(value)) throw invalidValue(`A ${op} without a path needs an object value.`);
+  if (!isObject(value)) throw invalidValue(`A ${op} operation without a path needs an object value.`);
   for (const [key, item] of Object.entries(value)) {
-    const extension = type.extensions.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
-    if (extension && isObject(item)) {
-      for (const [subKey, subItem] of Object.entries(item)) {
-        applyKey(document, op, `${extension.id}:${subKey}`, subItem, type);
+    const extension = findExtension(type, key);
+    if (!extension) applyKey(document, op, key, item, type);
+    else if (isObject(item)) {
+      for (const [name, attributeValue] of Object.entries(item)) {
+        applyKey(document, op, `${extension.id}:${name}`, attributeValue, type);
       }
-    } else {
-      applyKey(document, op, key, item, type);
     }
   }
 }
 
 function applyKey(document: Json, op: Op, key: string, value: unknown, type: ResourceTypeDefinition) {
-  const resolved = resolveAttributePath(type, key);
-  if (!resolved || !clientWritable(resolved.attribute) || (resolved.subAttribute && !clientWritable(resolved.subAttribute))) {
-    return;
-  }
-  applyToTarget(document, op, resolved, value);
+  const target = findPatchPath(key, type);
+  if (target && !restriction(target)) applyToTarget(document, op, target, value, key);
 }
 
-function applyAtPath(document: Json, op: Op, path: string, value: unknown, type: ResourceTypeDefinition) {
-  const extension = type.extensions.find((schema) => schema.id.toLowerCase() === path.trim().toLowerCase());
-  if (extension) {
-    if (op === "remove") delete document[extension.id];
-    else applyWithoutPath(document, op, { [extension.id]: value }, type);
+/** `path` is an extension URN: its value holds extension attributes; remove drops the whole extension. */
+function applyToExtension(
+  document: Json,
+  op: Op,
+  extension: SchemaDefinition,
+  value: unknown,
+  type: ResourceTypeDefinition,
+) {
+  if (op === "remove" || value === null) {
+    delete document[extension.id];
+    syncExtension(document, extension.id);
     return;
   }
-  const target = parsePatchPath(path, type);
-  const definition = target.subAttribute ?? target.attribute;
-  if (target.attribute.mutability === "readOnly" || definition.mutability === "readOnly") {
-    throw mutability(`"${path}" is read-only.`);
-  }
-  if (target.attribute.mutability === "writeOnly") return; // password: accepted and discarded
-  applyToTarget(document, op, target, value);
+  if (!isObject(value)) throw invalidValue(`${extension.id} must be an object.`);
+  applyWithoutPath(document, op, { [extension.id]: value }, type);
 }
 
-const clientWritable = (definition: AttributeDefinition) =>
-  definition.mutability !== "readOnly" && definition.mutability !== "writeOnly";
+const findExtension = (type: ResourceTypeDefinition, key: string) =>
+  type.extensions.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
 
-function applyToTarget(document: Json, op: Op, target: PatchPath, value: unknown) {
-  const container = containerFor(document, target.extension, op);
-  if (!container) return; // removing from an extension that is not there
-  const { attribute, subAttribute, valueFilter } = target;
-  const name = attribute.name;
-  if (op !== "remove" && value === null) op = "remove"; // replacing with null clears (RFC 7644 §3.5.2.3)
-
-  if (valueFilter) {
-    const elements = asElements(container[name]);
-    const matched = elements.filter((element) => matchesElement(valueFilter, element, attribute));
-    if (op === "remove") {
-      if (subAttribute) matched.forEach((element) => deleteKey(element, subAttribute.name));
-      setOrDelete(container, name, subAttribute ? elements : elements.filter((e) => !matched.includes(e)));
-      return;
-    }
-    if (matched.length === 0) {
-      const created = elementFromFilter(valueFilter, attribute);
-      if (!created) throw noTarget(`No ${name} value matches the filter, and the filter does not describe a new one.`);
-      elements.push(created);
-      matched.push(created);
-    }
-    for (const element of matched) writeInto(element, subAttribute, attribute, value);
-    container[name] = elements;
-    return;
+function restriction(target: PatchPath): "readOnly" | "writeOnly" | undefined {
+  for (const definition of [target.attribute, target.subAttribute]) {
+    if (definition?.mutability === "readOnly" || definition?.mutability === "writeOnly") return definition.mutability;
   }
+  return undefined;
+}
 
-  if (subAttribute) {
-    if (attribute.multiValued) {
-      // `emails.display`: every element's sub-attribute.
-      const elements = asElements(container[name]);
-      for (const element of elements) {
-        if (op === "remove") deleteKey(element, subAttribute.name);
-        else element[subAttribute.name] = coerce(value, subAttribute, `${name}.${subAttribute.name}`);
-      }
-      setOrDelete(container, name, elements);
-      return;
-    }
-    const object = isObject(container[name]) ? (container[name] as Json) : {};
-    if (op === "remove") deleteKey(object, subAttribute.name);
-    else object[subAttribute.name] = coerce(value, subAttribute, `${name}.${subAttribute.name}`);
-    setOrDelete(container, name, object);
-    return;
-  }
+function applyToTarget(document: Json, op: Op, target: PatchPath, value: unknown, path: string) {
+  // Setting null is removing: null and unassigned are the same (RFC 7643 §2.5).
+  const effective = value === null ? "remove" : op;
+  const container = containerFor(document, target.extension, effective !== "remove");
+  if (!container) return; // removing from an extension the document does not have
+  if (target.attribute.multiValued) applyToList(container, effective, target, value, path);
+  else if (target.subAttribute) applyToSubAttribute(container, effective, target.attribute, target.subAttribute, value, path);
+  else applyToSingle(container, effective, target.attribute, value, path);
+  if (target.extension) syncExtension(document, target.extension);
+}
 
+function applyToSingle(container: Json, op: Op, attribute: AttributeDefinition, value: unknown, path: string) {
   if (op === "remove") {
-    const listed = Array.isArray(value) ? value.filter(isObject) : [];
-    if (attribute.multiValued && listed.length > 0) {
-      // Remove only the listed values (Entra's member removal), never the whole attribute.
-      const remaining = asElements(container[name]).filter((e) => !listed.some((l) => sameElement(e, l, attribute)));
-      setOrDelete(container, name, remaining);
-    } else {
-      delete container[name];
-    }
-    return;
+    delete container[attribute.name];
+  } else if (attribute.type === "complex") {
+    // add and replace both set the given sub-attributes and keep the others (RFC 7644 §3.5.2.1, §3.5.2.3).
+    storeObject(container, attribute, merge(existingObject(container, attribute), prepareComplex(value, attribute, path)));
+  } else {
+    // add on a single-valued attribute that has a value replaces it (Entra's Add of externalId).
+    container[attribute.name] = prepareValue(value, attribute, path);
   }
-
-  if (attribute.multiValued) {
-    const incoming = (Array.isArray(value) ? value : [value]).map((v) => coerce(v, attribute, name));
-    const existing: unknown[] = op === "add" ? asElements(container[name]) : [];
-    for (const element of incoming) {
-      const duplicate = isObject(element) && existing.some((e) => isObject(e) && sameElement(e, element, attribute));
-      if (!duplicate) existing.push(element);
-    }
-    container[name] = existing;
-    return;
-  }
-  const coerced = coerce(value, attribute, name);
-  // Add and replace on a complex attribute set the given sub-attributes and keep the others (§3.5.2.1, §3.5.2.3).
-  container[name] =
-    attribute.type === "complex" && isObject(container[name]) && isObject(coerced)
-      ? { ...(container[name] as Json), ...coerced }
-      : coerced;
 }
 
-function containerFor(document: Json, extension: string | undefined, op: Op): Json | undefined {
+function applyToSubAttribute(
+  container: Json,
+  op: Op,
+  attribute: AttributeDefinition,
+  subAttribute: AttributeDefinition,
+  value: unknown,
+  path: string,
+) {
+  const object = existingObject(container, attribute);
+  if (op === "remove") delete object[subAttribute.name];
+  else object[subAttribute.name] = prepareValue(value, subAttribute, path);
+  storeObject(container, attribute, object);
+}
+
+/**
+ * Multi-valued attribute. Without filter or sub-attribute the operation is on the list itself;
+ * otherwise on the elements the filter selects (all of them for `emails.display`), which add and
+ * replace create when none matches.
+ */
+function applyToList(container: Json, op: Op, target: PatchPath, value: unknown, path: string) {
+  const { attribute, valueFilter, subAttribute } = target;
+  const current = container[attribute.name];
+  const elements: unknown[] = Array.isArray(current) ? [...current] : current === undefined ? [] : [current];
+  if (!valueFilter && !subAttribute) {
+    applyToWholeList(container, op, attribute, elements, value, path);
+    return;
+  }
+  const selected = elements.filter((element): element is Json =>
+    valueFilter ? matchesValueFilter(valueFilter, element) : isObject(element),
+  );
+  if (op === "remove") {
+    if (subAttribute) selected.forEach((element) => delete element[subAttribute.name]);
+    storeList(container, attribute, subAttribute ? elements : elements.filter((e) => !selected.includes(e as Json)));
+    return;
+  }
+  const write = (element: Json): Json =>
+    subAttribute
+      ? merge(element, { [subAttribute.name]: prepareValue(value, subAttribute, path) })
+      : merge(element, prepareComplex(value, attribute, path));
+  if (selected.length === 0) {
+    const terms = valueFilter ? equalityTerms(valueFilter) : {};
+    if (!terms) {
+      throw noTarget(
+        `No value of ${attribute.name} matches "${path}", and only "eq" terms joined by "and" describe a value to create.`,
+      );
+    }
+    const created = write(terms);
+    storeList(container, attribute, [...elements, created], [created]);
+    return;
+  }
+  const changed = selected.map((element) => {
+    // replace swaps a whole matched value (RFC 7644 §3.5.2.3); add and sub-attribute writes change it in place.
+    const replacement = op === "replace" && !subAttribute ? write({}) : write(element);
+    elements[elements.indexOf(element)] = replacement;
+    return replacement;
+  });
+  storeList(container, attribute, elements, changed);
+}
+
+function applyToWholeList(
+  container: Json,
+  op: Op,
+  attribute: AttributeDefinition,
+  elements: unknown[],
+  value: unknown,
+  path: string,
+) {
+  if (op === "remove") {
+    // With a value, only the listed elements go (Entra's member removal), never the whole list.
+    const listed = value === undefined || value === null ? undefined : prepareElements(value, attribute, path);
+    const remaining = listed ? elements.filter((e) => !listed.some((l) => isListed(e, l, attribute))) : [];
+    storeList(container, attribute, remaining);
+    return;
+  }
+  const list = op === "add" ? elements : [];
+  const added: unknown[] = [];
+  for (const element of prepareElements(value, attribute, path)) {
+    if (list.some((e) => sameValue(e, element))) continue; // an exact duplicate
+    list.push(element);
+    added.push(element);
+  }
+  storeList(container, attribute, list, added);
+}
+
+/** An element named in a remove's value: by its `value` when given (its identity), else by every given sub-attribute. */
+function isListed(element: unknown, listed: unknown, attribute: AttributeDefinition): boolean {
+  if (!isObject(listed)) return equalValues(element, listed, attribute);
+  if (!isObject(element)) return false;
+  const keys = "value" in listed ? ["value"] : Object.keys(listed);
+  return keys.every((key) => {
+    const sub = attribute.subAttributes?.find((s) => s.name === key);
+    return sub !== undefined && equalValues(element[key], listed[key], sub);
+  });
+}
+
+/**
+ * Stores a list, dropping emptied elements, and the attribute when none is left. `primary` may be
+ * true on one element only (RFC 7643 §2.4): a written primary wins over the others.
+ */
+function storeList(container: Json, attribute: AttributeDefinition, elements: unknown[], written: unknown[] = []) {
+  const kept = elements.filter((element) => !isEmptyObject(element));
+  if (written.some((element) => isObject(element) && element.primary === true)) {
+    for (const element of kept) {
+      if (isObject(element) && element.primary === true && !written.includes(element)) element.primary = false;
+    }
+  }
+  if (kept.length === 0) delete container[attribute.name];
+  else container[attribute.name] = kept;
+}
+
+function existingObject(container: Json, attribute: AttributeDefinition): Json {
+  const current = container[attribute.name];
+  return isObject(current) ? current : {};
+}
+
+function storeObject(container: Json, attribute: AttributeDefinition, object: Json) {
+  if (isEmptyObject(object)) delete container[attribute.name];
+  else container[attribute.name] = object;
+}
+
+function containerFor(document: Json, extension: string | undefined, create: boolean): Json | undefined {
   if (!extension) return document;
-  if (!isObject(document[extension])) {
-    if (op === "remove") return undefined;
-    document[extension] = {};
-    const schemas = Array.isArray(document.schemas) ? document.schemas : [];
-    if (!schemas.includes(extension)) document.schemas = [...schemas, extension];
-  }
-  return document[extension] as Json;
+  const current = document[extension];
+  if (isObject(current)) return current;
+  if (!create) return undefined;
+  const created: Json = {};
+  document[extension] = created;
+  return created;
 }
 
-function writeInto(element: Json, subAttribute: AttributeDefinition | undefined, attribute: AttributeDefinition, value: unknown) {
-  if (subAttribute) {
-    element[subAttribute.name] = coerce(value, subAttribute, `${attribute.name}.${subAttribute.name}`);
+/** An extension is listed in `schemas` exactly when the document holds some of its attributes. */
+function syncExtension(document: Json, urn: string) {
+  const schemas = Array.isArray(document.schemas) ? document.schemas : [];
+  if (isObject(document[urn]) && !isEmptyObject(document[urn])) {
+    if (!schemas.includes(urn)) document.schemas = [...schemas, urn];
     return;
   }
-  const coerced = coerce(value, { ...attribute, multiValued: false }, attribute.name);
-  if (!isObject(coerced)) throw invalidValue(`A value for ${attribute.name}[...] must be an object.`);
-  Object.assign(element, coerced);
-}
-
-/** Coerces by the schema: string booleans to booleans, bare strings to {value}, canonical sub-attribute names. */
-function coerce(value: unknown, definition: AttributeDefinition, path: string): unknown {
-  if (definition.type === "boolean") return toBoolean(value, path);
-  if (definition.type !== "complex") return value;
-  if (typeof value === "string" && findAttribute(definition.subAttributes, "value")) return { value };
-  if (!isObject(value)) return value; // the normaliser names what is wrong with it
-  const object: Json = {};
-  for (const [key, item] of Object.entries(value)) {
-    const sub = findAttribute(definition.subAttributes, key);
-    if (!sub) continue;
-    object[sub.name] = item === null ? null : coerce(item, sub, `${path}.${sub.name}`);
-  }
-  return object;
-}
-
-/** Two elements are the same value when their `value` (and `type`, if any) agree, or when they are identical. */
-function sameElement(a: Json, b: Json, attribute: AttributeDefinition): boolean {
-  const valueA = valueOf(a, "value");
-  const valueB = valueOf(b, "value");
-  if (valueA === undefined || valueB === undefined) return JSON.stringify(a) === JSON.stringify(b);
-  const caseExact = findAttribute(attribute.subAttributes, "value")?.caseExact ?? false;
-  const fold = (v: unknown) => (typeof v === "string" && !caseExact ? v.toLowerCase() : v);
-  const typeA = valueOf(a, "type");
-  const typeB = valueOf(b, "type");
-  return fold(valueA) === fold(valueB) && (typeA === undefined || typeB === undefined || typeA === typeB);
-}
-
-function asElements(value: unknown): Json[] {
-  if (Array.isArray(value)) return value.filter(isObject);
-  return isObject(value) ? [value] : [];
-}
-
-function setOrDelete(container: Json, name: string, value: Json | Json[]) {
-  const empty = Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0;
-  if (empty) delete container[name];
-  else container[name] = value;
-}
-
-function deleteKey(object: Json, name: string) {
-  const key = Object.keys(object).find((k) => k.toLowerCase() === name.toLowerCase());
-  if (key !== undefined) delete object[key];
+  delete document[urn];
+  if (schemas.includes(urn)) document.schemas = schemas.filter((schema) => schema !== urn);
 }
