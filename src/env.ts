@@ -1,9 +1,14 @@
+import type { ActivityEntry } from "./activity/actions";
 import type { Organization } from "./db/schema-types";
 
 export interface Bindings {
   DB: D1Database;
   /** The control panel's API secret (a Worker secret; `.dev.vars` locally). */
   ADMIN_TOKEN: string;
+  /** Producer of the activity pipeline; the same worker consumes it into activity_log. */
+  ACTIVITY_QUEUE: Queue<ActivityEntry>;
+  /** Days activity entries are kept (default 365). */
+  ACTIVITY_RETENTION_DAYS?: string;
 }
 
 export interface Variables {
@@ -12,3 +17,10 @@ export interface Variables {
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };
+
+declare global {
+  // The `env` of `cloudflare:workers` is this worker's bindings.
+  namespace Cloudflare {
+    interface Env extends Bindings {}
+  }
+}

@@ -3,8 +3,6 @@ declare namespace Cloudflare {
     mainModule: typeof import("../src/index");
   }
   interface Env {
-    ADMIN_TOKEN: string;
-    DB: D1Database;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }

@@ -76,12 +76,36 @@ export async function createUser(tenant: Tenant, userName: string, extra: Record
 
 export const patchOp = (...operations: unknown[]) => ({ schemas: [PATCH_OP], Operations: operations });
 
-/** Activity entries of a tenant, oldest first, straight from the table. */
-export async function activity(orgId: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT action, actor, target_type, target_id, target_name, changes FROM activity_log WHERE org_id = ? ORDER BY at, rowid",
-  )
-    .bind(orgId)
-    .all<{ action: string; actor: string; target_type: string; target_id: string | null; target_name: string | null; changes: string | null }>();
-  return results;
+type ActivityRow = {
+  action: string;
+  actor: string;
+  target_type: string;
+  target_id: string | null;
+  target_name: string | null;
+  changes: string | null;
+};
+
+const readActivity = async (orgId: string) =>
+  (
+    await env.DB.prepare(
+      "SELECT action, actor, target_type, target_id, target_name, changes FROM activity_log WHERE org_id = ? ORDER BY at, rowid",
+    )
+      .bind(orgId)
+      .all<ActivityRow>()
+  ).results;
+
+/**
+ * Activity entries of a tenant, oldest first, as the real queue consumer wrote them: waits until
+ * the table has stopped changing (the consumer runs after a short batch timeout in tests).
+ */
+export async function activity(orgId: string): Promise<ActivityRow[]> {
+  let previous = -1;
+  for (let stable = 0, waited = 0; waited < 10_000; waited += 50) {
+    const rows = await readActivity(orgId);
+    stable = rows.length === previous ? stable + 1 : 0;
+    if (stable >= 6) return rows;
+    previous = rows.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("activity_log kept changing");
 }

@@ -37,3 +37,10 @@ export interface ActivityInput {
   targetName?: string;
   changes?: Changes | Record<string, unknown>;
 }
+
+/** One activity log entry as it travels through the queue and lands in activity_log. */
+export interface ActivityEntry extends ActivityInput {
+  /** Made at the source, so redelivery of a message can never write it twice. */
+  id: string;
+  at: string;
+}

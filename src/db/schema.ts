@@ -141,5 +141,12 @@ export const activityLog = sqliteTable(
     targetName: text("target_name"),
     changes: text("changes", { mode: "json" }).$type<unknown>(),
   },
-  (t) => [index("activity_log_org_at").on(t.orgId, t.at, t.id)],
+  (t) => [
+    // Newest-first keyset pages per organization, optionally narrowed to one action or target.
+    index("activity_log_org_at").on(t.orgId, t.at, t.id),
+    index("activity_log_org_action_at").on(t.orgId, t.action, t.at, t.id),
+    index("activity_log_org_target_at").on(t.orgId, t.targetId, t.at, t.id),
+    // Retention purges by age across organizations.
+    index("activity_log_at").on(t.at),
+  ],
 );

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
 import { toAdminError } from "./errors";
 import { organizationsApi } from "./organizations";
@@ -9,6 +10,7 @@ export const admin = new Hono<AppEnv>();
 
 admin.use(adminAuth);
 admin.route("/organizations", organizationsApi);
+admin.route("/organizations", activityApi);
 
 admin.onError((error, c) => {
   const adminError = toAdminError(error);

@@ -1,0 +1,202 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ActivityEntry } from "../../src/activity/actions";
+import worker from "../../src/index";
+import { activity, admin, createTenant, createUser, patchOp, scim, user } from "../helpers";
+
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+const entry = (orgId: string, overrides: Partial<ActivityEntry> = {}): ActivityEntry => ({
+  id: crypto.randomUUID(),
+  orgId,
+  at: new Date().toISOString(),
+  actor: "scim:okta",
+  action: "member.created",
+  targetType: "member",
+  targetId: crypto.randomUUID(),
+  targetName: "someone@acme.test",
+  ...overrides,
+});
+
+const countFor = async (orgId: string) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM activity_log WHERE org_id = ?").bind(orgId).first<{ n: number }>())!.n;
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("activity pipeline", () => {
+  it("logs every action exactly once, through the queue consumer", async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    const tenant = await createTenant({ licenses: 1 });
+    const orgPath = `/organizations/${tenant.orgId}`;
+    await admin(orgPath, { method: "PATCH", json: { name: "Renamed" } });
+    const member = await createUser(tenant, "one@acme.test");
+    await scim(tenant, "/Users", { method: "POST", json: user("two@acme.test") }); // no licence left
+    await scim(tenant, `/Users/${member.id}`, { method: "PATCH", json: patchOp({ op: "replace", path: "title", value: "T" }) });
+    await scim(tenant, `/Users/${member.id}`, { method: "PATCH", json: patchOp({ op: "replace", value: { active: false } }) });
+    await scim(tenant, `/Users/${member.id}`, { method: "PATCH", json: patchOp({ op: "replace", value: { active: true } }) });
+    const group = (await (
+      await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName: "G" } })
+    ).json()) as any;
+    await scim(tenant, `/Groups/${group.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", value: { displayName: "G2" } }, { op: "add", path: "members", value: [{ value: member.id }] }),
+    });
+    await scim(tenant, `/Groups/${group.id}`, { method: "PATCH", json: patchOp({ op: "remove", path: "members", value: [{ value: member.id }] }) });
+    await scim(tenant, `/Groups/${group.id}`, { method: "DELETE" });
+    await scim(tenant, `/Users/${member.id}`, { method: "DELETE" });
+    const rotated = (await (await admin(`${orgPath}/scim/token`, { method: "POST" })).json()) as any;
+    await admin(`${orgPath}/scim`, { method: "PUT", json: { enabled: false } });
+
+    const actions = (await activity(tenant.orgId)).map((a) => a.action);
+    expect(actions).toEqual([
+      "organization.created",
+      "scim.enabled",
+      "organization.updated",
+      "member.created",
+      "member.create_rejected",
+      "member.updated",
+      "member.deactivated",
+      "member.reactivated",
+      "team.created",
+      "team.updated",
+      "team.members_added",
+      "team.members_removed",
+      "team.deleted",
+      "member.deleted",
+      "scim.token_rotated",
+      "scim.disabled",
+    ]);
+    expect(errors.filter((e) => e.includes("activity_queue_failed"))).toEqual([]); // all went through the queue
+    const everything = JSON.stringify(await activity(tenant.orgId));
+    expect(everything).not.toContain(tenant.token);
+    expect(everything).not.toContain(rotated.token);
+  });
+
+  it("never duplicates an entry when a batch is delivered again", async () => {
+    const tenant = await createTenant();
+    await activity(tenant.orgId);
+    const before = await countFor(tenant.orgId);
+    const entries = [entry(tenant.orgId), entry(tenant.orgId, { action: "member.deleted" })];
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const batch = createMessageBatch(
+        "scim-activity",
+        entries.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: delivery + 1, body })),
+      );
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env);
+      const result = await getQueueResult(batch, ctx);
+      expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
+      expect(result.retryMessages).toEqual([]);
+    }
+    expect(await countFor(tenant.orgId)).toBe(before + 2);
+  });
+
+  it("retries a batch the database refuses, and retries malformed messages toward the dead-letter queue", async () => {
+    const tenant = await createTenant();
+    const failingDb = { prepare: (sql: string) => env.DB.prepare(sql), batch: async () => { throw new Error("D1 unavailable"); } };
+    const batch = createMessageBatch("scim-activity", [
+      { id: "ok", timestamp: new Date(), attempts: 1, body: entry(tenant.orgId) },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...env, DB: failingDb as unknown as D1Database });
+    const failed = await getQueueResult(batch, ctx);
+    expect(failed.retryMessages.map((m) => m.msgId)).toEqual(["ok"]);
+    expect(failed.explicitAcks).toEqual([]);
+
+    const malformed = createMessageBatch<unknown>("scim-activity", [
+      { id: "bad", timestamp: new Date(), attempts: 1, body: { nonsense: true } },
+      { id: "good", timestamp: new Date(), attempts: 1, body: entry(tenant.orgId) },
+    ]);
+    const ctx2 = createExecutionContext();
+    await worker.queue(malformed, env);
+    const result = await getQueueResult(malformed, ctx2);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad"]);
+    expect(result.explicitAcks).toEqual(["good"]);
+  });
+
+  it("writes straight to D1 when the queue refuses an entry", async () => {
+    const tenant = await createTenant();
+    await activity(tenant.orgId);
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    vi.spyOn(env.ACTIVITY_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
+    const created = await createUser(tenant, "fallback@acme.test");
+    // No waiting for a consumer: the entry is already in the table when the response arrives.
+    const row = await env.DB.prepare("SELECT action FROM activity_log WHERE target_id = ?").bind(created.id).first<{ action: string }>();
+    expect(row?.action).toBe("member.created");
+    expect(errors.some((e) => e.includes("activity_queue_failed"))).toBe(true);
+  });
+});
+
+describe("GET /admin/v1/organizations/{orgId}/activity", () => {
+  it("pages newest first with a cursor and combines filters", async () => {
+    const tenant = await createTenant({ licenses: 10 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await createUser(tenant, `p${i}@acme.test`)).id);
+    await scim(tenant, `/Users/${ids[0]}`, { method: "DELETE" });
+    const all = await activity(tenant.orgId);
+    expect(all).toHaveLength(8);
+
+    const seen: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await admin(`/organizations/${tenant.orgId}/activity?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as any;
+      expect(page.entries.length).toBeLessThanOrEqual(3);
+      seen.push(...page.entries);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(8);
+    expect(seen.map((e) => e.action)).toEqual([...all].reverse().map((a) => a.action));
+    expect(seen[0]).toEqual({
+      id: expect.any(String),
+      at: expect.any(String),
+      actor: "scim:okta",
+      action: "member.deleted",
+      targetType: "member",
+      targetId: ids[0],
+      targetName: "p0@acme.test",
+      changes: null,
+    });
+
+    const query = async (q: string) => ((await (await admin(`/organizations/${tenant.orgId}/activity?${q}`)).json()) as any).entries;
+    expect(await query("action=member.created")).toHaveLength(5);
+    expect(await query("actor=admin")).toHaveLength(2);
+    expect((await query(`targetId=${ids[0]}`)).map((e: any) => e.action)).toEqual(["member.deleted", "member.created"]);
+    expect(await query(`actor=scim:okta&action=member.created&targetId=${ids[1]}`)).toHaveLength(1);
+    expect(await query(`since=${encodeURIComponent(seen[0].at)}`)).toEqual(expect.arrayContaining([expect.objectContaining({ action: "member.deleted" })]));
+    expect(await query("since=2999-01-01T00:00:00Z")).toEqual([]);
+  });
+
+  it("rejects bad parameters and unknown organizations", async () => {
+    const tenant = await createTenant();
+    for (const q of ["limit=0", "limit=abc", "limit=201", "action=member.exploded", "since=yesterday", "cursor=garbage"]) {
+      const response = await admin(`/organizations/${tenant.orgId}/activity?${q}`);
+      expect(response.status, q).toBe(400);
+      expect(((await response.json()) as any).error.code).toBe("invalid_request");
+    }
+    expect((await admin("/organizations/nope/activity")).status).toBe(404);
+  });
+});
+
+describe("retention", () => {
+  it("purges entries older than the retention period in bounded batches, keeping the rest", async () => {
+    const tenant = await createTenant();
+    await activity(tenant.orgId);
+    const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    const statements = Array.from({ length: 2300 }, (_, i) =>
+      env.DB.prepare("INSERT INTO activity_log (id, org_id, at, actor, action, target_type) VALUES (?, ?, ?, 'admin', 'organization.updated', 'organization')")
+        .bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
+    );
+    for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
+    const recent = await countFor(tenant.orgId) - 2300;
+
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "17 3 * * *" }), env);
+    expect(await countFor(tenant.orgId)).toBe(recent);
+    const kept = await env.DB.prepare("SELECT min(at) AS oldest FROM activity_log WHERE org_id = ?").bind(tenant.orgId).first<{ oldest: string }>();
+    expect(new Date(kept!.oldest).getTime()).toBeGreaterThan(Date.now() - 365 * 86_400_000);
+  });
+});
