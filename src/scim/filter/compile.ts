@@ -3,243 +3,188 @@ import type { Compare, Filter, Suffix, ValuePath } from "scim2-parse-filter";
 import { invalidFilter } from "../errors";
 import { findAttribute, findSubAttribute, type AttributeDefinition } from "../schemas/definition";
 import { resolveAttributePath, type ResolvedAttribute } from "../schemas/resource-type";
+import { compare, type Operand, type Test } from "./compare";
 import { parseFilter } from "./parse";
 import type { FilterTarget } from "./target";
 
 type Comparison = Compare | Suffix;
-type Literal = Compare["compValue"];
 
-/** How the compared expression stores strings: folded already (indexed column) or as given (JSON). */
-type Folding = "stored-lower-case" | "fold-in-sql";
-
-/**
- * Compiles an RFC 7644 filter into a SQL condition over the target's columns, side tables and JSON
- * document. Values are always bound parameters. Unknown or unfilterable attributes and malformed
- * filters are 400 invalidFilter.
- */
-export function compileFilter(text: string, target: FilterTarget): SQL {
-  return compileNode(parseFilter(text), target);
+/** The elements of one multi-valued attribute: how to read a sub-attribute, and "any element matches". */
+interface Elements {
+  operand(sub: AttributeDefinition): Operand;
+  any(condition: SQL): SQL;
 }
 
-function compileNode(filter: Filter, target: FilterTarget): SQL {
+/**
+ * Compiles an RFC 7644 filter into a condition on the target's rows, preferring columns, then side
+ * tables, then the JSON document. Literals are always bound parameters. A malformed filter, an
+ * unknown attribute or one that cannot be filtered is 400 invalidFilter.
+ */
+export function compileFilter(text: string, target: FilterTarget): SQL {
+  return condition(
+    parseFilter(text),
+    (comparison) => attributeComparison(comparison, target),
+    (valuePath) => valuePathCondition(valuePath, target),
+  );
+}
+
+/** and/or/not over `leaf` conditions; value paths only where `valuePath` is given (they cannot nest). */
+function condition(filter: Filter, leaf: (comparison: Comparison) => SQL, valuePath?: (path: ValuePath) => SQL): SQL {
   switch (filter.op) {
     case "and":
     case "or":
-      return logical(filter.op, (filter as { filters: Filter[] }).filters.map((f) => compileNode(f, target)));
+      return logical(filter.op, filter.filters.map((part) => condition(part, leaf, valuePath)));
     case "not":
-      return negate(compileNode((filter as { filter: Filter }).filter, target));
-    case "[]": {
-      const { attrPath, valFilter } = filter as ValuePath;
-      return multiValued(resolveMultiValued(attrPath, target), valFilter, target);
-    }
+      return negate(condition(filter.filter, leaf, valuePath));
+    case "[]":
+      if (!valuePath) throw invalidFilter(`Value filters cannot nest: "${filter.attrPath}[...]".`);
+      return valuePath(filter);
     default:
-      return attributeComparison(filter as Comparison, target);
+      return leaf(filter);
   }
 }
 
-const logical = (op: "and" | "or", parts: SQL[]) =>
-  sql`(${sql.join(parts, sql.raw(op === "and" ? " AND " : " OR "))})`;
+const logical = (op: "and" | "or", parts: SQL[]) => sql`(${sql.join(parts, sql.raw(` ${op.toUpperCase()} `))})`;
 
-/** NOT of an unknown (NULL) comparison is treated as NOT false, so absent attributes match `not (...)`. */
+/** NULL (attribute absent) counts as false before NOT: `not (title eq "x")` finds users without a title. */
 const negate = (condition: SQL) => sql`(NOT coalesce(${condition}, 0))`;
 
-function resolve(path: string, target: FilterTarget): ResolvedAttribute {
-  const resolved = resolveAttributePath(target.resourceType, path);
-  if (!resolved) throw invalidFilter(`The attribute "${path}" is not filterable: it is unknown.`);
-  const definition = resolved.subAttribute ?? resolved.attribute;
-  if (definition.returned === "never" || resolved.attribute.returned === "never") {
-    throw invalidFilter(`The attribute "${path}" cannot be filtered.`);
+/** Rewrites ne and null literals in terms of eq and pr: `ne` is exactly "not eq", `eq null` is "not present". */
+function test(comparison: Comparison, holds: (test: Test) => SQL): SQL {
+  if (comparison.op === "pr") return holds({ op: "pr" });
+  const { op, compValue: literal, attrPath } = comparison;
+  if (literal === null) {
+    if (op === "eq") return negate(holds({ op: "pr" }));
+    if (op === "ne") return holds({ op: "pr" });
+    throw invalidFilter(`"${attrPath} ${op} null": null can only be compared with eq or ne.`);
   }
-  return resolved;
-}
-
-function resolveMultiValued(path: string, target: FilterTarget): ResolvedAttribute {
-  const resolved = resolve(path, target);
-  if (!resolved.attribute.multiValued || resolved.attribute.type !== "complex" || resolved.subAttribute) {
-    throw invalidFilter(`"${path}" is not a multi-valued attribute, so it takes no [filter].`);
-  }
-  return resolved;
+  return op === "ne" ? negate(holds({ op: "eq", literal })) : holds({ op, literal });
 }
 
 function attributeComparison(comparison: Comparison, target: FilterTarget): SQL {
-  const resolved = resolve(comparison.attrPath, target);
-  const { attribute, subAttribute } = resolved;
-  if (attribute.multiValued && attribute.type === "complex") {
-    // `emails.value eq "x"` and bare `emails eq "x"`: true when any element matches.
-    const sub = subAttribute ?? findAttribute(attribute.subAttributes, "value");
-    if (!sub) throw invalidFilter(`Name a sub-attribute of "${comparison.attrPath}" to filter on.`);
-    return multiValued(resolved, { ...comparison, attrPath: sub.name }, target);
+  const path = comparison.attrPath;
+  const resolved = resolve(path, target);
+  if (!resolved.attribute.multiValued) {
+    const operand = singleValued(resolved, path, target);
+    return test(comparison, (t) => compare(operand, t));
   }
-  const definition = subAttribute ?? attribute;
-  const column = target.columns[canonicalKey(resolved)];
-  if (column) return compare(column, definition, comparison, "stored-lower-case");
-  if (attribute.mutability === "readOnly" || !target.document) {
-    throw invalidFilter(`The attribute "${comparison.attrPath}" cannot be filtered.`);
-  }
-  if (definition.type === "complex" && comparison.op !== "pr") {
-    throw invalidFilter(`"${comparison.attrPath}" is complex: filter on one of its sub-attributes.`);
-  }
-  const value = sql`json_extract(${target.document}, ${jsonPath(resolved)})`;
-  return compare(value, definition, comparison, "fold-in-sql");
+  // `emails.type eq "x"`, and bare `emails eq "x"` meaning its value: true when any element matches.
+  const sub = resolved.subAttribute ?? findAttribute(resolved.attribute.subAttributes, "value");
+  const elements = elementsOf(resolved, sub ? [sub] : [], path, target);
+  return test(comparison, (t) => {
+    if (sub) return elements.any(compare(elements.operand(sub), t));
+    if (t.op === "pr") return elements.any(sql`1`); // at least one element
+    throw invalidFilter(`"${path}" has no value sub-attribute: compare one of its sub-attributes.`);
+  });
 }
 
-/** A condition on the elements of a multi-valued attribute: true when at least one element satisfies it. */
-function multiValued(resolved: ResolvedAttribute, elementFilter: Filter, target: FilterTarget): SQL {
+function valuePathCondition({ attrPath, valFilter }: ValuePath, target: FilterTarget): SQL {
+  const resolved = resolve(attrPath, target);
   const { attribute } = resolved;
-  const referenced = subAttributesOf(elementFilter, attribute);
-  const side = resolved.extension ? undefined : target.sideTables[attribute.name.toLowerCase()];
+  if (!attribute.multiValued || resolved.subAttribute) {
+    throw invalidFilter(`"${attrPath}" is not a multi-valued attribute, so it takes no [filter].`);
+  }
+  const subAttribute = ({ attrPath: name }: Comparison) => {
+    const sub = findSubAttribute(attribute, name);
+    if (!sub) throw invalidFilter(`Unknown attribute "${name}" in the filter of "${attrPath}".`);
+    return sub;
+  };
+  const elements = elementsOf(resolved, comparisonsIn(valFilter).map(subAttribute), attrPath, target);
+  const leaf = (comparison: Comparison) =>
+    test(comparison, (t) => compare(elements.operand(subAttribute(comparison)), t));
+  return elements.any(condition(valFilter, leaf));
+}
+
+function comparisonsIn(filter: Filter): Comparison[] {
+  switch (filter.op) {
+    case "and":
+    case "or":
+      return filter.filters.flatMap(comparisonsIn);
+    case "not":
+      return comparisonsIn(filter.filter);
+    case "[]":
+      return []; // refused by condition()
+    default:
+      return [filter];
+  }
+}
+
+function resolve(path: string, target: FilterTarget): ResolvedAttribute {
+  const resolved = resolveAttributePath(target.resourceType, path);
+  if (!resolved) throw invalidFilter(`Unknown attribute "${path}" in filter.`);
+  if (resolved.attribute.returned === "never" || resolved.subAttribute?.returned === "never") {
+    throw invalidFilter(`The attribute "${path}" cannot be filtered: it is never returned.`);
+  }
+  return resolved;
+}
+
+/** A single-valued attribute: its column when it has one (indexed lookups), else its place in the document. */
+function singleValued(resolved: ResolvedAttribute, path: string, target: FilterTarget): Operand {
+  const definition = resolved.subAttribute ?? resolved.attribute;
+  const column = target.columns[columnKey(resolved)];
+  if (column) return { path, definition, value: column, folding: "stored" };
+  const document = documentHolding(target, path, [resolved.attribute, definition]);
+  const { extension, attribute, subAttribute } = resolved;
+  return {
+    path,
+    definition,
+    value: sql`json_extract(${document}, ${jsonPath([extension, attribute.name, subAttribute?.name])})`,
+    folding: "in-sql",
+  };
+}
+
+/** The side table when it has a column for every sub-attribute the condition reads, else the document's array. */
+function elementsOf(
+  resolved: ResolvedAttribute,
+  referenced: AttributeDefinition[],
+  path: string,
+  target: FilterTarget,
+): Elements {
+  const operand = (sub: AttributeDefinition, value: SQL, folding: Operand["folding"]): Operand => ({
+    path: `${path}.${sub.name}`,
+    definition: sub,
+    value,
+    folding,
+  });
+  const side = target.sideTables[columnKey(resolved)];
   if (side && referenced.every((sub) => side.columns[sub.name.toLowerCase()])) {
-    return side.match(elementCondition(elementFilter, attribute, (sub) => side.columns[sub.name.toLowerCase()], "stored-lower-case"));
+    return {
+      operand: (sub) => operand(sub, side.columns[sub.name.toLowerCase()], "stored"),
+      any: (condition) => side.match(condition),
+    };
   }
-  if (attribute.mutability === "readOnly" || !target.document) {
-    throw invalidFilter(`The attribute "${attribute.name}" cannot be filtered on these sub-attributes.`);
-  }
-  const condition = elementCondition(
-    elementFilter,
-    attribute,
-    (sub) => sql`json_extract(element.value, ${`$.${quoteKey(sub.name)}`})`,
-    "fold-in-sql",
-  );
-  return sql`EXISTS (SELECT 1 FROM json_each(${target.document}, ${jsonPath(resolved)}) AS element WHERE ${condition})`;
+  const document = documentHolding(target, path, [resolved.attribute, ...referenced]);
+  const array = jsonPath([resolved.extension, resolved.attribute.name]);
+  return {
+    operand: (sub) => operand(sub, sql`json_extract(scim_element.value, ${jsonPath([sub.name])})`, "in-sql"),
+    any: (condition) =>
+      sql`EXISTS (SELECT 1 FROM json_each(${document}, ${array}) AS scim_element WHERE ${condition})`,
+  };
 }
 
-function elementCondition(
-  filter: Filter,
-  attribute: AttributeDefinition,
-  column: (sub: AttributeDefinition) => SQL,
-  folding: Folding,
-): SQL {
-  switch (filter.op) {
-    case "and":
-    case "or":
-      return logical(
-        filter.op,
-        (filter as { filters: Filter[] }).filters.map((f) => elementCondition(f, attribute, column, folding)),
-      );
-    case "not":
-      return negate(elementCondition((filter as { filter: Filter }).filter, attribute, column, folding));
-    case "[]":
-      throw invalidFilter("Value filters cannot nest.");
-    default: {
-      const comparison = filter as Comparison;
-      const sub = subAttribute(attribute, comparison.attrPath);
-      return compare(column(sub), sub, comparison, folding);
-    }
+/** The document, when it holds these attributes: read-only ones (meta, groups) are computed, not stored there. */
+function documentHolding(target: FilterTarget, path: string, definitions: AttributeDefinition[]): SQL {
+  const readOnly = definitions.find((definition) => definition.mutability === "readOnly");
+  if (readOnly || !target.document) {
+    const reason = readOnly ? ` (${readOnly.name} is read-only and not stored)` : "";
+    throw invalidFilter(`The attribute "${path}" cannot be filtered${reason}.`);
   }
+  return target.document;
 }
 
-function subAttributesOf(filter: Filter, attribute: AttributeDefinition): AttributeDefinition[] {
-  switch (filter.op) {
-    case "and":
-    case "or":
-      return (filter as { filters: Filter[] }).filters.flatMap((f) => subAttributesOf(f, attribute));
-    case "not":
-      return subAttributesOf((filter as { filter: Filter }).filter, attribute);
-    case "[]":
-      throw invalidFilter("Value filters cannot nest.");
-    default:
-      return [subAttribute(attribute, (filter as Comparison).attrPath)];
-  }
-}
-
-function subAttribute(attribute: AttributeDefinition, path: string): AttributeDefinition {
-  const sub = findSubAttribute(attribute, path);
-  if (!sub) throw invalidFilter(`"${attribute.name}" has no sub-attribute "${path}".`);
-  return sub;
-}
-
-function compare(expression: SQL, definition: AttributeDefinition, comparison: Comparison, folding: Folding): SQL {
-  const { op } = comparison;
-  if (op === "pr") {
-    return definition.type === "string"
-      ? sql`(${expression} IS NOT NULL AND ${expression} <> '')`
-      : sql`(${expression} IS NOT NULL)`;
-  }
-  const literal = comparison.compValue;
-  if (literal === null) {
-    if (op === "eq") return sql`(${expression} IS NULL)`;
-    if (op === "ne") return sql`(${expression} IS NOT NULL)`;
-    throw invalidFilter(`null can only be compared with eq or ne (${comparison.attrPath}).`);
-  }
-  const foldCase = isText(definition) && !definition.caseExact;
-  const left = foldCase && folding === "fold-in-sql" ? sql`lower(${expression})` : expression;
-  const value = comparableValue(definition, literal, comparison.attrPath);
-  const right =
-    foldCase && typeof value === "string"
-      ? folding === "fold-in-sql"
-        ? sql`lower(${value})`
-        : sql`${value.toLowerCase()}`
-      : sql`${value}`;
-
-  switch (op) {
-    case "eq":
-      return sql`(${left} = ${right})`;
-    case "ne":
-      return sql`(${expression} IS NULL OR ${left} <> ${right})`;
-    case "gt":
-    case "ge":
-    case "lt":
-    case "le":
-      if (definition.type === "boolean") throw invalidFilter(`${comparison.attrPath} is a boolean: use eq or ne.`);
-      return sql`(${left} ${sql.raw({ gt: ">", ge: ">=", lt: "<", le: "<=" }[op])} ${right})`;
-    case "co":
-    case "sw":
-    case "ew":
-      if (!isText(definition)) {
-        throw invalidFilter(`${op} applies to strings; ${comparison.attrPath} is a ${definition.type}.`);
-      }
-      return substring(left, right, String(value), op, foldCase);
-  }
-}
-
-/** co/sw/ew: LIKE is case-insensitive in SQLite, so case-exact attributes use instr/substr instead. */
-function substring(left: SQL, right: SQL, value: string, op: "co" | "sw" | "ew", foldCase: boolean): SQL {
-  if (foldCase) {
-    const escaped = value.replace(/[\\%_]/g, (c) => `\\${c}`);
-    const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
-    return sql`(${left} LIKE ${pattern} ESCAPE '\\')`;
-  }
-  if (op === "co") return sql`(instr(${left}, ${right}) > 0)`;
-  if (op === "sw") return sql`(substr(${left}, 1, length(${right})) = ${right})`;
-  return sql`(length(${left}) >= length(${right}) AND substr(${left}, -length(${right})) = ${right})`;
-}
-
-const isText = (definition: AttributeDefinition) =>
-  definition.type === "string" || definition.type === "reference" || definition.type === "binary";
-
-/** The literal in the form storage compares: 0/1 for booleans, toISOString() for dates. */
-function comparableValue(definition: AttributeDefinition, literal: Exclude<Literal, null>, path: string) {
-  switch (definition.type) {
-    case "boolean": {
-      const text = String(literal).toLowerCase();
-      if (text !== "true" && text !== "false") throw invalidFilter(`${path} is a boolean: compare it with true or false.`);
-      return text === "true" ? 1 : 0;
-    }
-    case "dateTime": {
-      const date = typeof literal === "string" ? new Date(literal) : undefined;
-      if (!date || Number.isNaN(date.getTime())) throw invalidFilter(`${path} needs a dateTime such as "2026-01-31T00:00:00Z".`);
-      return date.toISOString();
-    }
-    case "integer":
-    case "decimal":
-      if (typeof literal !== "number") throw invalidFilter(`${path} is a number.`);
-      return literal;
-    default:
-      if (typeof literal !== "string") throw invalidFilter(`${path} is a string: quote the value.`);
-      return literal;
-  }
-}
-
-/** `username`, `name.givenname`, `urn:…:user:employeenumber`: the key FilterTarget.columns uses. */
-function canonicalKey({ extension, attribute, subAttribute }: ResolvedAttribute): string {
+/** `username`, `name.givenname`, `urn:…:user:employeenumber`: the keys of FilterTarget.columns and sideTables. */
+function columnKey({ extension, attribute, subAttribute }: ResolvedAttribute): string {
   const path = subAttribute ? `${attribute.name}.${subAttribute.name}` : attribute.name;
   return (extension ? `${extension}:${path}` : path).toLowerCase();
 }
 
-/** The JSON path of an attribute in the stored document (canonical names, extensions under their URN). */
-function jsonPath({ extension, attribute, subAttribute }: ResolvedAttribute): string {
-  const keys = [extension, attribute.name, subAttribute?.name].filter((k): k is string => !!k);
-  return `$.${keys.map(quoteKey).join(".")}`;
+/**
+ * `'$.name.givenName'`, `'$."urn:…:User".department'`. The keys are canonical names from the schema
+ * definitions, never text from the filter, so the path is inlined rather than spending a bound parameter.
+ */
+function jsonPath(keys: (string | undefined)[]): SQL {
+  const segments = keys
+    .filter((key) => key !== undefined)
+    .map((key) => (/^[A-Za-z_]\w*$/.test(key) ? key : `"${key}"`));
+  return sql.raw(`'$.${segments.join(".")}'`);
 }
-
-const quoteKey = (key: string) => (/^[A-Za-z_][\w]*$/.test(key) ? key : `"${key}"`);

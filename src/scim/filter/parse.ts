@@ -3,80 +3,78 @@ import { invalidFilter } from "../errors";
 
 export type { Filter };
 
-/** Filters longer or deeper than this are refused before they reach the database. */
-export const MAX_FILTER_LENGTH = 4096;
-export const MAX_FILTER_DEPTH = 32;
+/**
+ * Bounds that keep a filter's SQL inside D1's limits (100 bound parameters, expression depth 100):
+ * a comparison binds at most three parameters and each nesting level adds a few levels of depth.
+ */
+const MAX_FILTER_LENGTH = 4096;
+const MAX_COMPARISONS = 24;
+const MAX_NESTING = 16;
 
-/** Parses an RFC 7644 §3.4.2.2 filter; any syntax error is 400 invalidFilter. */
-export function parseFilter(text: string): Filter {
-  if (text.length > MAX_FILTER_LENGTH) throw invalidFilter(`The filter is longer than ${MAX_FILTER_LENGTH} characters.`);
-  let filter: Filter;
-  try {
-    filter = parse(inlineValuePathSubAttributes(text));
-  } catch (error) {
-    throw invalidFilter(`The filter "${text}" is not valid: ${(error as Error).message}`);
-  }
-  if (depth(filter) > MAX_FILTER_DEPTH) throw invalidFilter(`The filter nests deeper than ${MAX_FILTER_DEPTH} levels.`);
-  return filter;
-}
-
-function depth(filter: Filter): number {
-  switch (filter.op) {
-    case "and":
-    case "or":
-      return 1 + Math.max(...(filter as { filters: Filter[] }).filters.map(depth));
-    case "not":
-      return 1 + depth((filter as { filter: Filter }).filter);
-    case "[]":
-      return 1 + depth((filter as { valFilter: Filter }).valFilter);
-    default:
-      return 1;
-  }
-}
-
-const SUB_ATTRIBUTE = /^\.([A-Za-z][\w$-]*)\s+([A-Za-z]{2})\b/;
-const VALUE = /^\s+("(?:[^"\\]|\\.)*"|[^\s()\]]+)/;
+// The library mangles JSON escapes in string literals (`\\`, `\u00e9`), so literals are decoded here
+// and replaced by numbered placeholders before it tokenizes the rest.
+const STRING_LITERAL = /"(?:[^"\\]|\\[^])*"/g;
+// ABNF literals are case-insensitive (`True`, `NULL`); the library knows only the lower-case forms.
+// Attribute names are case-insensitive too, so lower-casing a name that happens to be one is harmless.
+const KEYWORD = /\b(?:true|false|null)\b/gi;
+// `emails[type eq "work"].value eq "x"` (Entra) is about ONE element; the library would read it as two
+// independent conditions, so it becomes `emails[(type eq "work") and value eq "x"]`. Runs after the
+// literals are placeholders, so no bracket can hide inside a string.
+const VALUE_PATH_SUB_ATTRIBUTE =
+  /\[([^[\]]*)\]\.([a-z][\w-]*\s+(?:pr\b|(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+[^\s()[\]]+))/gi;
 
 /**
- * `emails[type eq "work"].value eq "x"` (Entra's form) means one element with type work AND value x.
- * The parser reads it as two independent conditions, so it is rewritten first to the equivalent
- * `emails[(type eq "work") and value eq "x"]`.
+ * Parses an RFC 7644 §3.4.2.2 filter into the scim2-parse-filter AST, with string literals decoded
+ * as JSON strings. Syntax errors and filters beyond the size limits are 400 invalidFilter.
  */
-function inlineValuePathSubAttributes(text: string): string {
-  for (let rewritten = text, guard = 0; guard < 64; guard++) {
-    const found = findValuePathSubAttribute(rewritten);
-    if (!found) return rewritten;
-    rewritten = found;
+export function parseFilter(text: string): Filter {
+  if (text.length > MAX_FILTER_LENGTH) {
+    throw invalidFilter(`The filter is longer than ${MAX_FILTER_LENGTH} characters.`);
   }
-  throw invalidFilter("The filter has too many value paths.");
+  const literals: string[] = [];
+  const prepared = text
+    .replace(STRING_LITERAL, (literal) => `"${literals.push(decodeString(literal, text)) - 1}"`)
+    .replace(KEYWORD, (keyword) => keyword.toLowerCase())
+    .replace(VALUE_PATH_SUB_ATTRIBUTE, "[($1) and $2]");
+  let filter: Filter;
+  try {
+    filter = parse(prepared);
+  } catch {
+    throw invalidFilter(`The filter ${JSON.stringify(text)} is not valid filter syntax (RFC 7644 §3.4.2.2).`);
+  }
+  return restoreLiterals(filter, literals, text);
 }
 
-function findValuePathSubAttribute(text: string): string | undefined {
-  const opens: number[] = [];
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (inString) {
-      if (char === "\\") i++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === "[") opens.push(i);
-    else if (char === "]") {
-      const open = opens.pop();
-      if (open === undefined || text[i + 1] !== ".") continue;
-      const sub = SUB_ATTRIBUTE.exec(text.slice(i + 1));
-      if (!sub) throw invalidFilter(`The filter "${text}" has a value path without a comparison.`);
-      const [, name, operator] = sub;
-      let end = i + 1 + sub[0].length;
-      let comparison = `${name} ${operator}`;
-      if (operator.toLowerCase() !== "pr") {
-        const value = VALUE.exec(text.slice(end));
-        if (!value) throw invalidFilter(`The filter "${text}" compares ${name} with nothing.`);
-        comparison += ` ${value[1]}`;
-        end += value[0].length;
-      }
-      return `${text.slice(0, open + 1)}(${text.slice(open + 1, i)}) and ${comparison}]${text.slice(end)}`;
-    }
+function decodeString(literal: string, text: string): string {
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    throw invalidFilter(`The filter ${JSON.stringify(text)} has a malformed string ${literal}.`);
   }
-  return undefined;
+}
+
+/** Puts the decoded literals back in place of their placeholders, enforcing the size limits on the way. */
+function restoreLiterals(root: Filter, literals: string[], text: string): Filter {
+  let comparisons = 0;
+  const visit = (filter: Filter, nesting: number): Filter => {
+    if (nesting > MAX_NESTING) {
+      throw invalidFilter(`The filter ${JSON.stringify(text)} nests deeper than ${MAX_NESTING} levels.`);
+    }
+    switch (filter.op) {
+      case "and":
+      case "or":
+        return { ...filter, filters: filter.filters.map((part) => visit(part, nesting + 1)) };
+      case "not":
+        return { ...filter, filter: visit(filter.filter, nesting + 1) };
+      case "[]":
+        return { ...filter, valFilter: visit(filter.valFilter, nesting + 1) };
+    }
+    if (++comparisons > MAX_COMPARISONS) {
+      throw invalidFilter(`The filter ${JSON.stringify(text)} has more than ${MAX_COMPARISONS} comparisons.`);
+    }
+    if (filter.op === "pr" || typeof filter.compValue !== "string") return filter;
+    // Only quoted tokens parse to strings, and every quoted token is a placeholder.
+    return { ...filter, compValue: literals[Number(filter.compValue)] };
+  };
+  return visit(root, 1);
 }

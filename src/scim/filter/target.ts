@@ -3,9 +3,9 @@ import type { ResourceTypeDefinition } from "../schemas/resource-type";
 
 /** A multi-valued complex attribute mirrored in a side table, one row per element. */
 export interface SideTable {
-  /** Sub-attribute (lower-case name) → column in the side table, with the same conventions as FilterTarget.columns. */
+  /** Sub-attribute (lower-case name) → column in the side table, with the conventions of FilterTarget.columns. */
   columns: Record<string, SQL>;
-  /** Turns a condition over the side table's columns into a condition on the resource row. */
+  /** Turns a condition over one side-table row into a condition on the resource row: true when any row matches. */
   match(condition: SQL): SQL;
 }
 
@@ -18,7 +18,8 @@ export interface FilterTarget {
   /**
    * Attributes with their own (indexed) column, keyed by lower-case canonical path: `username`,
    * `meta.created`, `urn:…:user:employeenumber`. A string attribute that is not caseExact must hold
-   * its value lower-cased; booleans are 0/1; dateTimes are ISO-8601 UTC text (`toISOString()`).
+   * its value lower-cased by JS `toLowerCase()` (the literal is folded the same way); booleans are 0/1;
+   * dateTimes are ISO-8601 UTC text (`toISOString()`).
    */
   columns: Record<string, SQL>;
   /** Multi-valued attributes with a side table, keyed by lower-case attribute name. */
