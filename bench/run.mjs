@@ -68,7 +68,7 @@ function seed() {
   const smallMembers = ids.slice(10_000, 10_010);
   const pool = ids.slice(10_010);
   const statements = [
-    organizationSql(orgId, ids.length + 10),
+    organizationSql(orgId, ids.length + 2000),
     ...membersSql(orgId, ids, "member"),
     ...teamSql(orgId, "team-small", "Small", smallMembers),
     ...teamSql(orgId, "team-big", "Big", bigMembers),
@@ -88,9 +88,18 @@ function seed() {
 async function startWorker() {
   const child = spawn(
     "npx",
-    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", STATE, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--log-level", "warn"],
-    { env, stdio: ["ignore", "ignore", "inherit"], detached: true },
+    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", STATE, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--log-level", "log"],
+    { env, stdio: ["ignore", "pipe", "inherit"], detached: true },
   );
+  // The worker's console lines, kept for the consumer's own batch timings.
+  child.lines = [];
+  let partial = "";
+  child.stdout.on("data", (chunk) => {
+    const text = partial + chunk.toString();
+    const lines = text.split("\n");
+    partial = lines.pop();
+    child.lines.push(...lines);
+  });
   for (let i = 0; i < 120; i++) {
     try {
       if ((await fetch(`${BASE}/health`)).ok) return child;
@@ -150,6 +159,38 @@ async function groupMembershipCases(orgId, pool) {
   return results;
 }
 
+/**
+ * Creates users at concurrency 16 so that activity entries reach the queue faster than the consumer's
+ * batch timeout, then reads the consumer's own log lines: entries per second of D1 write time, for
+ * batches of 100.
+ */
+async function consumerThroughput(orgId, worker) {
+  const total = 1000;
+  let next = 0;
+  const create = async () => {
+    while (next < total) {
+      const i = next++;
+      const userName = `consumer${i}@bench.test`;
+      await timed(() => scimRequest(orgId, "/Users?attributes=id", "POST", { schemas: [USER_SCHEMA], userName }));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, create));
+  const batches = [];
+  for (let waited = 0; waited < 20_000; waited += 250) {
+    batches.length = 0;
+    for (const line of worker.lines) {
+      const start = line.indexOf('{"event":"activity_batch_written"');
+      if (start !== -1) batches.push(JSON.parse(line.slice(start)));
+    }
+    if (batches.reduce((n, b) => n + b.size, 0) >= total) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const full = batches.filter((b) => b.size === 100);
+  const entries = full.reduce((n, b) => n + b.size, 0);
+  const seconds = full.reduce((n, b) => n + b.durationMs, 0) / 1000;
+  return { batches: full.length, entries, entriesPerSecond: seconds > 0 ? entries / seconds : null };
+}
+
 async function baseline() {
   const samples = [];
   for (let i = 0; i < ITERATIONS * 2; i++) samples.push(await timed(() => fetch(`${BASE}/health`)));
@@ -174,6 +215,7 @@ async function main() {
   try {
     const base = await baseline();
     const groups = await groupMembershipCases(orgId, pool);
+    const consumer = await consumerThroughput(orgId, worker);
     const rows = [base, ...groups];
     console.log(`\nwrangler dev on ${BASE}, sequential requests (concurrency 1), ${new Date().toISOString()}\n`);
     printTable(rows);
@@ -183,9 +225,10 @@ async function main() {
       "remove 1, 10,000-member / 10-member group": p50["PATCH remove 1 member, 10,000-member group"] / p50["PATCH remove 1 member, 10-member group"],
       "add 256 / add 1 (10-member group)": p50["PATCH add 256 members"] / p50["PATCH add 1 member, 10-member group"],
     };
+    console.log(`\nactivity queue consumer: ${consumer.entries} entries in ${consumer.batches} batches of 100, ${consumer.entriesPerSecond?.toFixed(0)} entries/s of D1 write time`);
     console.log("\nratios of p50");
     for (const [name, value] of Object.entries(ratios)) console.log(`  ${name}: ${value.toFixed(2)}`);
-    writeFileSync("bench/results.json", JSON.stringify({ at: new Date().toISOString(), cases: rows, ratios }, null, 2) + "\n");
+    writeFileSync("bench/results.json", JSON.stringify({ at: new Date().toISOString(), cases: rows, ratios, consumer }, null, 2) + "\n");
   } finally {
     process.kill(-worker.pid);
   }

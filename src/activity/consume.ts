@@ -24,6 +24,7 @@ const RETRY_DELAY_SECONDS = 5;
  * batch; a message that keeps failing (max_retries) goes to the dead-letter queue, never dropped.
  */
 export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bindings): Promise<void> {
+  const started = Date.now();
   const entries: ActivityEntry[] = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(entrySchema, message.body);
@@ -46,5 +47,5 @@ export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bi
   for (const message of batch.messages) {
     if (written.has((message.body as { id?: string }).id ?? "")) message.ack();
   }
-  console.log(JSON.stringify({ event: "activity_batch_written", size: entries.length }));
+  console.log(JSON.stringify({ event: "activity_batch_written", size: entries.length, durationMs: Date.now() - started }));
 }
