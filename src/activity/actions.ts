@@ -6,6 +6,7 @@ export const ACTIVITY_ACTIONS = [
   "scim.disabled",
   "scim.token_rotated",
   "member.created",
+  "member.invited",
   "member.create_rejected",
   "member.updated",
   "member.deactivated",

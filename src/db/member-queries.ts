@@ -4,6 +4,7 @@ import { userResourceType } from "../scim/schemas/resource-type";
 import type { Database } from "./client";
 import { memberEmails, members, teamMembers } from "./schema";
 import type { Member, NewMember } from "./schema-types";
+import { afterKeyset, type Keyset } from "./keyset";
 
 /** What part of an organization's members a caller sees: SCIM sees provisioned members only. */
 export interface MemberScope {
@@ -87,6 +88,41 @@ export async function selectMemberPage(
       .offset(options.offset),
   ]);
   return { total, rows };
+}
+
+export interface MemberListQuery {
+  /** Part of the email or of the first or last name, case-insensitively. */
+  q?: string;
+  source?: string;
+  active?: boolean;
+  after?: Keyset;
+  limit: number;
+}
+
+/** The control panel's member list: filters, then a keyset page in (created_at, id) order. */
+export async function selectMemberKeysetPage(db: Database, orgId: string, query: MemberListQuery): Promise<Member[]> {
+  const pattern = query.q ? `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  const like = (expression: SQL) => sql`${expression} LIKE ${pattern} ESCAPE '\\'`;
+  return db
+    .select()
+    .from(members)
+    .where(
+      and(
+        eq(members.orgId, orgId),
+        query.source ? eq(members.source, query.source as Member["source"]) : undefined,
+        query.active === undefined ? undefined : eq(members.active, query.active),
+        pattern
+          ? or(
+              like(sql`${members.emailLower}`),
+              like(sql`lower(json_extract(${members.document}, '$.name.givenName'))`),
+              like(sql`lower(json_extract(${members.document}, '$.name.familyName'))`),
+            )
+          : undefined,
+        afterKeyset(members.createdAt, members.id, query.after),
+      ),
+    )
+    .orderBy(asc(members.createdAt), asc(members.id))
+    .limit(query.limit);
 }
 
 /** How SCIM filter attributes map onto the members table, its indexes and the email mirror. */

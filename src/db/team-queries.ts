@@ -6,6 +6,7 @@ import { chunksFor } from "./chunks";
 import type { Database } from "./client";
 import { members, teamMembers, teams } from "./schema";
 import type { NewTeam, Team } from "./schema-types";
+import { afterKeyset, type Keyset } from "./keyset";
 
 /** What part of an organization's teams a caller sees: SCIM sees provisioned teams only. */
 export interface TeamScope {
@@ -125,6 +126,48 @@ export const touchTeamStatement = (db: Database, id: string, changes: Partial<Ne
 export async function deleteTeamRow(db: Database, scope: TeamScope, id: string): Promise<Team | undefined> {
   const [team] = await db.delete(teams).where(and(inScope(scope), eq(teams.id, id))).returning();
   return team;
+}
+
+/** The control panel's team list: a keyset page in (created_at, id) order, optionally manual teams only. */
+export async function selectTeamKeysetPage(
+  db: Database,
+  orgId: string,
+  query: { manualOnly?: boolean; after?: Keyset; limit: number },
+): Promise<Team[]> {
+  return db
+    .select()
+    .from(teams)
+    .where(
+      and(
+        eq(teams.orgId, orgId),
+        query.manualOnly ? eq(teams.provisioned, false) : undefined,
+        afterKeyset(teams.createdAt, teams.id, query.after),
+      ),
+    )
+    .orderBy(asc(teams.createdAt), asc(teams.id))
+    .limit(query.limit);
+}
+
+/** Member counts of several teams, in one round trip. */
+export async function countMembersOfTeams(db: Database, teamIds: string[]): Promise<Map<string, number>> {
+  if (teamIds.length === 0) return new Map();
+  const [first, ...rest] = chunksFor(teamIds, 1).map((chunk) =>
+    db
+      .select({ teamId: teamMembers.teamId, members: count() })
+      .from(teamMembers)
+      .where(inArray(teamMembers.teamId, chunk))
+      .groupBy(teamMembers.teamId),
+  );
+  return new Map((await db.batch([first, ...rest])).flat().map((row) => [row.teamId, row.members]));
+}
+
+/** How many members and teams came from the identity provider (the SCIM settings page). */
+export async function countProvisioned(db: Database, orgId: string) {
+  const [[memberCount], [teamCount]] = await db.batch([
+    db.select({ n: count() }).from(members).where(and(eq(members.orgId, orgId), eq(members.provisioned, true))),
+    db.select({ n: count() }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.provisioned, true))),
+  ]);
+  return { members: memberCount.n, teams: teamCount.n };
 }
 
 /** How SCIM filter attributes map onto the teams table and the membership rows. */

@@ -8,7 +8,8 @@ export type DomainErrorCode =
   | "version_mismatch"
   | "display_name_taken"
   | "unknown_members"
-  | "manual_member_in_provisioned_team";
+  | "manual_member_in_provisioned_team"
+  | "provisioned_read_only";
 
 export class DomainError extends Error {
   constructor(

@@ -63,7 +63,8 @@ export async function createMember(
     await recordActivity(db, {
       orgId: organization.id,
       actor,
-      action: "member.created",
+      // A member made by hand is an invitation; one from an identity provider is provisioned.
+      action: source === "manual" ? "member.invited" : "member.created",
       targetType: "member",
       targetId: member.id,
       targetName: member.userName,
@@ -167,3 +168,29 @@ async function explainWriteFailure(
   );
 }
 
+
+/** The control panel's edit of a member's profile, applied to its SCIM document. */
+export function withProfileEdit(
+  document: Record<string, unknown>,
+  edit: { firstName?: string; lastName?: string; email?: string },
+): Record<string, unknown> {
+  const next = structuredClone(document);
+  if (edit.firstName !== undefined || edit.lastName !== undefined) {
+    const name = { ...((next.name as Record<string, unknown>) ?? {}) };
+    if (edit.firstName !== undefined) name.givenName = edit.firstName;
+    if (edit.lastName !== undefined) name.familyName = edit.lastName;
+    delete name.formatted; // would contradict the new parts
+    next.name = name;
+  }
+  if (edit.email !== undefined) {
+    const { email } = memberEmail(document);
+    // The login follows the email when it was the email (always so for members made here).
+    if (String(next.userName).toLowerCase() === email.toLowerCase()) next.userName = edit.email;
+    const emails = Array.isArray(next.emails) ? [...(next.emails as Record<string, unknown>[])] : [];
+    const index = emails.findIndex((e) => String(e.value).toLowerCase() === email.toLowerCase());
+    if (index === -1) emails.unshift({ value: edit.email, primary: true });
+    else emails[index] = { ...emails[index], value: edit.email };
+    next.emails = emails;
+  }
+  return next;
+}

@@ -23,11 +23,15 @@ const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   display_name_taken: 409,
   unknown_members: 400,
   manual_member_in_provisioned_team: 422,
+  provisioned_read_only: 403,
 };
+
+/** The admin API speaks of emails: a member's login is its email here. */
+const CODE: Partial<Record<DomainErrorCode, string>> = { user_name_taken: "email_taken" };
 
 export function toAdminError(error: unknown): AdminError | undefined {
   if (error instanceof AdminError) return error;
-  if (error instanceof DomainError) return new AdminError(STATUS[error.code], error.code, error.message);
+  if (error instanceof DomainError) return new AdminError(STATUS[error.code], CODE[error.code] ?? error.code, error.message);
   if (error instanceof HTTPException) {
     return new AdminError(error.status as ContentfulStatusCode, "http_error", error.message);
   }

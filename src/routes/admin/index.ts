@@ -3,7 +3,9 @@ import type { AppEnv } from "../../env";
 import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
 import { toAdminError } from "./errors";
+import { membersApi } from "./members";
 import { organizationsApi } from "./organizations";
+import { teamsApi } from "./teams";
 
 /** The control panel's API, mounted at /admin/v1. */
 export const admin = new Hono<AppEnv>();
@@ -11,6 +13,8 @@ export const admin = new Hono<AppEnv>();
 admin.use(adminAuth);
 admin.route("/organizations", organizationsApi);
 admin.route("/organizations", activityApi);
+admin.route("/organizations/:orgId/members", membersApi);
+admin.route("/organizations/:orgId/teams", teamsApi);
 
 admin.onError((error, c) => {
   const adminError = toAdminError(error);

@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import * as v from "valibot";
 import { database } from "../../db/client";
 import type { Organization } from "../../db/schema-types";
+import { countProvisioned } from "../../db/team-queries";
 import {
   createOrganization,
   getOrganization,
@@ -44,6 +45,22 @@ organizationsApi.put("/:orgId/scim", async (c) => {
   const input = await readBody(c, scimRequest);
   const { organization, token } = await setScimProvisioning(database(c.env.DB), c.req.param("orgId"), input);
   return c.json({ ...scimView(c, organization), ...(token ? { token } : {}) });
+});
+
+organizationsApi.get("/:orgId/scim", async (c) => {
+  const db = database(c.env.DB);
+  const organization = await getOrganization(db, c.req.param("orgId"));
+  const provisioned = await countProvisioned(db, organization.id);
+  return c.json({
+    enabled: organization.scimEnabled,
+    provider: organization.scimProvider,
+    tenantUrl: tenantUrl(c, organization.id),
+    tokenCreatedAt: organization.scimTokenCreatedAt,
+    provisionedMembers: provisioned.members,
+    provisionedTeams: provisioned.teams,
+    // The control panel's notice: provisioned data is read-only while provisioning is on.
+    readOnlyNotice: provisioned.members + provisioned.teams > 0,
+  });
 });
 
 organizationsApi.post("/:orgId/scim/token", async (c) => {

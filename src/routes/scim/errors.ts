@@ -9,6 +9,7 @@ export function toScimError(error: unknown): ScimError | undefined {
     case "not_found":
       return new ScimError(404, error.message);
     case "license_limit_reached":
+    case "provisioned_read_only":
       return new ScimError(403, error.message);
     case "user_name_taken":
     case "email_taken":
