@@ -14,6 +14,8 @@ export interface Bindings {
 export interface Variables {
   /** The tenant a SCIM request authenticated as, set by the SCIM auth middleware. */
   organization: Organization;
+  /** The Bearer token a SCIM request presented, verified by `authorize` with the request's first reads. */
+  presentedToken: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

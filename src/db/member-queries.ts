@@ -1,8 +1,8 @@
-import { and, asc, count, eq, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, or, sql, type SQL } from "drizzle-orm";
 import type { FilterTarget } from "../scim/filter/target";
 import { userResourceType } from "../scim/schemas/resource-type";
 import type { Database } from "./client";
-import { memberEmails, members, teamMembers } from "./schema";
+import { memberEmails, members, teamMembers, teams } from "./schema";
 import type { Member, NewMember } from "./schema-types";
 import { afterKeyset, type Keyset } from "./keyset";
 
@@ -13,15 +13,32 @@ export interface MemberScope {
 }
 
 function inScope(scope: MemberScope): SQL {
-  const inOrg = eq(members.orgId, scope.orgId);
+  // An organization holds many members: the hint keeps SQLite from preferring a scan of the
+  // organization's index over a selective lookup (an email, a list of ids) when it has no statistics.
+  const inOrg = sql`likelihood(${eq(members.orgId, scope.orgId)}, 0.9)`;
   return scope.provisionedOnly ? and(inOrg, eq(members.provisioned, true))! : inOrg;
 }
 
+/** A member with its provisioned teams as JSON `[{"id","displayName"}]`, read in the same statement. */
+export type MemberWithGroups = Member & { groups: string | null };
+
+// "members"."id" is spelled out: drizzle leaves columns unqualified in single-table selects, and
+// inside this subquery a bare "id" would name the team's.
+const provisionedTeamsOf = sql<string | null>`(
+  SELECT json_group_array(json_object('id', g.id, 'displayName', g.display_name)) FROM (
+    SELECT t.id, t.display_name FROM ${teamMembers} tm JOIN ${teams} t ON t.id = tm.team_id
+    WHERE tm.member_id = "members"."id" AND t.provisioned = 1 ORDER BY t.display_name_lower
+  ) AS g)`;
+
+/** Members, with their provisioned teams when the response will show them. */
+const selectMembers = (db: Database, withGroups: boolean) =>
+  db.select({ ...getTableColumns(members), groups: withGroups ? provisionedTeamsOf : sql<null>`NULL` }).from(members);
+
+export const selectMemberStatement = (db: Database, scope: MemberScope, id: string, withGroups = false) =>
+  selectMembers(db, withGroups).where(and(inScope(scope), eq(members.id, id)));
+
 export async function selectMember(db: Database, scope: MemberScope, id: string): Promise<Member | undefined> {
-  const [member] = await db
-    .select()
-    .from(members)
-    .where(and(inScope(scope), eq(members.id, id)));
+  const [member] = await selectMemberStatement(db, scope, id);
   return member;
 }
 
@@ -70,25 +87,22 @@ export async function selectMembersHolding(
     );
 }
 
-/** One page in the stable listing order, and the total, in a single round trip. */
-export async function selectMemberPage(
+/** One page in the stable listing order: (created_at, id). */
+export function selectMemberPageStatement(
   db: Database,
   scope: MemberScope,
-  options: { where?: SQL; offset: number; limit: number },
-): Promise<{ total: number; rows: Member[] }> {
-  const where = options.where ? and(inScope(scope), options.where) : inScope(scope);
-  const [[{ total }], rows] = await db.batch([
-    db.select({ total: count() }).from(members).where(where),
-    db
-      .select()
-      .from(members)
-      .where(where)
-      .orderBy(asc(members.createdAt), asc(members.id))
-      .limit(options.limit)
-      .offset(options.offset),
-  ]);
-  return { total, rows };
+  options: { where?: SQL; offset: number; limit: number; withGroups: boolean },
+) {
+  return selectMembers(db, options.withGroups)
+    .where(and(inScope(scope), options.where))
+    .orderBy(asc(members.createdAt), asc(members.id))
+    .limit(options.limit)
+    .offset(options.offset);
 }
+
+/** How many members a filter matches (unfiltered totals come from the organization's counter). */
+export const countMembersStatement = (db: Database, scope: MemberScope, where: SQL) =>
+  db.select({ total: count() }).from(members).where(and(inScope(scope), where));
 
 export interface MemberListQuery {
   /** Part of the email or of the first or last name, case-insensitively. */

@@ -21,6 +21,9 @@ export const organizations = sqliteTable(
     licenses: integer("licenses").notNull(),
     // Maintained by triggers on members (see the licence migration): one per active member.
     licensesUsed: integer("licenses_used").notNull().default(0),
+    // Maintained by triggers: SCIM's unfiltered totalResults without counting 100,000 index entries.
+    provisionedMembers: integer("provisioned_members").notNull().default(0),
+    provisionedTeams: integer("provisioned_teams").notNull().default(0),
     scimEnabled: integer("scim_enabled", { mode: "boolean" }).notNull().default(false),
     scimProvider: text("scim_provider").$type<ScimProvider>(),
     // SHA-256 of the secret token, hex. The token itself is never stored.

@@ -15,27 +15,43 @@ export interface TeamScope {
 }
 
 function inScope(scope: TeamScope): SQL {
-  const inOrg = eq(teams.orgId, scope.orgId);
+  // As for members: an organization holds many teams; keep selective lookups preferred.
+  const inOrg = sql`likelihood(${eq(teams.orgId, scope.orgId)}, 0.9)`;
   return scope.provisionedOnly ? and(inOrg, eq(teams.provisioned, true))! : inOrg;
 }
 
+export const selectTeamStatement = (db: Database, scope: TeamScope, id: string) =>
+  db.select().from(teams).where(and(inScope(scope), eq(teams.id, id)));
+
 export async function selectTeam(db: Database, scope: TeamScope, id: string): Promise<Team | undefined> {
-  const [team] = await db.select().from(teams).where(and(inScope(scope), eq(teams.id, id)));
+  const [team] = await selectTeamStatement(db, scope, id);
   return team;
 }
 
-export async function selectTeamPage(
-  db: Database,
-  scope: TeamScope,
-  options: { where?: SQL; offset: number; limit: number },
-): Promise<{ total: number; rows: Team[] }> {
-  const where = options.where ? and(inScope(scope), options.where) : inScope(scope);
-  const [[{ total }], rows] = await db.batch([
-    db.select({ total: count() }).from(teams).where(where),
-    db.select().from(teams).where(where).orderBy(asc(teams.createdAt), asc(teams.id)).limit(options.limit).offset(options.offset),
-  ]);
-  return { total, rows };
-}
+export const selectTeamPageStatement = (db: Database, scope: TeamScope, options: { where?: SQL; offset: number; limit: number }) =>
+  db
+    .select()
+    .from(teams)
+    .where(and(inScope(scope), options.where))
+    .orderBy(asc(teams.createdAt), asc(teams.id))
+    .limit(options.limit)
+    .offset(options.offset);
+
+/** How many teams a filter matches (unfiltered totals come from the organization's counter). */
+export const countTeamsStatement = (db: Database, scope: TeamScope, where: SQL) =>
+  db.select({ total: count() }).from(teams).where(and(inScope(scope), where));
+
+/** Members of the teams a condition selects, with their user names, for rendering `members`. */
+const selectTeamMemberRows = (db: Database, teamCondition: SQL) =>
+  db
+    .select({ teamId: teamMembers.teamId, id: members.id, userName: members.userName })
+    .from(teamMembers)
+    .innerJoin(members, eq(members.id, teamMembers.memberId))
+    .where(teamCondition)
+    .orderBy(asc(members.userNameLower));
+
+export const selectMembersOfTeamStatement = (db: Database, teamId: string) =>
+  selectTeamMemberRows(db, eq(teamMembers.teamId, teamId));
 
 /** The team holding a display name in any scope, to explain a uniqueness conflict. */
 export async function selectTeamNamed(db: Database, orgId: string, displayNameLower: string) {
@@ -67,14 +83,7 @@ export async function selectTeamMemberIds(db: Database, teamId: string): Promise
 /** Members of several teams with their user names, for rendering `members` (one round trip). */
 export async function selectMembersOfTeams(db: Database, teamIds: string[]) {
   if (teamIds.length === 0) return new Map<string, { id: string; userName: string }[]>();
-  const [first, ...rest] = chunksFor(teamIds, 1).map((chunk) =>
-    db
-      .select({ teamId: teamMembers.teamId, id: members.id, userName: members.userName })
-      .from(teamMembers)
-      .innerJoin(members, eq(members.id, teamMembers.memberId))
-      .where(inArray(teamMembers.teamId, chunk))
-      .orderBy(asc(members.userNameLower)),
-  );
+  const [first, ...rest] = chunksFor(teamIds, 1).map((chunk) => selectTeamMemberRows(db, inArray(teamMembers.teamId, chunk)));
   return groupBy((await db.batch([first, ...rest])).flat(), (row) => row.teamId);
 }
 

@@ -139,13 +139,11 @@ export async function rotateScimToken(db: Database, id: string): Promise<Require
   return { organization, token };
 }
 
-/** The organization a SCIM request may act for, or undefined: unknown tenant, provisioning off or wrong token. */
-export async function authenticateScim(
-  db: Database,
-  orgId: string,
+/** The organization a SCIM token opens, or undefined: unknown tenant, provisioning off or wrong token. */
+export async function verifyScimToken(
+  organization: Organization | undefined,
   token: string,
 ): Promise<Organization | undefined> {
-  const organization = await db.query.organizations.findFirst({ where: eq(organizations.id, orgId) });
   if (!organization?.scimEnabled || !organization.scimTokenHash) return undefined;
   return (await tokenMatchesHash(token, organization.scimTokenHash)) ? organization : undefined;
 }

@@ -1,22 +1,38 @@
+import type { Context } from "hono";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { createMiddleware } from "hono/factory";
-import { database } from "../../db/client";
-import { authenticateScim } from "../../domain/organizations";
+import type { Database } from "../../db/client";
+import { selectOrganizationStatement } from "../../db/organization-queries";
+import { verifyScimToken } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
 import { ScimError } from "../../scim/errors";
 
-/**
- * Admits a SCIM request only with its own tenant's current token. Unknown tenants, disabled
- * provisioning and wrong tokens all answer the same 401, so nothing leaks about which it was.
- */
+function unauthorized(c: Context): ScimError {
+  c.header("WWW-Authenticate", 'Bearer realm="SCIM"');
+  return new ScimError(401, "Authentication failed: send the tenant's Secret Token as a Bearer token.");
+}
+
+/** Requires a Bearer token; which tenant it opens is checked with the handler's first reads. */
 export const scimAuth = createMiddleware<AppEnv>(async (c, next) => {
   const match = /^bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "");
-  const orgId = c.req.param("orgId");
-  const organization =
-    match && orgId ? await authenticateScim(database(c.env.DB), orgId, match[1]) : undefined;
-  if (!organization) {
-    c.header("WWW-Authenticate", 'Bearer realm="SCIM"');
-    throw new ScimError(401, "Authentication failed: send the tenant's Secret Token as a Bearer token.");
-  }
-  c.set("organization", organization);
+  if (!match) throw unauthorized(c);
+  c.set("presentedToken", match[1]);
   await next();
 });
+
+/**
+ * Looks the tenant up together with a handler's first reads, in one D1 batch: one round trip instead
+ * of two. The reads' results are handed out only once the token has been verified against the tenant;
+ * unknown tenants, disabled provisioning and wrong tokens all answer the same 401.
+ */
+export async function authorize<T extends BatchItem<"sqlite">[]>(
+  c: Context<AppEnv>,
+  db: Database,
+  reads: [...T],
+): Promise<BatchResponse<T>> {
+  const [organizations, ...results] = await db.batch([selectOrganizationStatement(db, c.req.param("orgId")!), ...reads]);
+  const organization = await verifyScimToken(organizations[0], c.get("presentedToken"));
+  if (!organization) throw unauthorized(c);
+  c.set("organization", organization);
+  return results as BatchResponse<T>;
+}

@@ -1,5 +1,7 @@
 import { Hono, type Context } from "hono";
+import { database } from "../../db/client";
 import type { AppEnv } from "../../env";
+import { authorize } from "./auth";
 import { resourceTypes, schemaDocuments, serviceProviderConfig } from "../../scim/discovery";
 import { notFound } from "../../scim/errors";
 import { listResponse } from "../../scim/list-response";
@@ -9,7 +11,12 @@ import { scimJson, tenantUrl } from "./respond";
 /** RFC 7644 §4: what this server supports, for clients that ask. */
 export const discovery = new Hono<AppEnv>();
 
-const baseUrl = (c: Context<AppEnv>) => tenantUrl(c, c.get("organization").id);
+discovery.use(async (c, next) => {
+  await authorize(c, database(c.env.DB), []);
+  await next();
+});
+
+const baseUrl = (c: Context<AppEnv>) => tenantUrl(c, c.req.param("orgId")!);
 
 discovery.get("/ServiceProviderConfig", (c) => scimJson(c, serviceProviderConfig(baseUrl(c))));
 

@@ -2,15 +2,24 @@ import { Hono, type Context } from "hono";
 import type { Actor } from "../../activity/actions";
 import { database, type Database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
-import { selectMembersOfTeams, selectTeamPage, teamFilterTarget } from "../../db/team-queries";
-import { createTeam, deleteTeam, findTeam, updateTeam, type TeamScope } from "../../domain/teams";
+import {
+  countTeamsStatement,
+  selectMembersOfTeams,
+  selectMembersOfTeamStatement,
+  selectTeamPageStatement,
+  selectTeamStatement,
+  teamFilterTarget,
+} from "../../db/team-queries";
+import { createTeam, deleteTeam, updateTeam, type TeamScope } from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { compileFilter } from "../../scim/filter/compile";
 import { planGroupPatch } from "../../scim/group-membership";
 import { listResponse, parseListQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
-import { isAttributeRequested, parseProjection, projectResource, type Projection } from "../../scim/projection";
+import { isAttributeRequested, parseProjection, projectResource } from "../../scim/projection";
+import { notFound } from "../../scim/errors";
+import { authorize } from "./auth";
 import { etag, renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
 import { methodNotAllowed } from "./method-not-allowed";
@@ -20,21 +29,31 @@ import { readJson, scimJson, tenantUrl } from "./respond";
 export const groups = new Hono<AppEnv>();
 
 groups.get("/", async (c) => {
+  const db = database(c.env.DB);
   const { startIndex, count } = parseListQuery(c.req.query());
   const filter = c.req.query("filter");
   const where = filter ? compileFilter(filter, teamFilterTarget(scope(c).orgId)) : undefined;
-  const db = database(c.env.DB);
-  const { total, rows } = await selectTeamPage(db, scope(c), { where, offset: startIndex - 1, limit: count });
+  const page = selectTeamPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count });
+  // Unfiltered totals come from the organization's counter.
+  const [rows, counted] = where
+    ? await authorize(c, db, [page, countTeamsStatement(db, scope(c), where)])
+    : [...(await authorize(c, db, [page])), undefined];
+  const totalResults = counted ? counted[0].total : c.get("organization").provisionedTeams;
   const projection = parseProjection(c.req.query());
-  const resources = await renderTeams(c, db, rows, projection);
-  return scimJson(c, listResponse(resources, { totalResults: total, startIndex, itemsPerPage: resources.length }));
+  const withMembers = isAttributeRequested(projection, groupResourceType, "members");
+  const members = withMembers ? await selectMembersOfTeams(db, rows.map((t) => t.id)) : undefined;
+  const resources = rows.map((team) => render(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
+  return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
 });
 
 groups.post("/", async (c) => {
+  const db = database(c.env.DB);
+  const body = await readJson(c);
+  await authorize(c, db, []);
   const organization = c.get("organization");
-  const document = normalizeResource(await readJson(c), groupResourceType);
+  const document = normalizeResource(body, groupResourceType);
   const team = await createTeam(
-    database(c.env.DB),
+    db,
     organization,
     {
       ...teamAttributes(document),
@@ -46,12 +65,22 @@ groups.post("/", async (c) => {
   return respondWithTeam(c, team, 201, { Location: location(c, team.id) });
 });
 
-groups.get("/:id", async (c) => respondWithTeam(c, await findTeam(database(c.env.DB), scope(c), c.req.param("id"))));
+groups.get("/:id", async (c) => {
+  const db = database(c.env.DB);
+  // The tenant, the team and (unless excluded) its members: one round trip.
+  const withMembers = isAttributeRequested(parseProjection(c.req.query()), groupResourceType, "members");
+  const id = c.req.param("id");
+  const [[team], members] = withMembers
+    ? await authorize(c, db, [selectTeamStatement(db, scope(c), id), selectMembersOfTeamStatement(db, id)])
+    : [...(await authorize(c, db, [selectTeamStatement(db, scope(c), id)])), undefined];
+  if (!team) throw notFound(`No group ${id}.`);
+  return scimJson(c, render(c, team, members), 200, { ETag: etag(team.version) });
+});
 
 groups.put("/:id", async (c) => {
   const db = database(c.env.DB);
   const document = normalizeResource(await readJson(c), groupResourceType);
-  const team = await findTeam(db, scope(c), c.req.param("id"));
+  const team = await readTeam(c, db);
   requireCurrentVersion(c, team);
   const updated = await updateTeam(
     db,
@@ -66,7 +95,7 @@ groups.put("/:id", async (c) => {
 groups.patch("/:id", async (c) => {
   const db = database(c.env.DB);
   const operations = await readPatchOperations(c);
-  const team = await findTeam(db, scope(c), c.req.param("id"));
+  const team = await readTeam(c, db);
   requireCurrentVersion(c, team);
   // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
   const { membership, attributeOperations } = planGroupPatch(operations);
@@ -78,19 +107,20 @@ groups.patch("/:id", async (c) => {
 
 groups.delete("/:id", async (c) => {
   const db = database(c.env.DB);
-  if (c.req.header("If-Match")) requireCurrentVersion(c, await findTeam(db, scope(c), c.req.param("id")));
-  await deleteTeam(db, scope(c), c.req.param("id"), actor(c));
+  const team = await readTeam(c, db);
+  requireCurrentVersion(c, team);
+  await deleteTeam(db, scope(c), team.id, actor(c));
   return c.body(null, 204);
 });
 
 groups.all("/", methodNotAllowed("GET", "POST"));
 groups.all("/:id", methodNotAllowed("GET", "PUT", "PATCH", "DELETE"));
 
-const scope = (c: Context<AppEnv>): TeamScope => ({ orgId: c.get("organization").id, provisionedOnly: true });
+const scope = (c: Context<AppEnv>): TeamScope => ({ orgId: c.req.param("orgId")!, provisionedOnly: true });
 
 const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimProvider ?? "generic"}`;
 
-const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, c.get("organization").id)}/Groups/${id}`;
+const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, scope(c).orgId)}/Groups/${id}`;
 
 function teamAttributes(document: Record<string, unknown>) {
   return {
@@ -104,39 +134,43 @@ function memberValues(document: Record<string, unknown>): string[] {
   return members.map((m) => m.value).filter((v): v is string => typeof v === "string");
 }
 
-/** Renders teams; membership is read (in one round trip for the page) only when the response carries it. */
-async function renderTeams(c: Context<AppEnv>, db: Database, teams: Team[], projection: Projection) {
-  const withMembers = isAttributeRequested(projection, groupResourceType, "members");
-  const membersByTeam = withMembers ? await selectMembersOfTeams(db, teams.map((t) => t.id)) : undefined;
-  const usersUrl = `${tenantUrl(c, c.get("organization").id)}/Users`;
-  return teams.map((team) => {
-    const members = membersByTeam?.get(team.id)?.map((m) => ({ value: m.id, display: m.userName, $ref: `${usersUrl}/${m.id}` }));
-    const resource = renderResource(
-      {
-        schemas: [groupResourceType.schema.id],
-        displayName: team.displayName,
-        ...(team.externalId ? { externalId: team.externalId } : {}),
-      },
-      {
-        id: team.id,
-        resourceType: "Group",
-        created: team.createdAt,
-        lastModified: team.updatedAt,
-        version: team.version,
-        location: location(c, team.id),
-      },
-      withMembers ? { members: members ?? [] } : {},
-    );
-    return projectResource(resource, projection, groupResourceType);
-  });
+/** The tenant check and the team in one round trip; 404 for an id SCIM cannot see. */
+async function readTeam(c: Context<AppEnv>, db: Database): Promise<Team> {
+  const [[team]] = await authorize(c, db, [selectTeamStatement(db, scope(c), c.req.param("id")!)]);
+  if (!team) throw notFound(`No group ${c.req.param("id")}.`);
+  return team;
 }
 
+/** The Group resource; `members` only when it was read (it is not when the response excludes it). */
+function render(c: Context<AppEnv>, team: Team, members?: { id: string; userName: string }[]) {
+  const usersUrl = `${tenantUrl(c, scope(c).orgId)}/Users`;
+  const resource = renderResource(
+    {
+      schemas: [groupResourceType.schema.id],
+      displayName: team.displayName,
+      ...(team.externalId ? { externalId: team.externalId } : {}),
+    },
+    {
+      id: team.id,
+      resourceType: "Group",
+      created: team.createdAt,
+      lastModified: team.updatedAt,
+      version: team.version,
+      location: location(c, team.id),
+    },
+    members ? { members: members.map((m) => ({ value: m.id, display: m.userName, $ref: `${usersUrl}/${m.id}` })) } : {},
+  );
+  return projectResource(resource, parseProjection(c.req.query()), groupResourceType);
+}
+
+/** Answers a write with the team as it now is, reading its members only when the response shows them. */
 async function respondWithTeam(
   c: Context<AppEnv>,
   team: Team,
   status: 200 | 201 = 200,
   headers: Record<string, string> = {},
 ) {
-  const [resource] = await renderTeams(c, database(c.env.DB), [team], parseProjection(c.req.query()));
-  return scimJson(c, resource, status, { ...headers, ETag: etag(team.version) });
+  const withMembers = isAttributeRequested(parseProjection(c.req.query()), groupResourceType, "members");
+  const members = withMembers ? await selectMembersOfTeamStatement(database(c.env.DB), team.id) : undefined;
+  return scimJson(c, render(c, team, members), status, { ...headers, ETag: etag(team.version) });
 }

@@ -1,19 +1,26 @@
 import { Hono, type Context } from "hono";
 import type { Actor } from "../../activity/actions";
 import { database, type Database } from "../../db/client";
-import { memberFilterTarget, selectMemberPage } from "../../db/member-queries";
-import { selectTeamsOfMembers } from "../../db/team-queries";
+import {
+  countMembersStatement,
+  memberFilterTarget,
+  selectMemberPageStatement,
+  selectMemberStatement,
+  type MemberWithGroups,
+} from "../../db/member-queries";
 import type { Member } from "../../db/schema-types";
 import { DomainError } from "../../domain/errors";
-import { createMember, deleteMember, findMember, updateMember, type MemberScope } from "../../domain/members";
+import { createMember, deleteMember, updateMember, type MemberScope } from "../../domain/members";
 import type { AppEnv } from "../../env";
+import { notFound } from "../../scim/errors";
 import { compileFilter } from "../../scim/filter/compile";
 import { listResponse, parseListQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
-import { isAttributeRequested, parseProjection, projectResource, type Projection } from "../../scim/projection";
+import { isAttributeRequested, parseProjection, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
+import { authorize } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { readJson, scimJson, tenantUrl } from "./respond";
@@ -24,45 +31,45 @@ const PATCH_ATTEMPTS = 10;
 export const users = new Hono<AppEnv>();
 
 users.get("/", async (c) => {
-  const organization = c.get("organization");
+  const db = database(c.env.DB);
   const { startIndex, count } = parseListQuery(c.req.query());
   const filter = c.req.query("filter");
-  const where = filter ? compileFilter(filter, memberFilterTarget(organization.id)) : undefined;
-  const db = database(c.env.DB);
-  const { total, rows } = await selectMemberPage(db, scope(c), {
-    where,
-    offset: startIndex - 1,
-    limit: count,
-  });
-  const resources = await renderMembers(c, db, rows, parseProjection(c.req.query()));
-  return scimJson(c, listResponse(resources, { totalResults: total, startIndex, itemsPerPage: resources.length }));
+  const where = filter ? compileFilter(filter, memberFilterTarget(orgId(c))) : undefined;
+  const page = selectMemberPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count, withGroups: withGroups(c) });
+  // Unfiltered totals come from the organization's counter; counting 100,000 rows is not free.
+  const [rows, counted] = where
+    ? await authorize(c, db, [page, countMembersStatement(db, scope(c), where)])
+    : [...(await authorize(c, db, [page])), undefined];
+  const totalResults = counted ? counted[0].total : c.get("organization").provisionedMembers;
+  const resources = rows.map((row) => render(c, row));
+  return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
 });
 
 users.post("/", async (c) => {
+  const db = database(c.env.DB);
+  const body = await readJson(c);
+  await authorize(c, db, []);
   const organization = c.get("organization");
-  const { document, active } = splitActive(normalizeResource(await readJson(c), userResourceType));
+  const { document, active } = splitActive(normalizeResource(body, userResourceType));
   const member = await createMember(
-    database(c.env.DB),
+    db,
     organization,
     { document, active: active ?? true, source: organization.scimProvider ?? "generic" },
     actor(c),
   );
-  return respondWithMember(c, member, 201, { Location: location(c, member.id) });
+  return respondWithMember(c, { ...member, groups: null }, 201, { Location: location(c, member.id) });
 });
 
-users.get("/:id", async (c) => {
-  const member = await findMember(database(c.env.DB), scope(c), c.req.param("id"));
-  return respondWithMember(c, member);
-});
+users.get("/:id", async (c) => respondWithMember(c, await readMember(c, database(c.env.DB))));
 
 users.put("/:id", async (c) => {
   const db = database(c.env.DB);
   const body = await readJson(c);
-  const existing = await findMember(db, scope(c), c.req.param("id"));
+  const existing = await readMember(c, db);
   requireCurrentVersion(c, existing);
   const { document, active } = splitActive(normalizeResource(body, userResourceType));
   const member = await updateMember(db, existing, { document, active: active ?? existing.active }, actor(c));
-  return respondWithMember(c, member);
+  return respondWithMember(c, { ...member, groups: existing.groups });
 });
 
 users.patch("/:id", async (c) => {
@@ -70,13 +77,13 @@ users.patch("/:id", async (c) => {
   const operations = await readPatchOperations(c);
   // Read, apply, write only if untouched since the read; on a concurrent write, re-apply to the new state.
   for (let attempt = 1; ; attempt++) {
-    const existing = await findMember(db, scope(c), c.req.param("id"));
+    const existing = await readMember(c, db);
     requireCurrentVersion(c, existing);
     const patched = applyPatch({ ...existing.document, active: existing.active }, operations, userResourceType);
     const { document, active } = splitActive(normalizeResource(patched, userResourceType));
     try {
       const member = await updateMember(db, existing, { document, active: active ?? existing.active }, actor(c));
-      return respondWithMember(c, member);
+      return respondWithMember(c, { ...member, groups: existing.groups });
     } catch (error) {
       const retry = error instanceof DomainError && error.code === "version_mismatch" && attempt < PATCH_ATTEMPTS;
       if (!retry || c.req.header("If-Match")) throw error;
@@ -86,22 +93,32 @@ users.patch("/:id", async (c) => {
 
 users.delete("/:id", async (c) => {
   const db = database(c.env.DB);
-  if (c.req.header("If-Match")) requireCurrentVersion(c, await findMember(db, scope(c), c.req.param("id")));
-  await deleteMember(db, scope(c), c.req.param("id"), actor(c));
+  const existing = await readMember(c, db);
+  requireCurrentVersion(c, existing);
+  await deleteMember(db, scope(c), existing.id, actor(c));
   return c.body(null, 204);
 });
 
 users.all("/", methodNotAllowed("GET", "POST"));
 users.all("/:id", methodNotAllowed("GET", "PUT", "PATCH", "DELETE"));
 
-const scope = (c: Context<AppEnv>): MemberScope => ({
-  orgId: c.get("organization").id,
-  provisionedOnly: true,
-});
+const orgId = (c: Context<AppEnv>) => c.req.param("orgId")!;
+
+const scope = (c: Context<AppEnv>): MemberScope => ({ orgId: orgId(c), provisionedOnly: true });
 
 const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimProvider ?? "generic"}`;
 
-const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, c.get("organization").id)}/Users/${id}`;
+const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, orgId(c))}/Users/${id}`;
+
+const withGroups = (c: Context<AppEnv>) =>
+  isAttributeRequested(parseProjection(c.req.query()), userResourceType, "groups");
+
+/** The tenant check and the member (with its teams) in one round trip; 404 for an id SCIM cannot see. */
+async function readMember(c: Context<AppEnv>, db: Database): Promise<MemberWithGroups> {
+  const [[member]] = await authorize(c, db, [selectMemberStatement(db, scope(c), c.req.param("id")!, withGroups(c))]);
+  if (!member) throw notFound(`No user ${c.req.param("id")}.`);
+  return member;
+}
 
 /** `active` is kept in its own column (it drives licences), not in the stored document. */
 function splitActive(normalized: Record<string, unknown>) {
@@ -109,39 +126,31 @@ function splitActive(normalized: Record<string, unknown>) {
   return { document, active: typeof active === "boolean" ? active : undefined };
 }
 
-/** Renders members with their provisioned teams as `groups`, read in one round trip when the response carries them. */
-async function renderMembers(c: Context<AppEnv>, db: Database, members: Member[], projection: Projection) {
-  const withGroups = isAttributeRequested(projection, userResourceType, "groups");
-  const teamsByMember = withGroups
-    ? await selectTeamsOfMembers(db, { orgId: c.get("organization").id, provisionedOnly: true }, members.map((m) => m.id))
-    : undefined;
-  const groupsUrl = `${tenantUrl(c, c.get("organization").id)}/Groups`;
-  return members.map((member) => {
-    const groups = teamsByMember
-      ?.get(member.id)
-      ?.map((team) => ({ value: team.id, display: team.displayName, $ref: `${groupsUrl}/${team.id}` }));
-    const resource = renderResource(
-      member.document,
-      {
-        id: member.id,
-        resourceType: "User",
-        created: member.createdAt,
-        lastModified: member.updatedAt,
-        version: member.version,
-        location: location(c, member.id),
-      },
-      { active: member.active, ...(groups ? { groups } : {}) },
-    );
-    return projectResource(resource, projection, userResourceType);
-  });
+/** The User resource: the stored document, `active`, its provisioned teams as `groups`, and `meta`. */
+function render(c: Context<AppEnv>, member: Member & { groups: string | null }) {
+  const groupsUrl = `${tenantUrl(c, orgId(c))}/Groups`;
+  const teams = member.groups ? (JSON.parse(member.groups) as { id: string; displayName: string }[]) : [];
+  const groups = teams.map((team) => ({ value: team.id, display: team.displayName, $ref: `${groupsUrl}/${team.id}` }));
+  const resource = renderResource(
+    member.document,
+    {
+      id: member.id,
+      resourceType: "User",
+      created: member.createdAt,
+      lastModified: member.updatedAt,
+      version: member.version,
+      location: location(c, member.id),
+    },
+    { active: member.active, ...(groups.length > 0 ? { groups } : {}) },
+  );
+  return projectResource(resource, parseProjection(c.req.query()), userResourceType);
 }
 
-async function respondWithMember(
+function respondWithMember(
   c: Context<AppEnv>,
-  member: Member,
+  member: Member & { groups: string | null },
   status: 200 | 201 = 200,
   headers: Record<string, string> = {},
 ) {
-  const [resource] = await renderMembers(c, database(c.env.DB), [member], parseProjection(c.req.query()));
-  return scimJson(c, resource, status, { ...headers, ETag: etag(member.version) });
+  return scimJson(c, render(c, member), status, { ...headers, ETag: etag(member.version) });
 }
