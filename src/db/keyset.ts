@@ -1,4 +1,4 @@
-import { and, eq, gt, or, type SQL } from "drizzle-orm";
+import { and, eq, gt, gte, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 
 /** The position of the last row of a page in a (created_at, id) order. */
@@ -7,7 +7,14 @@ export interface Keyset {
   id: string;
 }
 
-/** Rows after `after` in ascending (createdAt, id) order: an index seek, not an OFFSET walk. */
-export function afterKeyset(createdAt: SQLiteColumn, id: SQLiteColumn, after: Keyset | undefined): SQL | undefined {
-  return after ? or(gt(createdAt, after.createdAt), and(eq(createdAt, after.createdAt), gt(id, after.id))) : undefined;
+/** Rows after `after` (or from it, when inclusive) in ascending (createdAt, id) order: an index seek, not an OFFSET walk. */
+export function afterKeyset(
+  createdAt: SQLiteColumn,
+  id: SQLiteColumn,
+  after: Keyset | undefined,
+  inclusive = false,
+): SQL | undefined {
+  if (!after) return undefined;
+  const sameTime = and(eq(createdAt, after.createdAt), inclusive ? gte(id, after.id) : gt(id, after.id));
+  return or(gt(createdAt, after.createdAt), sameTime);
 }

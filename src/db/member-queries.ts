@@ -5,6 +5,7 @@ import type { Database } from "./client";
 import { memberEmails, members, teamMembers, teams } from "./schema";
 import type { Member, NewMember } from "./schema-types";
 import { afterKeyset, type Keyset } from "./keyset";
+import type { Position } from "./list-positions";
 
 /** What part of an organization's members a caller sees: SCIM sees provisioned members only. */
 export interface MemberScope {
@@ -87,17 +88,26 @@ export async function selectMembersHolding(
     );
 }
 
-/** One page in the stable listing order: (created_at, id). */
+/**
+ * One page in the stable listing order, (created_at, id): from a known position by key when there is
+ * one, else by OFFSET.
+ */
 export function selectMemberPageStatement(
   db: Database,
   scope: MemberScope,
-  options: { where?: SQL; offset: number; limit: number; withGroups: boolean },
+  options: { where?: SQL; offset: number; from?: Position; limit: number; withGroups: boolean },
 ) {
-  return selectMembers(db, options.withGroups)
-    .where(and(inScope(scope), options.where))
+  const page = selectMembers(db, options.withGroups)
+    .where(
+      and(
+        inScope(scope),
+        options.where,
+        afterKeyset(members.createdAt, members.id, options.from?.key, options.from?.inclusive),
+      ),
+    )
     .orderBy(asc(members.createdAt), asc(members.id))
-    .limit(options.limit)
-    .offset(options.offset);
+    .limit(options.limit);
+  return options.from ? page : page.offset(options.offset);
 }
 
 /** How many members a filter matches (unfiltered totals come from the organization's counter). */

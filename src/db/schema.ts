@@ -24,6 +24,8 @@ export const organizations = sqliteTable(
     // Maintained by triggers: SCIM's unfiltered totalResults without counting 100,000 index entries.
     provisionedMembers: integer("provisioned_members").notNull().default(0),
     provisionedTeams: integer("provisioned_teams").notNull().default(0),
+    // Bumped by triggers whenever a provisioned member is added or deleted: list positions may have moved.
+    membersRevision: integer("members_revision").notNull().default(0),
     scimEnabled: integer("scim_enabled", { mode: "boolean" }).notNull().default(false),
     scimProvider: text("scim_provider").$type<ScimProvider>(),
     // SHA-256 of the secret token, hex. The token itself is never stored.

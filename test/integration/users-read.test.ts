@@ -161,6 +161,23 @@ describe("GET /Users paging", () => {
     expect(seen.slice(0, 1000)).toEqual(clamped.Resources.map((r: any) => r.id));
   });
 
+  it("keeps positional pages exact when members are added or deleted between pages", async () => {
+    const page1 = await list(tenant, "?startIndex=1&count=100");
+    const page2 = await list(tenant, "?startIndex=101&count=100");
+    expect((await list(tenant, "?startIndex=101&count=100")).Resources).toEqual(page2.Resources);
+    // Deleting a member of page 1 moves every later member one position up.
+    expect((await scim(tenant, `/Users/${page1.Resources[0].id}`, { method: "DELETE" })).status).toBe(204);
+    const after = await list(tenant, "?startIndex=101&count=100");
+    expect(after.totalResults).toBe(total - 1);
+    expect(after.Resources[0].id).toBe(page2.Resources[1].id);
+    expect(after.Resources.map((r: any) => r.id)).toEqual([
+      ...page2.Resources.slice(1).map((r: any) => r.id),
+      expect.any(String),
+    ]);
+    // Restore the count the other cases expect.
+    await createUser(tenant, "replacement@bulk.test");
+  });
+
   it("answers Okta's connection test and out-of-range pages", async () => {
     const probe = await list(tenant, "?startIndex=1&count=2");
     expect(probe).toMatchObject({ totalResults: total, itemsPerPage: 2 });

@@ -8,6 +8,7 @@ import {
   selectMemberStatement,
   type MemberWithGroups,
 } from "../../db/member-queries";
+import { memberListPositions, type Position } from "../../db/list-positions";
 import type { Member } from "../../db/schema-types";
 import { DomainError } from "../../domain/errors";
 import { createMember, deleteMember, updateMember, type MemberScope } from "../../domain/members";
@@ -34,15 +35,22 @@ users.get("/", async (c) => {
   const db = database(c.env.DB);
   const { startIndex, count } = parseListQuery(c.req.query());
   const filter = c.req.query("filter");
-  const where = filter ? compileFilter(filter, memberFilterTarget(orgId(c))) : undefined;
-  const page = selectMemberPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count, withGroups: withGroups(c) });
-  // Unfiltered totals come from the organization's counter; counting 100,000 rows is not free.
-  const [rows, counted] = where
-    ? await authorize(c, db, [page, countMembersStatement(db, scope(c), where)])
-    : [...(await authorize(c, db, [page])), undefined];
-  const totalResults = counted ? counted[0].total : c.get("organization").provisionedMembers;
-  const resources = rows.map((row) => render(c, row));
-  return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
+  if (filter) {
+    const where = compileFilter(filter, memberFilterTarget(orgId(c)));
+    const page = selectMemberPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count, withGroups: withGroups(c) });
+    const [rows, [{ total }]] = await authorize(c, db, [page, countMembersStatement(db, scope(c), where)]);
+    return respondWithList(c, rows, total, startIndex);
+  }
+  // Unfiltered (Okta's import): the total is the organization's counter, and a page that follows one
+  // served before starts by key rather than by an OFFSET over every earlier member.
+  const from = memberListPositions.find(orgId(c), startIndex);
+  const pageFrom = (position?: Position) =>
+    selectMemberPageStatement(db, scope(c), { from: position, offset: startIndex - 1, limit: count, withGroups: withGroups(c) });
+  let [rows] = await authorize(c, db, [pageFrom(from)]);
+  const { membersRevision, provisionedMembers } = c.get("organization");
+  if (from && from.revision !== membersRevision) rows = await pageFrom(undefined); // members were added or deleted since
+  memberListPositions.remember(orgId(c), membersRevision, startIndex, rows);
+  return respondWithList(c, rows, provisionedMembers, startIndex);
 });
 
 users.post("/", async (c) => {
@@ -118,6 +126,11 @@ async function readMember(c: Context<AppEnv>, db: Database): Promise<MemberWithG
   const [[member]] = await authorize(c, db, [selectMemberStatement(db, scope(c), c.req.param("id")!, withGroups(c))]);
   if (!member) throw notFound(`No user ${c.req.param("id")}.`);
   return member;
+}
+
+function respondWithList(c: Context<AppEnv>, rows: MemberWithGroups[], totalResults: number, startIndex: number) {
+  const resources = rows.map((row) => render(c, row));
+  return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
 }
 
 /** `active` is kept in its own column (it drives licences), not in the stored document. */
