@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { ActivityEntry } from "../activity/actions";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
@@ -49,9 +49,8 @@ export async function selectActivityPage(db: Database, query: ActivityQuery) {
     query.action ? eq(activityLog.action, query.action) : undefined,
     query.targetId ? eq(activityLog.targetId, query.targetId) : undefined,
     query.since ? gte(activityLog.at, query.since) : undefined,
-    query.after
-      ? or(lt(activityLog.at, query.after.at), and(eq(activityLog.at, query.after.at), lt(activityLog.id, query.after.id)))
-      : undefined,
+    // A row value: the form SQLite seeks by on the index when the key is a bound parameter.
+    query.after ? sql`(${activityLog.at}, ${activityLog.id}) < (${query.after.at}, ${query.after.id})` : undefined,
   ];
   return db
     .select()

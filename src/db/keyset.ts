@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, or, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 
 /** The position of the last row of a page in a (created_at, id) order. */
@@ -7,7 +7,11 @@ export interface Keyset {
   id: string;
 }
 
-/** Rows after `after` (or from it, when inclusive) in ascending (createdAt, id) order: an index seek, not an OFFSET walk. */
+/**
+ * Rows after `after` (or from it, when inclusive) in ascending (createdAt, id) order: an index seek,
+ * not an OFFSET walk. Written as a row value, the one form SQLite turns into an index range when
+ * the key is a bound parameter (the equivalent OR of comparisons scans the organization).
+ */
 export function afterKeyset(
   createdAt: SQLiteColumn,
   id: SQLiteColumn,
@@ -15,6 +19,5 @@ export function afterKeyset(
   inclusive = false,
 ): SQL | undefined {
   if (!after) return undefined;
-  const sameTime = and(eq(createdAt, after.createdAt), inclusive ? gte(id, after.id) : gt(id, after.id));
-  return or(gt(createdAt, after.createdAt), sameTime);
+  return sql`(${createdAt}, ${id}) ${sql.raw(inclusive ? ">=" : ">")} (${after.createdAt}, ${after.id})`;
 }
