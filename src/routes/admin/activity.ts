@@ -5,12 +5,7 @@ import { selectActivityPage } from "../../db/activity-queries";
 import { database } from "../../db/client";
 import { getOrganization } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
-import { decodeCursor, encodeCursor, limitParameter, readQuery } from "./paging";
-
-function afterCursor(cursor: string) {
-  const [at, id] = decodeCursor(cursor);
-  return { at, id };
-}
+import { limitParameter, readPage, readQuery } from "./paging";
 
 const query = v.object({
   limit: limitParameter,
@@ -27,16 +22,17 @@ activityApi.get("/:orgId/activity", async (c) => {
   const { limit, cursor, since, ...filters } = readQuery(c.req.query(), query);
   const db = database(c.env.DB);
   const organization = await getOrganization(db, c.req.param("orgId"));
-  const rows = await selectActivityPage(db, {
-    orgId: organization.id,
-    limit: limit + 1,
-    after: cursor ? afterCursor(cursor) : undefined,
-    since: since && new Date(since).toISOString(),
-    ...filters,
-  });
-  const entries = rows.slice(0, limit);
-  return c.json({
-    entries: entries.map(({ orgId: _orgId, ...entry }) => entry),
-    nextCursor: rows.length > limit ? encodeCursor(entries[entries.length - 1].at, entries[entries.length - 1].id) : null,
-  });
+  const { page, nextCursor } = await readPage(
+    { cursor, limit },
+    (after, pageLimit) =>
+      selectActivityPage(db, {
+        orgId: organization.id,
+        limit: pageLimit,
+        after: after && { at: after[0], id: after[1] },
+        since: since && new Date(since).toISOString(),
+        ...filters,
+      }),
+    (e) => [e.at, e.id],
+  );
+  return c.json({ entries: page.map(({ orgId: _orgId, ...entry }) => entry), nextCursor });
 });

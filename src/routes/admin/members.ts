@@ -9,7 +9,7 @@ import { getOrganization } from "../../domain/organizations";
 import { assertEditable, isReadOnly } from "../../domain/read-only";
 import type { AppEnv } from "../../env";
 import { USER_SCHEMA } from "../../scim/schemas/urns";
-import { decodeCursor, encodeCursor, limitParameter, readQuery } from "./paging";
+import { limitParameter, readPage, readQuery } from "./paging";
 import { readBody } from "./validate";
 
 const email = v.pipe(v.string(), v.trim(), v.maxLength(254), v.email("must be an email address"));
@@ -42,20 +42,19 @@ membersApi.get("/", async (c) => {
   const db = database(c.env.DB);
   const organization = await getOrganization(db, orgId(c));
   const { q, source, status, limit, cursor } = readQuery(c.req.query(), listQuery);
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  const rows = await selectMemberKeysetPage(db, organization.id, {
-    q,
-    source,
-    active: status === undefined ? undefined : status === "active",
-    after: after && { createdAt: after[0], id: after[1] },
-    limit: limit + 1,
-  });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return c.json({
-    members: await views(db, organization, page),
-    nextCursor: rows.length > limit ? encodeCursor(last.createdAt, last.id) : null,
-  });
+  const { page, nextCursor } = await readPage(
+    { cursor, limit },
+    (after, pageLimit) =>
+      selectMemberKeysetPage(db, organization.id, {
+        q,
+        source,
+        active: status === undefined ? undefined : status === "active",
+        after: after && { createdAt: after[0], id: after[1] },
+        limit: pageLimit,
+      }),
+    (m) => [m.createdAt, m.id],
+  );
+  return c.json({ members: await views(db, organization, page), nextCursor });
 });
 
 membersApi.post("/", async (c) => {

@@ -8,7 +8,7 @@ import { getOrganization } from "../../domain/organizations";
 import { assertEditable, isReadOnly } from "../../domain/read-only";
 import { createTeam, deleteTeam, findTeam, updateTeam } from "../../domain/teams";
 import type { AppEnv } from "../../env";
-import { decodeCursor, encodeCursor, limitParameter, readQuery } from "./paging";
+import { limitParameter, readPage, readQuery } from "./paging";
 import { readBody } from "./validate";
 
 const name = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(1024));
@@ -34,18 +34,17 @@ teamsApi.get("/", async (c) => {
   const { assignableTo, limit, cursor } = readQuery(c.req.query(), listQuery);
   // The teams offered to a member: a manual member may join manual teams only.
   const member = assignableTo ? await findMember(db, scopeOf(organization), assignableTo) : undefined;
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  const rows = await selectTeamKeysetPage(db, organization.id, {
-    manualOnly: member ? !member.provisioned : false,
-    after: after && { createdAt: after[0], id: after[1] },
-    limit: limit + 1,
-  });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return c.json({
-    teams: await views(db, organization, page),
-    nextCursor: rows.length > limit ? encodeCursor(last.createdAt, last.id) : null,
-  });
+  const { page, nextCursor } = await readPage(
+    { cursor, limit },
+    (after, pageLimit) =>
+      selectTeamKeysetPage(db, organization.id, {
+        manualOnly: member ? !member.provisioned : false,
+        after: after && { createdAt: after[0], id: after[1] },
+        limit: pageLimit,
+      }),
+    (t) => [t.createdAt, t.id],
+  );
+  return c.json({ teams: await views(db, organization, page), nextCursor });
 });
 
 teamsApi.post("/", async (c) => {
