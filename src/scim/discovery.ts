@@ -1,12 +1,12 @@
 import { MAX_PAGE_SIZE } from "./list-response";
-import type { AttributeDefinition, SchemaDefinition } from "./schemas/definition";
+import type { SchemaDefinition } from "./schemas/definition";
 import { groupResourceType, userResourceType, type ResourceTypeDefinition } from "./schemas/resource-type";
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from "./schemas/urns";
 
 /** The resource types this server serves, in the order discovery lists them. */
-export const RESOURCE_TYPES: ResourceTypeDefinition[] = [userResourceType, groupResourceType];
+const RESOURCE_TYPES: ResourceTypeDefinition[] = [userResourceType, groupResourceType];
 
-/** RFC 7643 §5: exactly what this server supports. */
+/** RFC 7643 §5: exactly what this server supports, no more. */
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
@@ -15,7 +15,7 @@ export function serviceProviderConfig(baseUrl: string) {
     filter: { supported: true, maxResults: MAX_PAGE_SIZE },
     changePassword: { supported: false },
     sort: { supported: false },
-    etag: { supported: true },
+    etag: { supported: true }, // weak ETags, in meta.version and the ETag header
     authenticationSchemes: [
       {
         type: "oauthbearertoken",
@@ -43,7 +43,10 @@ export function resourceTypes(baseUrl: string) {
   }));
 }
 
-/** RFC 7643 §7, straight from the definitions every other part of the server reads. */
+/**
+ * RFC 7643 §7, straight from the definitions every other part of the server reads. The common
+ * attributes (id, externalId, meta) are not part of any schema, so they are not listed.
+ */
 export function schemaDocuments(baseUrl: string) {
   const schemas = new Map<string, SchemaDefinition>();
   for (const type of RESOURCE_TYPES) {
@@ -54,12 +57,7 @@ export function schemaDocuments(baseUrl: string) {
     id: schema.id,
     name: schema.name,
     description: schema.description,
-    attributes: schema.attributes.map(describeAttribute),
+    attributes: schema.attributes, // AttributeDefinition is the RFC 7643 §7 attribute shape
     meta: { resourceType: "Schema", location: `${baseUrl}/Schemas/${schema.id}` },
   }));
-}
-
-function describeAttribute(attribute: AttributeDefinition): Record<string, unknown> {
-  const { subAttributes, ...rest } = attribute;
-  return subAttributes ? { ...rest, subAttributes: subAttributes.map(describeAttribute) } : rest;
 }

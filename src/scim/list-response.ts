@@ -4,22 +4,28 @@ import { LIST_RESPONSE_SCHEMA } from "./schemas/urns";
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
-export function listResponse(
-  resources: unknown[],
-  page: { totalResults: number; startIndex: number; itemsPerPage: number },
-) {
-  return { schemas: [LIST_RESPONSE_SCHEMA], ...page, Resources: resources };
+export interface ListPage {
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+}
+
+/** RFC 7644 §3.4.2: `Resources` is always present (clients read it even when nothing matched). */
+export function listResponse(resources: readonly unknown[], { totalResults, startIndex, itemsPerPage }: ListPage) {
+  return { schemas: [LIST_RESPONSE_SCHEMA], totalResults, startIndex, itemsPerPage, Resources: resources };
 }
 
 /** RFC 7644 §3.4.2.4: 1-based startIndex (below 1 means 1), count clamped to 0..MAX_PAGE_SIZE. */
-export function parseListQuery(query: { startIndex?: string; count?: string }) {
-  const startIndex = Math.max(1, integer(query.startIndex, "startIndex") ?? 1);
-  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integer(query.count, "count") ?? DEFAULT_PAGE_SIZE));
+export function parseListQuery(query: { startIndex?: string; count?: string }): { startIndex: number; count: number } {
+  const startIndex = Math.max(1, integerParameter(query.startIndex, "startIndex") ?? 1);
+  const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integerParameter(query.count, "count") ?? DEFAULT_PAGE_SIZE));
   return { startIndex, count };
 }
 
-function integer(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  if (!/^-?\d{1,15}$/.test(value.trim())) throw invalidValue(`${name} must be an integer.`);
-  return Number(value);
+function integerParameter(value: string | undefined, name: string): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (!/^[+-]?\d+$/.test(text)) throw invalidValue(`${name} must be an integer.`);
+  // Beyond 2^53 the exact number no longer matters: the page is empty or clamped either way.
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Number(text)));
 }

@@ -1,17 +1,26 @@
 import { invalidSyntax, invalidValue } from "./errors";
-import { findAttribute, type AttributeDefinition } from "./schemas/definition";
-import type { ResourceTypeDefinition } from "./schemas/resource-type";
 import { commonAttributes } from "./schemas/common";
+import { type AttributeDefinition, findAttribute, isClientWritable } from "./schemas/definition";
+import type { ResourceTypeDefinition } from "./schemas/resource-type";
 
 /** RFC 7643 leaves sizes to the server; these keep one resource small and predictable. */
-export const LIMITS = {
-  /** userName and email values: the longest valid email address. */
+export interface NormalizeLimits {
+  /** userName and emails[].value: the longest valid email address (RFC 5321). */
+  emailLength: number;
+  /** Every other string. */
+  stringLength: number;
+  /** Elements of one multi-valued attribute. */
+  multiValuedCount: number;
+}
+
+export const NORMALIZE_LIMITS: Readonly<NormalizeLimits> = {
   emailLength: 254,
   stringLength: 1024,
   multiValuedCount: 100,
-} as const;
+};
 
-const EMAIL_LIMITED = new Set(["userName", "emails.value"]);
+/** Paths holding email addresses, held to the shorter limit. */
+const EMAIL_PATHS = new Set(["userName", "emails.value"]);
 
 type Json = Record<string, unknown>;
 
@@ -20,70 +29,73 @@ const isObject = (value: unknown): value is Json =>
 
 /**
  * Turns a client's resource body into the stored document: canonical attribute names, coerced
- * types, extension attributes under their URN. Unknown, read-only and null attributes are ignored
- * (clients send them freely); `password` is discarded; anything malformed is a 400 naming it.
+ * types, extension attributes under their URN, `schemas` recomputed from what is present. Unknown,
+ * read-only and null attributes are ignored (clients send them freely); `password` is discarded;
+ * anything malformed is a 400 invalidValue naming its path.
  */
 export function normalizeResource(input: unknown, type: ResourceTypeDefinition): Json {
   if (!isObject(input)) throw invalidSyntax("The request body must be a JSON object.");
-  const document: Json = {};
+  const corePrefix = `${type.schema.id.toLowerCase()}:`;
+  const coreInput: Json = {};
   const extensions: Json = {};
   for (const [key, value] of Object.entries(input)) {
     const extension = type.extensions.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
-    if (extension) {
-      if (!isObject(value)) continue;
-      const attributes = normalizeAttributes(value, extension.attributes, `${extension.id}:`);
-      if (Object.keys(attributes).length > 0) extensions[extension.id] = attributes;
+    if (!extension) {
+      // `urn:...:core:2.0:User:userName` is the fully qualified form of `userName` (RFC 7644 §3.10).
+      coreInput[key.toLowerCase().startsWith(corePrefix) ? key.slice(corePrefix.length) : key] = value;
       continue;
     }
-    const coreKey = key.toLowerCase().startsWith(`${type.schema.id.toLowerCase()}:`)
-      ? key.slice(type.schema.id.length + 1)
-      : key;
-    const definition = findAttribute(type.schema.attributes, coreKey) ?? findAttribute(commonAttributes, coreKey);
-    if (!definition || !writable(definition)) continue;
-    const normalized = normalizeValue(value, definition, definition.name);
-    if (normalized !== undefined) document[definition.name] = normalized;
+    if (value === null) continue;
+    if (!isObject(value)) throw invalidValue(`${extension.id} must be an object of ${extension.name} attributes.`);
+    const attributes = normalizeAttributes(value, extension.attributes, `${extension.id}:`);
+    if (Object.keys(attributes).length > 0) extensions[extension.id] = attributes;
   }
-  for (const attribute of type.schema.attributes.filter((a) => a.required)) {
-    const value = document[attribute.name];
-    if (value === undefined || value === "") throw invalidValue(`${attribute.name} is required.`);
-  }
-  return {
-    schemas: [type.schema.id, ...Object.keys(extensions)],
-    ...document,
-    ...extensions,
-  };
+  const document = normalizeAttributes(coreInput, [...type.schema.attributes, ...commonAttributes], "");
+  return { schemas: [type.schema.id, ...Object.keys(extensions)], ...document, ...extensions };
 }
 
+/** The attributes of one level (resource, extension or complex value), by their definitions. */
 function normalizeAttributes(input: Json, definitions: readonly AttributeDefinition[], prefix: string): Json {
   const output: Json = {};
   for (const [key, value] of Object.entries(input)) {
     const definition = findAttribute(definitions, key);
-    if (!definition || !writable(definition)) continue;
+    if (!definition || !clientKept(definition)) continue;
     const normalized = normalizeValue(value, definition, `${prefix}${definition.name}`);
     if (normalized !== undefined) output[definition.name] = normalized;
+  }
+  for (const definition of definitions) {
+    const value = output[definition.name];
+    if (definition.required && (value === undefined || (typeof value === "string" && value.trim() === ""))) {
+      throw invalidValue(`${prefix}${definition.name} is required.`);
+    }
   }
   return output;
 }
 
-/** Client-writable: not read-only (id, meta, groups) and not write-only (password, which we never keep). */
-const writable = (definition: AttributeDefinition) =>
-  definition.mutability !== "readOnly" && definition.mutability !== "writeOnly";
+/**
+ * What the document keeps of a client's body. Read-only attributes (id, meta, groups, a member's
+ * display) are the server's; write-only ones (password) are never stored; a `$ref` is the URI of
+ * the resource its `value` names, which the server renders itself (RFC 7643 §2.4).
+ */
+const clientKept = (definition: AttributeDefinition) => isClientWritable(definition) && definition.name !== "$ref";
 
+/** One attribute's value; undefined when nothing is left of it (null, empty list, empty object). */
 function normalizeValue(value: unknown, definition: AttributeDefinition, path: string): unknown {
   if (value === null || value === undefined) return undefined;
   if (!definition.multiValued) return normalizeSingle(value, definition, path);
-  const values = Array.isArray(value) ? value : [value];
-  const normalized = values
-    .map((element) => normalizeSingle(element, definition, path))
-    .filter((element) => element !== undefined);
-  if (normalized.length > LIMITS.multiValuedCount) {
-    throw invalidValue(`${path} has ${normalized.length} values; at most ${LIMITS.multiValuedCount} are allowed.`);
+  const elements = Array.isArray(value) ? value : [value];
+  if (elements.length > NORMALIZE_LIMITS.multiValuedCount) {
+    throw invalidValue(
+      `${path} has ${elements.length} values; at most ${NORMALIZE_LIMITS.multiValuedCount} are allowed.`,
+    );
   }
-  return normalized;
+  const normalized = elements
+    .map((element) => (element === null ? undefined : normalizeSingle(element, definition, path)))
+    .filter((element) => element !== undefined);
+  return normalized.length > 0 ? normalized : undefined;
 }
 
 function normalizeSingle(value: unknown, definition: AttributeDefinition, path: string): unknown {
-  if (value === null || value === undefined) return undefined;
   switch (definition.type) {
     case "complex":
       return normalizeComplex(value, definition, path);
@@ -92,62 +104,79 @@ function normalizeSingle(value: unknown, definition: AttributeDefinition, path: 
     case "integer":
     case "decimal":
       if (typeof value === "number" && Number.isFinite(value)) return value;
-      throw invalidValue(`${path} must be a number.`);
+      throw invalidValue(`${path} must be a number, not ${describe(value)}.`);
     default:
       return toBoundedString(value, path);
   }
 }
 
 function normalizeComplex(value: unknown, definition: AttributeDefinition, path: string): Json | undefined {
-  // A bare string for a complex attribute with a `value` (Entra's manager) means { value }.
-  const hasValue = findAttribute(definition.subAttributes, "value");
-  const object = typeof value === "string" && hasValue ? { value } : value;
-  if (!isObject(object)) throw invalidValue(`${path} must be an object.`);
-  const output: Json = {};
-  for (const [key, subValue] of Object.entries(object)) {
-    const sub = findAttribute(definition.subAttributes, key);
-    if (!sub || sub.mutability === "readOnly" || subValue === null || subValue === undefined) continue;
-    output[sub.name] = normalizeSingle(subValue, sub, `${path}.${sub.name}`);
-  }
+  // Entra sends a single-valued complex attribute such as manager as its bare id.
+  const bareValue =
+    !definition.multiValued && typeof value === "string" && findAttribute(definition.subAttributes, "value");
+  const object = bareValue ? { value } : value;
+  if (!isObject(object)) throw invalidValue(`${path} must be an object, not ${describe(value)}.`);
+  const output = normalizeAttributes(object, definition.subAttributes ?? [], `${path}.`);
   return Object.keys(output).length > 0 ? output : undefined;
 }
 
 /** Booleans arrive as JSON booleans or, from Entra, as "True"/"False". */
 export function toBoolean(value: unknown, path: string): boolean {
   if (typeof value === "boolean") return value;
-  if (typeof value === "string" && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === "true";
-  throw invalidValue(`${path} must be true or false.`);
+  const text = typeof value === "string" ? value.trim().toLowerCase() : undefined;
+  if (text === "true" || text === "false") return text === "true";
+  throw invalidValue(`${path} must be true or false, not ${describe(value)}.`);
 }
 
 function toBoundedString(value: unknown, path: string): string {
-  let text: string;
-  if (typeof value === "string") text = value;
-  else if (typeof value === "number" && Number.isFinite(value)) text = String(value);
-  else throw invalidValue(`${path} must be a string.`);
-  const limit = EMAIL_LIMITED.has(path) ? LIMITS.emailLength : LIMITS.stringLength;
-  if (text.length > limit) throw invalidValue(`${path} is longer than ${limit} characters.`);
+  const text = typeof value === "number" && Number.isFinite(value) ? String(value) : value;
+  if (typeof text !== "string") throw invalidValue(`${path} must be a string, not ${describe(value)}.`);
+  const limit = EMAIL_PATHS.has(path) ? NORMALIZE_LIMITS.emailLength : NORMALIZE_LIMITS.stringLength;
+  if (text.length > limit) {
+    throw invalidValue(`${path} is ${text.length} characters long; at most ${limit} are allowed.`);
+  }
   return text;
 }
 
+/** A value's JSON kind, for error details that say what was wrong without echoing it. */
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return "a string";
+  return `a ${typeof value}`;
+}
+
+/** A member's email address: as given, for display, and lower-cased, for uniqueness. */
+export interface MemberEmail {
+  email: string;
+  emailLower: string;
+}
+
+/** One `@`, something on each side, no white space. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
- * The member's email: userName when it is an email (Okta's username format), otherwise the
+ * The member's email, from a normalised User document. `userName` is the member's login email
+ * when it is one (Okta's Email username format); otherwise (Entra may send any userName) the
  * primary email, else the work email, else the first one.
  */
-export function memberEmail(document: Json): { email: string; emailLower: string } {
+export function memberEmail(document: Json): MemberEmail {
   const userName = typeof document.userName === "string" ? document.userName : "";
   const emails = (Array.isArray(document.emails) ? document.emails : []).filter(
-    (e): e is Json => isObject(e) && typeof e.value === "string" && EMAIL.test(e.value),
+    (element): element is Json & { value: string } =>
+      isObject(element) && typeof element.value === "string" && EMAIL.test(element.value),
   );
   const chosen = EMAIL.test(userName)
     ? userName
-    : ((emails.find((e) => e.primary === true) ??
-        emails.find((e) => String(e.type).toLowerCase() === "work") ??
-        emails[0])?.value as string | undefined);
-  if (!chosen) {
+    : (
+        emails.find((element) => element.primary === true) ??
+        emails.find((element) => String(element.type).toLowerCase() === "work") ??
+        emails[0]
+      )?.value;
+  if (chosen === undefined) {
     throw invalidValue(
-      `userName "${userName}" is not an email address and the user has no email: a member needs an email address.`,
+      "The user needs an email address: userName is not one and no emails value is one.",
     );
   }
   return { email: chosen, emailLower: chosen.toLowerCase() };

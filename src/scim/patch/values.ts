@@ -1,15 +1,12 @@
 import { invalidValue } from "../errors";
 import { toBoolean } from "../normalize";
-import { findAttribute, type AttributeDefinition } from "../schemas/definition";
+import { type AttributeDefinition, findAttribute, isClientWritable } from "../schemas/definition";
 
 export type Json = Record<string, unknown>;
 
 export const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Client-writable: not read-only (id, meta, groups) and not write-only (password, which is never kept). */
-export const clientWritable = (definition: AttributeDefinition) =>
-  definition.mutability !== "readOnly" && definition.mutability !== "writeOnly";
 
 /**
  * Shapes one client value (one element, for a multi-valued attribute) by its definition, so the
@@ -34,7 +31,7 @@ export function prepareComplex(value: unknown, definition: AttributeDefinition, 
   const prepared: Json = {};
   for (const [key, item] of Object.entries(value)) {
     const sub = findAttribute(definition.subAttributes, key);
-    if (!sub || !clientWritable(sub)) continue;
+    if (!sub || !isClientWritable(sub)) continue;
     prepared[sub.name] = item === null ? null : prepareValue(item, sub, `${path}.${sub.name}`);
   }
   return prepared;

@@ -87,3 +87,7 @@ export function findSubAttribute(attribute: AttributeDefinition, path: string): 
   const name = path.toLowerCase().startsWith(prefix) ? path.slice(prefix.length) : path;
   return findAttribute(attribute.subAttributes, name);
 }
+
+/** Writable by clients: not read-only (id, meta, groups) and not write-only (password, which is never kept). */
+export const isClientWritable = (definition: AttributeDefinition) =>
+  definition.mutability !== "readOnly" && definition.mutability !== "writeOnly";
