@@ -170,6 +170,7 @@ export function memberFilterTarget(orgId: string): FilterTarget {
         },
         match: (condition) =>
           sql`${members.id} IN (SELECT ${memberEmails.memberId} FROM ${memberEmails} WHERE ${memberEmails.orgId} = ${orgId} AND ${condition})`,
+        foldedBySqlite: true, // filled by the member_emails triggers
       },
       groups: {
         columns: { value: sql`${teamMembers.teamId}` },

@@ -9,10 +9,11 @@ export interface Operand {
   definition: AttributeDefinition;
   value: SQL;
   /**
-   * How strings that are not caseExact are folded: columns store them lower-cased (by JS), so the
-   * literal is lower-cased in JS; JSON values are as given, so both sides go through lower() in SQL.
+   * How strings that are not caseExact are folded: columns store them lower-cased by JS, so the
+   * literal is lower-cased in JS; side tables filled by triggers store them through SQLite's lower(),
+   * so the literal goes through lower() too; JSON values are as given, so both sides go through lower().
    */
-  folding: "stored" | "in-sql";
+  folding: "stored" | "stored-by-sqlite" | "in-sql";
 }
 
 /** A comparison left once `ne` and null literals have been rewritten in terms of eq and pr. */
@@ -52,7 +53,7 @@ function compareText(operand: Operand, op: Operator, literal: Literal): SQL {
   const foldCase = !definition.caseExact;
   const left = foldCase && folding === "in-sql" ? sql`lower(${value})` : value;
   const right = (text: string) =>
-    !foldCase ? sql`${text}` : folding === "in-sql" ? sql`lower(${text})` : sql`${text.toLowerCase()}`;
+    !foldCase ? sql`${text}` : folding === "stored" ? sql`${text.toLowerCase()}` : sql`lower(${text})`;
   if (op !== "co" && op !== "sw" && op !== "ew") return sql`(${left} ${sql.raw(ORDERING[op])} ${right(literal)})`;
   if (foldCase) {
     // LIKE folds ASCII case by itself; the literal's own % _ \ must match literally.

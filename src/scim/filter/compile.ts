@@ -149,7 +149,8 @@ function elementsOf(
   const side = target.sideTables[columnKey(resolved)];
   if (side && referenced.every((sub) => side.columns[sub.name.toLowerCase()])) {
     return {
-      operand: (sub) => operand(sub, side.columns[sub.name.toLowerCase()], "stored"),
+      operand: (sub) =>
+        operand(sub, side.columns[sub.name.toLowerCase()], side.foldedBySqlite ? "stored-by-sqlite" : "stored"),
       any: (condition) => side.match(condition),
     };
   }

@@ -7,6 +7,11 @@ export interface SideTable {
   columns: Record<string, SQL>;
   /** Turns a condition over one side-table row into a condition on the resource row: true when any row matches. */
   match(condition: SQL): SQL;
+  /**
+   * The columns were folded by SQLite's lower() (a trigger fills the table), not by JS: literals are
+   * then folded by lower() too, so both sides agree on every character, ASCII-only as lower() is.
+   */
+  foldedBySqlite?: boolean;
 }
 
 /**
