@@ -24,6 +24,15 @@ describe("SCIM protocol", () => {
     expect(lower.status).toBe(200);
   });
 
+  it("checks the token before it reads the body", async () => {
+    const tenant = await createTenant();
+    const created = await createUser(tenant, "first@acme.test");
+    for (const [method, path] of [["POST", "/Users"], ["PUT", `/Users/${created.id}`], ["PATCH", `/Users/${created.id}`], ["POST", "/Groups"]]) {
+      const response = await call(`/scim/v2/${tenant.orgId}${path}`, { method, token: "wrong", body: "{not json", headers: { "Content-Type": "application/scim+json" } });
+      await expectScimError(response, 401);
+    }
+  });
+
   it("answers malformed JSON with 400 invalidSyntax", async () => {
     const tenant = await createTenant();
     const response = await scim(tenant, "/Users", { method: "POST", body: "{\"userName\":", headers: { "Content-Type": "application/scim+json" } });

@@ -48,8 +48,8 @@ groups.get("/", async (c) => {
 
 groups.post("/", async (c) => {
   const db = database(c.env.DB);
-  const body = await readJson(c);
   await authorize(c, db, []);
+  const body = await readJson(c);
   const organization = c.get("organization");
   const document = normalizeResource(body, groupResourceType);
   const team = await createTeam(
@@ -79,9 +79,9 @@ groups.get("/:id", async (c) => {
 
 groups.put("/:id", async (c) => {
   const db = database(c.env.DB);
-  const document = normalizeResource(await readJson(c), groupResourceType);
   const team = await readTeam(c, db);
   requireCurrentVersion(c, team);
+  const document = normalizeResource(await readJson(c), groupResourceType);
   const updated = await updateTeam(
     db,
     team,
@@ -94,9 +94,9 @@ groups.put("/:id", async (c) => {
 
 groups.patch("/:id", async (c) => {
   const db = database(c.env.DB);
-  const operations = await readPatchOperations(c);
   const team = await readTeam(c, db);
   requireCurrentVersion(c, team);
+  const operations = await readPatchOperations(c);
   // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
   const { membership, attributeOperations } = planGroupPatch(operations);
   const current = { schemas: [groupResourceType.schema.id], displayName: team.displayName, externalId: team.externalId ?? undefined };

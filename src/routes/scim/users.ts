@@ -55,8 +55,8 @@ users.get("/", async (c) => {
 
 users.post("/", async (c) => {
   const db = database(c.env.DB);
-  const body = await readJson(c);
   await authorize(c, db, []);
+  const body = await readJson(c);
   const organization = c.get("organization");
   const { document, active } = splitActive(normalizeResource(body, userResourceType));
   const member = await createMember(
@@ -72,9 +72,9 @@ users.get("/:id", async (c) => respondWithMember(c, await readMember(c, database
 
 users.put("/:id", async (c) => {
   const db = database(c.env.DB);
-  const body = await readJson(c);
   const existing = await readMember(c, db);
   requireCurrentVersion(c, existing);
+  const body = await readJson(c);
   const { document, active } = splitActive(normalizeResource(body, userResourceType));
   const member = await updateMember(db, existing, { document, active: active ?? existing.active }, actor(c));
   return respondWithMember(c, { ...member, groups: existing.groups });
@@ -82,10 +82,10 @@ users.put("/:id", async (c) => {
 
 users.patch("/:id", async (c) => {
   const db = database(c.env.DB);
+  let existing = await readMember(c, db);
   const operations = await readPatchOperations(c);
   // Read, apply, write only if untouched since the read; on a concurrent write, re-apply to the new state.
   for (let attempt = 1; ; attempt++) {
-    const existing = await readMember(c, db);
     requireCurrentVersion(c, existing);
     const patched = applyPatch({ ...existing.document, active: existing.active }, operations, userResourceType);
     const { document, active } = splitActive(normalizeResource(patched, userResourceType));
@@ -95,6 +95,7 @@ users.patch("/:id", async (c) => {
     } catch (error) {
       const retry = error instanceof DomainError && error.code === "version_mismatch" && attempt < PATCH_ATTEMPTS;
       if (!retry || c.req.header("If-Match")) throw error;
+      existing = await readMember(c, db);
     }
   }
 });
