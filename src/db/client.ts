@@ -13,6 +13,16 @@ export function constraintFailed(error: unknown, constraint: string): boolean {
   return message.includes("constraint failed") && message.includes(constraint);
 }
 
+/** D1's transient failures, by the words of its error list: worth a retry by the client after a pause. */
+const OVERLOADED = /overloaded/i;
+const RETRYABLE = /Network connection lost|storage caused object to be reset|reset because its code was updated/i;
+
+export function transientFailure(error: unknown): "overloaded" | "unavailable" | undefined {
+  const message = messageChain(error);
+  if (OVERLOADED.test(message)) return "overloaded";
+  return RETRYABLE.test(message) ? "unavailable" : undefined;
+}
+
 function messageChain(error: unknown): string {
   let text = "";
   for (let e = error; e instanceof Error; e = e.cause) text += ` ${e.message}`;

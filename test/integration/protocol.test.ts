@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, createTenant, createUser, ENTERPRISE, ORIGIN, scim, SCIM_JSON, user, USER_SCHEMA } from "../helpers";
 
@@ -147,5 +148,26 @@ describe("request log", () => {
     expect(everything).not.toContain("secret-lookup");
     const activityLine = lines.map((l) => JSON.parse(l)).find((l) => l.event === "activity");
     expect(activityLine).toMatchObject({ action: "member.created", orgId: tenant.orgId, actor: "scim:okta" });
+  });
+});
+
+describe("overload", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("answers 429 with an integer Retry-After when D1 is overloaded, and 503 when it is briefly unavailable", async () => {
+    const tenant = await createTenant();
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const batch = vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: D1 DB is overloaded. Too many requests queued."));
+    const overloaded = await scim(tenant, "/Users");
+    const body = await expectScimError(overloaded, 429);
+    expect(body.detail).toMatch(/Retry-After/);
+    expect(overloaded.headers.get("Retry-After")).toBe("1");
+
+    batch.mockRejectedValueOnce(new Error("D1_ERROR: Network connection lost."));
+    const unavailable = await scim(tenant, "/Users");
+    await expectScimError(unavailable, 503);
+    expect(unavailable.headers.get("Retry-After")).toBe("1");
+
+    expect((await scim(tenant, "/Users")).status).toBe(200);
   });
 });

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
@@ -20,6 +21,12 @@ admin.onError((error, c) => {
   const adminError = toAdminError(error);
   if (adminError) {
     return c.json({ error: { code: adminError.code, message: adminError.message } }, adminError.status);
+  }
+  const transient = transientFailure(error);
+  if (transient) {
+    const status = transient === "overloaded" ? 429 : 503;
+    c.header("Retry-After", "1");
+    return c.json({ error: { code: "busy", message: "The service is busy; retry after Retry-After seconds." } }, status);
   }
   console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
   return c.json({ error: { code: "internal", message: "Internal server error." } }, 500);

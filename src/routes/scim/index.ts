@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { errorBody, ScimError } from "../../scim/errors";
 import { scimAuth } from "./auth";
@@ -10,6 +11,7 @@ import { groups } from "./groups";
 import { users } from "./users";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const RETRY_AFTER_SECONDS = 1;
 
 /** The SCIM 2.0 service of one tenant, mounted at /scim/v2/:orgId. */
 export const scim = new Hono<AppEnv>();
@@ -38,6 +40,14 @@ for (const unsupported of ["/Bulk", "/Me", "/.search", "/Users/.search", "/Group
 scim.onError((error, c) => {
   const scimError = toScimError(error);
   if (scimError) return scimJson(c, errorBody(scimError), scimError.status as 400);
+  const transient = transientFailure(error);
+  if (transient) {
+    // Okta and Entra back off and retry on 429 with an integer Retry-After.
+    const status = transient === "overloaded" ? 429 : 503;
+    console.error(JSON.stringify({ event: "database_busy", status, path: new URL(c.req.url).pathname }));
+    const busy = new ScimError(status, "The service is busy; retry after the number of seconds in Retry-After.");
+    return scimJson(c, errorBody(busy), status, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+  }
   console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
   return scimJson(c, errorBody(new ScimError(500, "Internal server error.")), 500);
 });
