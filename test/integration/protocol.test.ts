@@ -169,5 +169,13 @@ describe("overload", () => {
     expect(unavailable.headers.get("Retry-After")).toBe("1");
 
     expect((await scim(tenant, "/Users")).status).toBe(200);
+
+    vi.spyOn(env.DB, "prepare").mockImplementationOnce(() => {
+      throw new Error("D1_ERROR: D1 DB is overloaded. Requests queued for too long.");
+    });
+    const adminBusy = await call(`/admin/v1/organizations/${tenant.orgId}`, { token: env.ADMIN_TOKEN });
+    expect(adminBusy.status).toBe(429);
+    expect(adminBusy.headers.get("Retry-After")).toBe("1");
+    expect(await adminBusy.json()).toEqual({ error: { code: "busy", message: expect.any(String) } });
   });
 });
