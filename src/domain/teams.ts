@@ -96,6 +96,8 @@ export async function updateTeam(
     remove = [...current].filter((id) => !wanted.has(id));
   }
   const joining = await joiningMembers(db, team, add);
+  const removals = removeMembershipStatements(db, team.id, remove);
+  const additions = addMembershipStatements(db, team, add);
   const [[updated], ...changed] = await db
     .batch([
       touchTeamStatement(db, team.id, {
@@ -104,16 +106,16 @@ export async function updateTeam(
         externalId: input.externalId ?? null,
         updatedAt: now(),
       }),
-      ...removeMembershipStatements(db, team.id, remove),
-      ...addMembershipStatements(db, team, add),
+      ...removals,
+      ...additions,
     ])
     .catch(async (error) => {
       throw await explainWriteFailure(db, team.orgId, input.displayName, error);
     });
-  const removeStatements = Math.ceil(remove.length / 99);
+  // Each membership statement returns the rows it really changed.
   const ids = (rows: unknown[]) => rows.flatMap((r) => (r as { id: string }[]).map((row) => row.id));
-  const removed = ids(changed.slice(0, removeStatements));
-  const added = ids(changed.slice(removeStatements));
+  const removed = ids(changed.slice(0, removals.length));
+  const added = ids(changed.slice(removals.length));
 
   const renamed = updated.displayName !== team.displayName || updated.externalId !== team.externalId;
   if (renamed) {
