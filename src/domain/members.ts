@@ -49,8 +49,9 @@ export async function createMember(
   const { document, active, source } = input;
   const timestamp = now();
   const columns = profileColumns(document);
+  let member: Member;
   try {
-    const member = await insertMember(db, {
+    member = await insertMember(db, {
       id: crypto.randomUUID(),
       orgId: organization.id,
       ...columns,
@@ -60,16 +61,6 @@ export async function createMember(
       createdAt: timestamp,
       updatedAt: timestamp,
     });
-    await recordActivity(db, {
-      orgId: organization.id,
-      actor,
-      // A member made by hand is an invitation; one from an identity provider is provisioned.
-      action: source === "manual" ? "member.invited" : "member.created",
-      targetType: "member",
-      targetId: member.id,
-      targetName: member.userName,
-    });
-    return member;
   } catch (error) {
     const refusal = await explainWriteFailure(db, organization.id, error, columns);
     if (!(refusal instanceof DomainError)) throw refusal;
@@ -83,6 +74,16 @@ export async function createMember(
     });
     throw refusal;
   }
+  await recordActivity(db, {
+    orgId: organization.id,
+    actor,
+    // A member made by hand is an invitation; one from an identity provider is provisioned.
+    action: source === "manual" ? "member.invited" : "member.created",
+    targetType: "member",
+    targetId: member.id,
+    targetName: member.userName,
+  });
+  return member;
 }
 
 /**
