@@ -28,8 +28,16 @@ describe("SCIM protocol", () => {
   it("checks the token before it reads the body", async () => {
     const tenant = await createTenant();
     const created = await createUser(tenant, "first@acme.test");
-    for (const [method, path] of [["POST", "/Users"], ["PUT", `/Users/${created.id}`], ["PATCH", `/Users/${created.id}`], ["POST", "/Groups"]]) {
-      const response = await call(`/scim/v2/${tenant.orgId}${path}`, { method, token: "wrong", body: "{not json", headers: { "Content-Type": "application/scim+json" } });
+    for (const [method, path] of [
+      ["POST", "/Users"],
+      ["PUT", `/Users/${created.id}`],
+      ["PATCH", `/Users/${created.id}`],
+      ["POST", "/Groups"],
+      ["GET", `/Users?filter=${encodeURIComponent("nonsense eq")}`],
+      ["GET", "/Groups?count=lots"],
+    ]) {
+      const body = method === "GET" ? undefined : "{not json";
+      const response = await call(`/scim/v2/${tenant.orgId}${path}`, { method, token: "wrong", body, headers: { "Content-Type": "application/scim+json" } });
       await expectScimError(response, 401);
     }
   });

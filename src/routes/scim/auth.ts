@@ -36,3 +36,16 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
   c.set("organization", organization);
   return results as BatchResponse<T>;
 }
+
+/**
+ * Parses request input that the tenant's reads depend on (a filter, paging). If the input is bad,
+ * the token is still checked first, so an unauthenticated caller learns nothing but 401.
+ */
+export async function parseBeforeAuthorizing<T>(c: Context<AppEnv>, db: Database, parse: () => T): Promise<T> {
+  try {
+    return parse();
+  } catch (error) {
+    await authorize(c, db, []);
+    throw error;
+  }
+}

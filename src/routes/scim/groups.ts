@@ -21,7 +21,7 @@ import { notFound } from "../../scim/errors";
 import { isAttributeRequested, parseProjection, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
-import { authorize } from "./auth";
+import { authorize, parseBeforeAuthorizing } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { readJson, scimJson, tenantUrl } from "./respond";
@@ -30,9 +30,11 @@ export const groups = new Hono<AppEnv>();
 
 groups.get("/", async (c) => {
   const db = database(c.env.DB);
-  const { startIndex, count } = parseListQuery(c.req.query());
   const filter = c.req.query("filter");
-  const where = filter ? compileFilter(filter, teamFilterTarget(scope(c).orgId)) : undefined;
+  const { startIndex, count, where } = await parseBeforeAuthorizing(c, db, () => ({
+    ...parseListQuery(c.req.query()),
+    where: filter ? compileFilter(filter, teamFilterTarget(scope(c).orgId)) : undefined,
+  }));
   const page = selectTeamPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count });
   // Unfiltered totals come from the organization's counter.
   const [rows, counted] = where

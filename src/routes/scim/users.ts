@@ -21,7 +21,7 @@ import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, parseProjection, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
-import { authorize } from "./auth";
+import { authorize, parseBeforeAuthorizing } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { readJson, scimJson, tenantUrl } from "./respond";
@@ -33,10 +33,12 @@ export const users = new Hono<AppEnv>();
 
 users.get("/", async (c) => {
   const db = database(c.env.DB);
-  const { startIndex, count } = parseListQuery(c.req.query());
   const filter = c.req.query("filter");
-  if (filter) {
-    const where = compileFilter(filter, memberFilterTarget(orgId(c)));
+  const { startIndex, count, where } = await parseBeforeAuthorizing(c, db, () => ({
+    ...parseListQuery(c.req.query()),
+    where: filter ? compileFilter(filter, memberFilterTarget(orgId(c))) : undefined,
+  }));
+  if (where) {
     const page = selectMemberPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count, withGroups: withGroups(c) });
     const [rows, [{ total }]] = await authorize(c, db, [page, countMembersStatement(db, scope(c), where)]);
     return respondWithList(c, rows, total, startIndex);
