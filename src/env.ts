@@ -1,5 +1,6 @@
 import type { ActivityEntry } from "./activity/actions";
 import type { Organization } from "./db/schema-types";
+import type { Projection } from "./scim/projection";
 
 export interface Bindings {
   DB: D1Database;
@@ -16,6 +17,8 @@ export interface Variables {
   organization: Organization;
   /** The Bearer token a SCIM request presented, verified by `authorize` with the request's first reads. */
   presentedToken: string;
+  /** The request's `attributes` / `excludedAttributes`, parsed once. */
+  projection: Projection;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

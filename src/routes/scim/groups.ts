@@ -18,13 +18,13 @@ import { listResponse, parseListQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
 import { notFound } from "../../scim/errors";
-import { isAttributeRequested, parseProjection, projectResource } from "../../scim/projection";
+import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
 import { authorize, parseBeforeAuthorizing } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
-import { readJson, scimJson, tenantUrl } from "./respond";
+import { readJson, requestProjection, scimJson, tenantUrl } from "./respond";
 
 export const groups = new Hono<AppEnv>();
 
@@ -41,7 +41,7 @@ groups.get("/", async (c) => {
     ? await authorize(c, db, [page, countTeamsStatement(db, scope(c), where)])
     : [...(await authorize(c, db, [page])), undefined];
   const totalResults = counted ? counted[0].total : c.get("organization").provisionedTeams;
-  const projection = parseProjection(c.req.query());
+  const projection = requestProjection(c);
   const withMembers = isAttributeRequested(projection, groupResourceType, "members");
   const members = withMembers ? await selectMembersOfTeams(db, rows.map((t) => t.id)) : undefined;
   const resources = rows.map((team) => render(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
@@ -70,7 +70,7 @@ groups.post("/", async (c) => {
 groups.get("/:id", async (c) => {
   const db = database(c.env.DB);
   // The tenant, the team and (unless excluded) its members: one round trip.
-  const withMembers = isAttributeRequested(parseProjection(c.req.query()), groupResourceType, "members");
+  const withMembers = isAttributeRequested(requestProjection(c), groupResourceType, "members");
   const id = c.req.param("id");
   const [[team], members] = withMembers
     ? await authorize(c, db, [selectTeamStatement(db, scope(c), id), selectMembersOfTeamStatement(db, id)])
@@ -162,7 +162,7 @@ function render(c: Context<AppEnv>, team: Team, members?: { id: string; userName
     },
     members ? { members: members.map((m) => ({ value: m.id, display: m.userName, $ref: `${usersUrl}/${m.id}` })) } : {},
   );
-  return projectResource(resource, parseProjection(c.req.query()), groupResourceType);
+  return projectResource(resource, requestProjection(c), groupResourceType);
 }
 
 /** Answers a write with the team as it now is, reading its members only when the response shows them. */
@@ -172,7 +172,7 @@ async function respondWithTeam(
   status: 200 | 201 = 200,
   headers: Record<string, string> = {},
 ) {
-  const withMembers = isAttributeRequested(parseProjection(c.req.query()), groupResourceType, "members");
+  const withMembers = isAttributeRequested(requestProjection(c), groupResourceType, "members");
   const members = withMembers ? await selectMembersOfTeamStatement(database(c.env.DB), team.id) : undefined;
   return scimJson(c, render(c, team, members), status, { ...headers, ETag: etag(team.version) });
 }

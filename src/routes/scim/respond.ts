@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../../env";
 import { invalidSyntax } from "../../scim/errors";
+import { parseProjection, type Projection } from "../../scim/projection";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
@@ -27,4 +29,14 @@ export async function readJson(c: Context): Promise<unknown> {
 /** The Tenant URL the request came in on: `<origin>/scim/v2/<orgId>`. */
 export function tenantUrl(c: Context, orgId: string): string {
   return `${new URL(c.req.url).origin}/scim/v2/${orgId}`;
+}
+
+/** The request's projection, parsed on first use and kept for every resource the response renders. */
+export function requestProjection(c: Context<AppEnv>): Projection {
+  let projection = c.get("projection");
+  if (!projection) {
+    projection = parseProjection(c.req.query());
+    c.set("projection", projection);
+  }
+  return projection;
 }

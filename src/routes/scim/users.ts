@@ -18,13 +18,13 @@ import { compileFilter } from "../../scim/filter/compile";
 import { listResponse, parseListQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
-import { isAttributeRequested, parseProjection, projectResource } from "../../scim/projection";
+import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
 import { authorize, parseBeforeAuthorizing } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
-import { readJson, scimJson, tenantUrl } from "./respond";
+import { readJson, requestProjection, scimJson, tenantUrl } from "./respond";
 
 /** Concurrent PATCHes of one user are re-applied on the fresh version this many times before giving up. */
 const PATCH_ATTEMPTS = 10;
@@ -122,7 +122,7 @@ const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimP
 const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, orgId(c))}/Users/${id}`;
 
 const withGroups = (c: Context<AppEnv>) =>
-  isAttributeRequested(parseProjection(c.req.query()), userResourceType, "groups");
+  isAttributeRequested(requestProjection(c), userResourceType, "groups");
 
 /** The tenant check and the member (with its teams) in one round trip; 404 for an id SCIM cannot see. */
 async function readMember(c: Context<AppEnv>, db: Database): Promise<MemberWithGroups> {
@@ -159,7 +159,7 @@ function render(c: Context<AppEnv>, member: Member & { groups: string | null }) 
     },
     { active: member.active, ...(groups.length > 0 ? { groups } : {}) },
   );
-  return projectResource(resource, parseProjection(c.req.query()), userResourceType);
+  return projectResource(resource, requestProjection(c), userResourceType);
 }
 
 function respondWithMember(
