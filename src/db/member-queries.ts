@@ -1,4 +1,5 @@
 import { and, asc, count, eq, getTableColumns, or, sql, type SQL } from "drizzle-orm";
+import { escapeLike } from "../scim/filter/compare";
 import type { FilterTarget } from "../scim/filter/target";
 import { userResourceType } from "../scim/schemas/resource-type";
 import type { Database } from "./client";
@@ -125,7 +126,7 @@ export interface MemberListQuery {
 
 /** The control panel's member list: filters, then a keyset page in (created_at, id) order. */
 export async function selectMemberKeysetPage(db: Database, orgId: string, query: MemberListQuery): Promise<Member[]> {
-  const pattern = query.q ? `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  const pattern = query.q ? `%${escapeLike(query.q.toLowerCase())}%` : undefined;
   const like = (expression: SQL) => sql`${expression} LIKE ${pattern} ESCAPE '\\'`;
   return db
     .select()

@@ -57,7 +57,7 @@ function compareText(operand: Operand, op: Operator, literal: Literal): SQL {
   if (op !== "co" && op !== "sw" && op !== "ew") return sql`(${left} ${sql.raw(ORDERING[op])} ${right(literal)})`;
   if (foldCase) {
     // LIKE folds ASCII case by itself; the literal's own % _ \ must match literally.
-    const escaped = literal.replace(/[\\%_]/g, "\\$&");
+    const escaped = escapeLike(literal);
     const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
     return sql`(${left} LIKE ${right(pattern)} ESCAPE '\\')`;
   }
@@ -93,3 +93,6 @@ function comparableLiteral(definition: AttributeDefinition, literal: Literal, pa
       return literal;
   }
 }
+
+/** Makes LIKE's own characters (%, _ and the backslash) match literally, for a pattern used with ESCAPE '\\'. */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, "\\$&");
