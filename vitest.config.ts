@@ -10,7 +10,9 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: { ADMIN_TOKEN: "test-admin-token", TEST_MIGRATIONS: migrations },
           // Deliver activity batches at once, so tests read what the real consumer wrote without long waits.
-          queueConsumers: { "scim-activity": { maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: "scim-activity-dlq" } },
+          queueConsumers: {
+            "scim-activity": { maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: "scim-activity-dlq" },
+          },
         },
       }),
     ],

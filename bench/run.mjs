@@ -24,7 +24,8 @@ const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 // ---------- seeding: bulk SQL straight into the local D1 ----------
 
-const quote = (value) => (value === null ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
+const quote = (value) =>
+  value === null ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
 const stamp = (i) => new Date(Date.UTC(2026, 0, 1) + i).toISOString();
 const userName = (org, i) => `${org}-member${i}@bench.test`;
 
@@ -36,7 +37,8 @@ function chunked(items, size) {
 
 function insertRows(table, columns, rows, perStatement = 100) {
   return chunked(rows, perStatement).map(
-    (chunk) => `INSERT INTO ${table} (${columns.join(", ")}) VALUES\n${chunk.map((r) => `(${r.map(quote).join(", ")})`).join(",\n")};`,
+    (chunk) =>
+      `INSERT INTO ${table} (${columns.join(", ")}) VALUES\n${chunk.map((r) => `(${r.map(quote).join(", ")})`).join(",\n")};`,
   );
 }
 
@@ -47,15 +49,43 @@ function tenantSql(orgId, size) {
   const statements = [
     ...insertRows(
       "organizations",
-      ["id", "name", "licenses", "scim_enabled", "scim_provider", "scim_token_hash", "scim_token_created_at", "created_at", "updated_at"],
+      [
+        "id",
+        "name",
+        "licenses",
+        "scim_enabled",
+        "scim_provider",
+        "scim_token_hash",
+        "scim_token_created_at",
+        "created_at",
+        "updated_at",
+      ],
       [[orgId, `Bench ${orgId}`, size + 100_000, 1, "okta", hash, stamp(0), stamp(0), stamp(0)]],
     ),
     ...insertRows(
       "members",
-      ["id", "org_id", "user_name", "user_name_lower", "email", "email_lower", "active", "source", "provisioned", "document", "created_at", "updated_at"],
+      [
+        "id",
+        "org_id",
+        "user_name",
+        "user_name_lower",
+        "email",
+        "email_lower",
+        "active",
+        "source",
+        "provisioned",
+        "document",
+        "created_at",
+        "updated_at",
+      ],
       members.map((id, i) => {
         const name = userName(orgId, i);
-        const document = JSON.stringify({ schemas: [USER_SCHEMA], userName: name, name: { givenName: "Bench", familyName: `M${i}` }, emails: [{ value: name, type: "work", primary: true }] });
+        const document = JSON.stringify({
+          schemas: [USER_SCHEMA],
+          userName: name,
+          name: { givenName: "Bench", familyName: `M${i}` },
+          emails: [{ value: name, type: "work", primary: true }],
+        });
         return [id, orgId, name, name, name, name, 1, "okta", 1, document, stamp(i), stamp(i)];
       }),
     ),
@@ -90,7 +120,11 @@ function seed() {
   const started = performance.now();
 
   const small = tenantSql("bench-1k", 1_000);
-  const smallGroups = Array.from({ length: 1_000 }, (_, i) => ({ id: randomUUID(), name: `Group ${i}`, members: [small.members[i]] }));
+  const smallGroups = Array.from({ length: 1_000 }, (_, i) => ({
+    id: randomUUID(),
+    name: `Group ${i}`,
+    members: [small.members[i]],
+  }));
   const large = tenantSql("bench-100k", 100_000);
   const groups = {
     small: { id: randomUUID(), name: "Ten", members: large.members.slice(10_000, 10_010) },
@@ -109,7 +143,10 @@ function seed() {
   const seconds = (performance.now() - started) / 1000;
   console.log(`seeded 101,000 members and 1,003 groups in ${seconds.toFixed(1)} s`);
   return {
-    tenants: { "1k": { orgId: "bench-1k", size: 1_000, members: small.members }, "100k": { orgId: "bench-100k", size: 100_000, members: large.members } },
+    tenants: {
+      "1k": { orgId: "bench-1k", size: 1_000, members: small.members },
+      "100k": { orgId: "bench-100k", size: 100_000, members: large.members },
+    },
     groups,
     // Members in none of the groups: added and removed by the membership cases.
     pool: large.members.slice(90_000),
@@ -122,7 +159,20 @@ function seed() {
 async function startWorker() {
   const child = spawn(
     "npx",
-    ["wrangler", "dev", "--port", String(PORT), "--ip", "127.0.0.1", "--persist-to", STATE, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--log-level", "log"],
+    [
+      "wrangler",
+      "dev",
+      "--port",
+      String(PORT),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      STATE,
+      "--var",
+      `ADMIN_TOKEN:${ADMIN_TOKEN}`,
+      "--log-level",
+      "log",
+    ],
     { env, stdio: ["ignore", "pipe", "inherit"], detached: true },
   );
   // The worker's console lines, kept for the activity consumer's own batch timings.
@@ -162,7 +212,13 @@ async function load(name, connections, amount, make) {
       {
         setupRequest: (request) => {
           const { method = "GET", path, body } = make(counter++);
-          return { ...request, method, path, headers: { ...headers }, body: body === undefined ? undefined : JSON.stringify(body) };
+          return {
+            ...request,
+            method,
+            path,
+            headers: { ...headers },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          };
         },
       },
     ],
@@ -196,16 +252,24 @@ async function userCases(label, tenant) {
   const rows = [];
   const run = async (name, make) => rows.push(...(await both(`${name} [${label}]`, make)));
   await run("GET /Users/{id}", (i) => ({ path: scimPath(orgId, `/Users/${pick(members, i)}`) }));
-  await run('GET /Users?filter=userName eq', (i) => ({ path: scimPath(orgId, `/Users?filter=${encodeURIComponent(`userName eq "${nameOf(i)}"`)}`) }));
+  await run("GET /Users?filter=userName eq", (i) => ({
+    path: scimPath(orgId, `/Users?filter=${encodeURIComponent(`userName eq "${nameOf(i)}"`)}`),
+  }));
   await run('GET /Users?filter=emails[type eq "work"].value eq', (i) => ({
     path: scimPath(orgId, `/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "${nameOf(i)}"`)}`),
   }));
-  await run("GET /Users late page (count=100)", () => ({ path: scimPath(orgId, `/Users?startIndex=${size - 99}&count=100`) }));
+  await run("GET /Users late page (count=100)", () => ({
+    path: scimPath(orgId, `/Users?startIndex=${size - 99}&count=100`),
+  }));
   let created = 0;
   await run("POST /Users", () => ({
     method: "POST",
     path: scimPath(orgId, "/Users"),
-    body: { schemas: [USER_SCHEMA], userName: `new-${label}-${created++}@bench.test`, name: { givenName: "New", familyName: "User" } },
+    body: {
+      schemas: [USER_SCHEMA],
+      userName: `new-${label}-${created++}@bench.test`,
+      name: { givenName: "New", familyName: "User" },
+    },
   }));
   await run("PATCH /Users/{id} deactivate", (i) => ({
     method: "PATCH",
@@ -218,7 +282,13 @@ async function userCases(label, tenant) {
     return {
       method: "PUT",
       path: scimPath(orgId, `/Users/${members[index]}`),
-      body: { schemas: [USER_SCHEMA], userName: name, name: { givenName: `Put${i}`, familyName: `M${index}` }, emails: [{ value: name, type: "work", primary: true }], active: true },
+      body: {
+        schemas: [USER_SCHEMA],
+        userName: name,
+        name: { givenName: `Put${i}`, familyName: `M${index}` },
+        emails: [{ value: name, type: "work", primary: true }],
+        active: true,
+      },
     };
   });
   return rows;
@@ -226,16 +296,27 @@ async function userCases(label, tenant) {
 
 async function groupCases(orgId, groups, pool, bulkPool) {
   const rows = [];
-  for (const [label, group] of [["10-member group", groups.small], ["10,000-member group", groups.big]]) {
+  for (const [label, group] of [
+    ["10-member group", groups.small],
+    ["10,000-member group", groups.big],
+  ]) {
     for (const connections of CONCURRENCY) {
       const amount = AMOUNT[connections];
       const path = scimPath(orgId, `/Groups/${group.id}?excludedAttributes=members`);
-      rows.push(await load(`PATCH add 1 member, ${label}`, connections, amount, (i) => ({
-        method: "PATCH", path, body: patchOp({ op: "add", path: "members", value: [{ value: pool[i] }] }),
-      })));
-      rows.push(await load(`PATCH remove 1 member, ${label}`, connections, amount, (i) => ({
-        method: "PATCH", path, body: patchOp({ op: "remove", path: `members[value eq "${pool[i]}"]` }),
-      })));
+      rows.push(
+        await load(`PATCH add 1 member, ${label}`, connections, amount, (i) => ({
+          method: "PATCH",
+          path,
+          body: patchOp({ op: "add", path: "members", value: [{ value: pool[i] }] }),
+        })),
+      );
+      rows.push(
+        await load(`PATCH remove 1 member, ${label}`, connections, amount, (i) => ({
+          method: "PATCH",
+          path,
+          body: patchOp({ op: "remove", path: `members[value eq "${pool[i]}"]` }),
+        })),
+      );
     }
   }
   let offset = 0;
@@ -243,11 +324,17 @@ async function groupCases(orgId, groups, pool, bulkPool) {
     const amount = connections === 1 ? 30 : 60;
     const start = offset;
     offset += amount * 256;
-    rows.push(await load("PATCH add 256 members", connections, amount, (i) => ({
-      method: "PATCH",
-      path: scimPath(orgId, `/Groups/${groups.bulk.id}?excludedAttributes=members`),
-      body: patchOp({ op: "add", path: "members", value: bulkPool.slice(start + i * 256, start + (i + 1) * 256).map((value) => ({ value })) }),
-    })));
+    rows.push(
+      await load("PATCH add 256 members", connections, amount, (i) => ({
+        method: "PATCH",
+        path: scimPath(orgId, `/Groups/${groups.bulk.id}?excludedAttributes=members`),
+        body: patchOp({
+          op: "add",
+          path: "members",
+          value: bulkPool.slice(start + i * 256, start + (i + 1) * 256).map((value) => ({ value })),
+        }),
+      })),
+    );
   }
   return rows;
 }
@@ -300,10 +387,18 @@ async function consumerThroughput(worker) {
 function bundleSize() {
   const out = join(STATE, "dist");
   const text = wrangler("deploy", "--dry-run", "--outdir", out);
-  const raw = readdirSync(out).filter((f) => f.endsWith(".js")).reduce((n, f) => n + readFileSync(join(out, f)).length, 0);
-  const gzip = readdirSync(out).filter((f) => f.endsWith(".js")).reduce((n, f) => n + gzipSync(readFileSync(join(out, f))).length, 0);
+  const raw = readdirSync(out)
+    .filter((f) => f.endsWith(".js"))
+    .reduce((n, f) => n + readFileSync(join(out, f)).length, 0);
+  const gzip = readdirSync(out)
+    .filter((f) => f.endsWith(".js"))
+    .reduce((n, f) => n + gzipSync(readFileSync(join(out, f))).length, 0);
   const reported = /Total Upload: ([\d.]+ KiB) \/ gzip: ([\d.]+ KiB)/.exec(text);
-  return { rawKiB: +(raw / 1024).toFixed(1), gzipKiB: +(gzip / 1024).toFixed(1), wranglerReports: reported ? `${reported[1]} / gzip ${reported[2]}` : null };
+  return {
+    rawKiB: +(raw / 1024).toFixed(1),
+    gzipKiB: +(gzip / 1024).toFixed(1),
+    wranglerReports: reported ? `${reported[1]} / gzip ${reported[2]}` : null,
+  };
 }
 
 // ---------- report ----------
@@ -326,7 +421,13 @@ function ratios(rows, importStats) {
   const baseline = at1["baseline: GET /health"];
   const checks = [];
   const check = (name, a, b, limit) =>
-    checks.push({ name, value: +(a.p50 / b.p50).toFixed(2), onMean: +(a.mean / b.mean).toFixed(2), limit, ok: a.p50 / b.p50 <= limit });
+    checks.push({
+      name,
+      value: +(a.p50 / b.p50).toFixed(2),
+      onMean: +(a.mean / b.mean).toFixed(2),
+      limit,
+      ok: a.p50 / b.p50 <= limit,
+    });
   for (const [name, row] of Object.entries(at1)) {
     // The 256-member add has its own target (≤ 10× a one-member add), below.
     if (name.startsWith("baseline") || name === "PATCH add 256 members") continue;
@@ -353,9 +454,11 @@ async function main() {
     const rows = [...(await both("baseline: GET /health", () => ({ path: "/health" })))];
     for (const [label, tenant] of Object.entries(tenants)) rows.push(...(await userCases(label, tenant)));
     rows.push(...(await groupCases(tenants["100k"].orgId, groups, pool, bulkPool)));
-    rows.push(...(await both("GET /Groups?excludedAttributes=members (1,000 groups)", () => ({
-      path: scimPath(tenants["1k"].orgId, "/Groups?excludedAttributes=members"),
-    }))));
+    rows.push(
+      ...(await both("GET /Groups?excludedAttributes=members (1,000 groups)", () => ({
+        path: scimPath(tenants["1k"].orgId, "/Groups?excludedAttributes=members"),
+      }))),
+    );
     // Let the activity consumer finish the writes queued above, so the import runs on its own.
     await queueDrained(worker);
     const importStats = await oktaImport(tenants["100k"].orgId);
@@ -364,8 +467,12 @@ async function main() {
     console.log(`\nwrangler dev on ${BASE}, autocannon, ${new Date().toISOString()}\n`);
     printTable(rows);
     const checks = ratios(rows, importStats);
-    console.log(`\nOkta import of ${importStats.users} users, count=100: ${importStats.pages} pages in ${importStats.seconds.toFixed(1)} s; first page ${importStats.firstPageMs.toFixed(1)} ms, median ${importStats.p50Ms.toFixed(1)} ms, p99 ${importStats.p99Ms.toFixed(1)} ms, slowest ${importStats.slowestPageMs.toFixed(1)} ms (startIndex ${importStats.slowestPageStartIndex})`);
-    console.log(`activity queue consumer: ${consumer.entriesPerSecond} entries/s of D1 write time (${consumer.batchesOf100} batches of 100)`);
+    console.log(
+      `\nOkta import of ${importStats.users} users, count=100: ${importStats.pages} pages in ${importStats.seconds.toFixed(1)} s; first page ${importStats.firstPageMs.toFixed(1)} ms, median ${importStats.p50Ms.toFixed(1)} ms, p99 ${importStats.p99Ms.toFixed(1)} ms, slowest ${importStats.slowestPageMs.toFixed(1)} ms (startIndex ${importStats.slowestPageStartIndex})`,
+    );
+    console.log(
+      `activity queue consumer: ${consumer.entriesPerSecond} entries/s of D1 write time (${consumer.batchesOf100} batches of 100)`,
+    );
     console.log(`bundle: ${bundle.rawKiB} KiB raw, ${bundle.gzipKiB} KiB gzip (wrangler: ${bundle.wranglerReports})`);
     console.log("\nratios of p50 at concurrency 1 (the same ratio on the mean in brackets)");
     for (const c of checks) {
@@ -374,7 +481,11 @@ async function main() {
     }
     writeFileSync(
       "bench/results.json",
-      JSON.stringify({ at: new Date().toISOString(), cases: rows, okta_import: importStats, consumer, bundle, ratios: checks }, null, 2) + "\n",
+      JSON.stringify(
+        { at: new Date().toISOString(), cases: rows, okta_import: importStats, consumer, bundle, ratios: checks },
+        null,
+        2,
+      ) + "\n",
     );
   } finally {
     process.kill(-worker.pid);

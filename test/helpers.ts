@@ -41,11 +41,7 @@ export async function createTenant(options: { licenses?: number; provider?: stri
 export type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
 /** A SCIM request against a tenant, with its token and the SCIM content type. */
-export function scim(
-  tenant: Tenant,
-  path: string,
-  init: RequestInit & { json?: unknown; token?: string } = {},
-) {
+export function scim(tenant: Tenant, path: string, init: RequestInit & { json?: unknown; token?: string } = {}) {
   const { json, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (json !== undefined) headers.set("Content-Type", "application/scim+json; charset=utf-8");

@@ -33,7 +33,9 @@ export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bi
       continue;
     }
     // Retrying cannot fix it, but it must not vanish: after max_retries it lands in the dead-letter queue.
-    console.error(JSON.stringify({ event: "activity_malformed", messageId: message.id, issue: parsed.issues[0].message }));
+    console.error(
+      JSON.stringify({ event: "activity_malformed", messageId: message.id, issue: parsed.issues[0].message }),
+    );
     message.retry({ delaySeconds: RETRY_DELAY_SECONDS });
   }
   try {
@@ -47,5 +49,7 @@ export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bi
   for (const message of batch.messages) {
     if (written.has((message.body as { id?: string }).id ?? "")) message.ack();
   }
-  console.log(JSON.stringify({ event: "activity_batch_written", size: entries.length, durationMs: Date.now() - started }));
+  console.log(
+    JSON.stringify({ event: "activity_batch_written", size: entries.length, durationMs: Date.now() - started }),
+  );
 }

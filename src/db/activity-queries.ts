@@ -66,4 +66,3 @@ export async function deleteActivityBefore(db: Database, before: string, limit: 
   const deleted = await db.delete(activityLog).where(inArray(activityLog.id, oldest)).returning({ id: activityLog.id });
   return deleted.length;
 }
-

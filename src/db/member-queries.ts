@@ -113,7 +113,10 @@ export function selectMemberPageStatement(
 
 /** How many members a filter matches (unfiltered totals come from the organization's counter). */
 export const countMembersStatement = (db: Database, scope: MemberScope, where: SQL) =>
-  db.select({ total: count() }).from(members).where(and(inScope(scope), where));
+  db
+    .select({ total: count() })
+    .from(members)
+    .where(and(inScope(scope), where));
 
 export interface MemberListQuery {
   /** Part of the email or of the first or last name, case-insensitively. */

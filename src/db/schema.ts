@@ -1,13 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  check,
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Who a member or team came from: created by hand, or provisioned by an identity provider. */
 export type Source = "manual" | ScimProvider;
@@ -127,10 +119,7 @@ export const teamMembers = sqliteTable(
       .references(() => members.id, { onDelete: "cascade" }),
     orgId: text("org_id").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.teamId, t.memberId] }),
-    index("team_members_member").on(t.memberId, t.teamId),
-  ],
+  (t) => [primaryKey({ columns: [t.teamId, t.memberId] }), index("team_members_member").on(t.memberId, t.teamId)],
 );
 
 export const activityLog = sqliteTable(

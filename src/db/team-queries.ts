@@ -21,14 +21,21 @@ function inScope(scope: TeamScope): SQL {
 }
 
 export const selectTeamStatement = (db: Database, scope: TeamScope, id: string) =>
-  db.select().from(teams).where(and(inScope(scope), eq(teams.id, id)));
+  db
+    .select()
+    .from(teams)
+    .where(and(inScope(scope), eq(teams.id, id)));
 
 export async function selectTeam(db: Database, scope: TeamScope, id: string): Promise<Team | undefined> {
   const [team] = await selectTeamStatement(db, scope, id);
   return team;
 }
 
-export const selectTeamPageStatement = (db: Database, scope: TeamScope, options: { where?: SQL; offset: number; limit: number }) =>
+export const selectTeamPageStatement = (
+  db: Database,
+  scope: TeamScope,
+  options: { where?: SQL; offset: number; limit: number },
+) =>
   db
     .select()
     .from(teams)
@@ -39,7 +46,10 @@ export const selectTeamPageStatement = (db: Database, scope: TeamScope, options:
 
 /** How many teams a filter matches (unfiltered totals come from the organization's counter). */
 export const countTeamsStatement = (db: Database, scope: TeamScope, where: SQL) =>
-  db.select({ total: count() }).from(teams).where(and(inScope(scope), where));
+  db
+    .select({ total: count() })
+    .from(teams)
+    .where(and(inScope(scope), where));
 
 /** Members of the teams a condition selects, with their user names, for rendering `members`. */
 const selectTeamMemberRows = (db: Database, teamCondition: SQL) =>
@@ -83,7 +93,9 @@ export async function selectTeamMemberIds(db: Database, teamId: string): Promise
 /** Members of several teams with their user names, for rendering `members` (one round trip). */
 export async function selectMembersOfTeams(db: Database, teamIds: string[]) {
   if (teamIds.length === 0) return new Map<string, { id: string; userName: string }[]>();
-  const [first, ...rest] = chunksFor(teamIds, 1).map((chunk) => selectTeamMemberRows(db, inArray(teamMembers.teamId, chunk)));
+  const [first, ...rest] = chunksFor(teamIds, 1).map((chunk) =>
+    selectTeamMemberRows(db, inArray(teamMembers.teamId, chunk)),
+  );
   return groupBy((await db.batch([first, ...rest])).flat(), (row) => row.teamId);
 }
 
@@ -133,7 +145,10 @@ export const touchTeamStatement = (db: Database, id: string, changes: Partial<Ne
     .returning();
 
 export async function deleteTeamRow(db: Database, scope: TeamScope, id: string): Promise<Team | undefined> {
-  const [team] = await db.delete(teams).where(and(inScope(scope), eq(teams.id, id))).returning();
+  const [team] = await db
+    .delete(teams)
+    .where(and(inScope(scope), eq(teams.id, id)))
+    .returning();
   return team;
 }
 
@@ -173,8 +188,14 @@ export async function countMembersOfTeams(db: Database, teamIds: string[]): Prom
 /** How many members and teams came from the identity provider (the SCIM settings page). */
 export async function countProvisioned(db: Database, orgId: string) {
   const [[memberCount], [teamCount]] = await db.batch([
-    db.select({ n: count() }).from(members).where(and(eq(members.orgId, orgId), eq(members.provisioned, true))),
-    db.select({ n: count() }).from(teams).where(and(eq(teams.orgId, orgId), eq(teams.provisioned, true))),
+    db
+      .select({ n: count() })
+      .from(members)
+      .where(and(eq(members.orgId, orgId), eq(members.provisioned, true))),
+    db
+      .select({ n: count() })
+      .from(teams)
+      .where(and(eq(teams.orgId, orgId), eq(teams.provisioned, true))),
   ]);
   return { members: memberCount.n, teams: teamCount.n };
 }

@@ -117,8 +117,7 @@ export async function updateMember(
     await recordActivity(db, {
       orgId: existing.orgId,
       actor,
-      action:
-        activation === undefined ? "member.updated" : activation ? "member.reactivated" : "member.deactivated",
+      action: activation === undefined ? "member.updated" : activation ? "member.reactivated" : "member.deactivated",
       targetType: "member",
       targetId: updated.id,
       targetName: updated.userName,
@@ -160,15 +159,13 @@ async function explainWriteFailure(
   if (byUserName) {
     return new DomainError(
       "user_name_taken",
-      manually ? `${manually} already has the email ${columns.userName}.` : `A member with userName ${columns.userName} already exists.`,
+      manually
+        ? `${manually} already has the email ${columns.userName}.`
+        : `A member with userName ${columns.userName} already exists.`,
     );
   }
-  return new DomainError(
-    "email_taken",
-    `${manually ?? "Another member"} already has the email ${columns.email}.`,
-  );
+  return new DomainError("email_taken", `${manually ?? "Another member"} already has the email ${columns.email}.`);
 }
-
 
 /** The control panel's edit of a member's profile, applied to its SCIM document. */
 export function withProfileEdit(

@@ -127,8 +127,12 @@ export async function updateTeam(
       targetId: team.id,
       targetName: updated.displayName,
       changes: {
-        ...(updated.displayName !== team.displayName ? { displayName: { from: team.displayName, to: updated.displayName } } : {}),
-        ...(updated.externalId !== team.externalId ? { externalId: { from: team.externalId, to: updated.externalId } } : {}),
+        ...(updated.displayName !== team.displayName
+          ? { displayName: { from: team.displayName, to: updated.displayName } }
+          : {}),
+        ...(updated.externalId !== team.externalId
+          ? { externalId: { from: team.externalId, to: updated.externalId } }
+          : {}),
       },
     });
   }

@@ -21,7 +21,8 @@ export interface GroupPatchPlan {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Splits a Group PATCH into membership row changes and attribute operations, folding the ops in order. */
 export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
@@ -35,8 +36,7 @@ export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
     add.clear();
     remove.clear();
   };
-  const addIds = (ids: string[]) =>
-    ids.forEach((id) => (replace ? replace.add(id) : (add.add(id), remove.delete(id))));
+  const addIds = (ids: string[]) => ids.forEach((id) => (replace ? replace.add(id) : (add.add(id), remove.delete(id))));
   const removeIds = (ids: string[]) =>
     ids.forEach((id) => (replace ? replace.delete(id) : (remove.add(id), add.delete(id))));
 
@@ -54,7 +54,8 @@ export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
       }
       const { members, rest } = splitMembers(operation.value);
       if (members !== undefined) (op === "add" ? addIds : setAll)(memberIds(members));
-      if (Object.keys(rest).length > 0 || members === undefined) attributeOperations.push({ ...operation, value: rest });
+      if (Object.keys(rest).length > 0 || members === undefined)
+        attributeOperations.push({ ...operation, value: rest });
       continue;
     }
     if (!/^members(\[|$)/i.test(path)) {

@@ -175,9 +175,7 @@ export function memberEmail(document: Json): MemberEmail {
         emails[0]
       )?.value;
   if (chosen === undefined) {
-    throw invalidValue(
-      "The user needs an email address: userName is not one and no emails value is one.",
-    );
+    throw invalidValue("The user needs an email address: userName is not one and no emails value is one.");
   }
   return { email: chosen, emailLower: chosen.toLowerCase() };
 }

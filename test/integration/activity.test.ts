@@ -20,7 +20,8 @@ const entry = (orgId: string, overrides: Partial<ActivityEntry> = {}): ActivityE
 });
 
 const countFor = async (orgId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM activity_log WHERE org_id = ?").bind(orgId).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM activity_log WHERE org_id = ?").bind(orgId).first<{ n: number }>())!
+    .n;
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -33,17 +34,32 @@ describe("activity pipeline", () => {
     await admin(orgPath, { method: "PATCH", json: { name: "Renamed" } });
     const member = await createUser(tenant, "one@acme.test");
     await scim(tenant, "/Users", { method: "POST", json: user("two@acme.test") }); // no licence left
-    await scim(tenant, `/Users/${member.id}`, { method: "PATCH", json: patchOp({ op: "replace", path: "title", value: "T" }) });
-    await scim(tenant, `/Users/${member.id}`, { method: "PATCH", json: patchOp({ op: "replace", value: { active: false } }) });
-    await scim(tenant, `/Users/${member.id}`, { method: "PATCH", json: patchOp({ op: "replace", value: { active: true } }) });
+    await scim(tenant, `/Users/${member.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", path: "title", value: "T" }),
+    });
+    await scim(tenant, `/Users/${member.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", value: { active: false } }),
+    });
+    await scim(tenant, `/Users/${member.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", value: { active: true } }),
+    });
     const group = (await (
       await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName: "G" } })
     ).json()) as any;
     await scim(tenant, `/Groups/${group.id}`, {
       method: "PATCH",
-      json: patchOp({ op: "replace", value: { displayName: "G2" } }, { op: "add", path: "members", value: [{ value: member.id }] }),
+      json: patchOp(
+        { op: "replace", value: { displayName: "G2" } },
+        { op: "add", path: "members", value: [{ value: member.id }] },
+      ),
     });
-    await scim(tenant, `/Groups/${group.id}`, { method: "PATCH", json: patchOp({ op: "remove", path: "members", value: [{ value: member.id }] }) });
+    await scim(tenant, `/Groups/${group.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "remove", path: "members", value: [{ value: member.id }] }),
+    });
     await scim(tenant, `/Groups/${group.id}`, { method: "DELETE" });
     await scim(tenant, `/Users/${member.id}`, { method: "DELETE" });
     const rotated = (await (await admin(`${orgPath}/scim/token`, { method: "POST" })).json()) as any;
@@ -95,7 +111,12 @@ describe("activity pipeline", () => {
 
   it("retries a batch the database refuses, and retries malformed messages toward the dead-letter queue", async () => {
     const tenant = await createTenant();
-    const failingDb = { prepare: (sql: string) => env.DB.prepare(sql), batch: async () => { throw new Error("D1 unavailable"); } };
+    const failingDb = {
+      prepare: (sql: string) => env.DB.prepare(sql),
+      batch: async () => {
+        throw new Error("D1 unavailable");
+      },
+    };
     const batch = createMessageBatch("scim-activity", [
       { id: "ok", timestamp: new Date(), attempts: 1, body: entry(tenant.orgId) },
     ]);
@@ -124,7 +145,9 @@ describe("activity pipeline", () => {
     vi.spyOn(env.ACTIVITY_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
     const created = await createUser(tenant, "fallback@acme.test");
     // No waiting for a consumer: the entry is already in the table when the response arrives.
-    const row = await env.DB.prepare("SELECT action FROM activity_log WHERE target_id = ?").bind(created.id).first<{ action: string }>();
+    const row = await env.DB.prepare("SELECT action FROM activity_log WHERE target_id = ?")
+      .bind(created.id)
+      .first<{ action: string }>();
     expect(row?.action).toBe("member.created");
     expect(errors.some((e) => e.includes("activity_queue_failed"))).toBe(true);
   });
@@ -142,7 +165,9 @@ describe("GET /admin/v1/organizations/{orgId}/activity", () => {
     const seen: any[] = [];
     let cursor: string | null = null;
     do {
-      const response = await admin(`/organizations/${tenant.orgId}/activity?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const response = await admin(
+        `/organizations/${tenant.orgId}/activity?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       expect(response.status).toBe(200);
       const page = (await response.json()) as any;
       expect(page.entries.length).toBeLessThanOrEqual(3);
@@ -162,18 +187,28 @@ describe("GET /admin/v1/organizations/{orgId}/activity", () => {
       changes: null,
     });
 
-    const query = async (q: string) => ((await (await admin(`/organizations/${tenant.orgId}/activity?${q}`)).json()) as any).entries;
+    const query = async (q: string) =>
+      ((await (await admin(`/organizations/${tenant.orgId}/activity?${q}`)).json()) as any).entries;
     expect(await query("action=member.created")).toHaveLength(5);
     expect(await query("actor=admin")).toHaveLength(2);
     expect((await query(`targetId=${ids[0]}`)).map((e: any) => e.action)).toEqual(["member.deleted", "member.created"]);
     expect(await query(`actor=scim:okta&action=member.created&targetId=${ids[1]}`)).toHaveLength(1);
-    expect(await query(`since=${encodeURIComponent(seen[0].at)}`)).toEqual(expect.arrayContaining([expect.objectContaining({ action: "member.deleted" })]));
+    expect(await query(`since=${encodeURIComponent(seen[0].at)}`)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: "member.deleted" })]),
+    );
     expect(await query("since=2999-01-01T00:00:00Z")).toEqual([]);
   });
 
   it("rejects bad parameters and unknown organizations", async () => {
     const tenant = await createTenant();
-    for (const q of ["limit=0", "limit=abc", "limit=201", "action=member.exploded", "since=yesterday", "cursor=garbage"]) {
+    for (const q of [
+      "limit=0",
+      "limit=abc",
+      "limit=201",
+      "action=member.exploded",
+      "since=yesterday",
+      "cursor=garbage",
+    ]) {
       const response = await admin(`/organizations/${tenant.orgId}/activity?${q}`);
       expect(response.status, q).toBe(400);
       expect(((await response.json()) as any).error.code).toBe("invalid_request");
@@ -188,15 +223,18 @@ describe("retention", () => {
     await activity(tenant.orgId);
     const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
     const statements = Array.from({ length: 2300 }, (_, i) =>
-      env.DB.prepare("INSERT INTO activity_log (id, org_id, at, actor, action, target_type) VALUES (?, ?, ?, 'admin', 'organization.updated', 'organization')")
-        .bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
+      env.DB.prepare(
+        "INSERT INTO activity_log (id, org_id, at, actor, action, target_type) VALUES (?, ?, ?, 'admin', 'organization.updated', 'organization')",
+      ).bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
     );
     for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
-    const recent = await countFor(tenant.orgId) - 2300;
+    const recent = (await countFor(tenant.orgId)) - 2300;
 
     await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "17 3 * * *" }), env);
     expect(await countFor(tenant.orgId)).toBe(recent);
-    const kept = await env.DB.prepare("SELECT min(at) AS oldest FROM activity_log WHERE org_id = ?").bind(tenant.orgId).first<{ oldest: string }>();
+    const kept = await env.DB.prepare("SELECT min(at) AS oldest FROM activity_log WHERE org_id = ?")
+      .bind(tenant.orgId)
+      .first<{ oldest: string }>();
     expect(new Date(kept!.oldest).getTime()).toBeGreaterThan(Date.now() - 365 * 86_400_000);
   });
 });

@@ -1,6 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, admin, createOrganization, createTenant, createUser, patchOp, scim, type Tenant, user } from "../helpers";
+import {
+  activity,
+  admin,
+  createOrganization,
+  createTenant,
+  createUser,
+  patchOp,
+  scim,
+  type Tenant,
+  user,
+} from "../helpers";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -22,12 +32,16 @@ async function manualTeam(orgId: string, name: string) {
 
 async function provisionedGroup(tenant: Tenant, displayName: string, memberIds: string[] = []) {
   return json(
-    await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName, members: memberIds.map((value) => ({ value })) } }),
+    await scim(tenant, "/Groups", {
+      method: "POST",
+      json: { schemas: [GROUP], displayName, members: memberIds.map((value) => ({ value })) },
+    }),
     201,
   );
 }
 
-const setScim = (orgId: string, enabled: boolean) => admin(`/organizations/${orgId}/scim`, { method: "PUT", json: { enabled } });
+const setScim = (orgId: string, enabled: boolean) =>
+  admin(`/organizations/${orgId}/scim`, { method: "PUT", json: { enabled } });
 
 describe("control panel members", () => {
   it("invites a manual member that takes a licence and is editable", async () => {
@@ -48,15 +62,24 @@ describe("control panel members", () => {
     });
     expect(((await json(await admin(`/organizations/${organization.id}`), 200)) as any).licensesUsed).toBe(1);
 
-    const taken = await json(await admin(members(organization.id), { method: "POST", json: { email: "ann@ACME.test" } }), 409);
+    const taken = await json(
+      await admin(members(organization.id), { method: "POST", json: { email: "ann@ACME.test" } }),
+      409,
+    );
     expect(taken.error.code).toBe("email_taken");
 
     const edited = await json(
-      await admin(`${members(organization.id)}/${member.id}`, { method: "PATCH", json: { lastName: "Jones", email: "ann.jones@acme.test" } }),
+      await admin(`${members(organization.id)}/${member.id}`, {
+        method: "PATCH",
+        json: { lastName: "Jones", email: "ann.jones@acme.test" },
+      }),
       200,
     );
     expect(edited).toMatchObject({ firstName: "Ann", lastName: "Jones", email: "ann.jones@acme.test" });
-    const off = await json(await admin(`${members(organization.id)}/${member.id}`, { method: "PATCH", json: { active: false } }), 200);
+    const off = await json(
+      await admin(`${members(organization.id)}/${member.id}`, { method: "PATCH", json: { active: false } }),
+      200,
+    );
     expect(off.status).toBe("deactivated");
     expect((await admin(`${members(organization.id)}/${member.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await admin(`${members(organization.id)}/${member.id}`)).status).toBe(404);
@@ -74,7 +97,10 @@ describe("control panel members", () => {
   it("refuses invitations past the licence limit", async () => {
     const organization = await createOrganization(1);
     await invite(organization.id, "one@acme.test");
-    const refused = await json(await admin(members(organization.id), { method: "POST", json: { email: "two@acme.test" } }), 403);
+    const refused = await json(
+      await admin(members(organization.id), { method: "POST", json: { email: "two@acme.test" } }),
+      403,
+    );
     expect(refused.error.code).toBe("license_limit_reached");
     const list = await json(await admin(members(organization.id)), 200);
     expect(list.members).toHaveLength(1);
@@ -87,7 +113,11 @@ describe("control panel members", () => {
 
     const view = await json(await admin(path), 200);
     expect(view).toMatchObject({ source: "okta", provisioned: true, readOnly: true, email: "okta.user@acme.test" });
-    for (const [method, body] of [["PATCH", { firstName: "X" }], ["PATCH", { active: false }], ["DELETE", undefined]] as const) {
+    for (const [method, body] of [
+      ["PATCH", { firstName: "X" }],
+      ["PATCH", { active: false }],
+      ["DELETE", undefined],
+    ] as const) {
       const refused = await json(await admin(path, { method, json: body }), 403);
       expect(refused.error.code).toBe("provisioned_read_only");
       expect(refused.error.message).toMatch(/identity provider/);
@@ -104,7 +134,10 @@ describe("control panel members", () => {
     await createUser(tenant, "zed@acme.test", { name: { givenName: "Zed", familyName: "Okta" } });
     await invite(tenant.orgId, "yan@acme.test", "Yan", "Manual");
     const deactivated = await createUser(tenant, "xia@acme.test");
-    await scim(tenant, `/Users/${deactivated.id}`, { method: "PATCH", json: patchOp({ op: "replace", value: { active: false } }) });
+    await scim(tenant, `/Users/${deactivated.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", value: { active: false } }),
+    });
 
     const all = await json(await admin(members(tenant.orgId)), 200);
     expect(all.members.map((m: any) => [m.email, m.source, m.status])).toEqual([
@@ -114,7 +147,8 @@ describe("control panel members", () => {
     ]);
     expect(all.nextCursor).toBeNull();
 
-    const query = async (q: string) => (await json(await admin(`${members(tenant.orgId)}?${q}`), 200)).members.map((m: any) => m.email);
+    const query = async (q: string) =>
+      (await json(await admin(`${members(tenant.orgId)}?${q}`), 200)).members.map((m: any) => m.email);
     expect(await query("source=manual")).toEqual(["yan@acme.test"]);
     expect(await query("status=deactivated")).toEqual(["xia@acme.test"]);
     expect(await query("q=OKTA")).toEqual(["zed@acme.test"]);
@@ -123,7 +157,10 @@ describe("control panel members", () => {
 
     const first = await json(await admin(`${members(tenant.orgId)}?limit=2`), 200);
     expect(first.members).toHaveLength(2);
-    const second = await json(await admin(`${members(tenant.orgId)}?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`), 200);
+    const second = await json(
+      await admin(`${members(tenant.orgId)}?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`),
+      200,
+    );
     expect(second.members.map((m: any) => m.email)).toEqual(["xia@acme.test"]);
     expect(second.nextCursor).toBeNull();
   });
@@ -133,13 +170,19 @@ describe("control panel members", () => {
     const b = await createOrganization();
     const member = await invite(a.id, "mine@acme.test");
     expect((await json(await admin(`${members(b.id)}/${member.id}`), 404)).error.code).toBe("not_found");
-    expect((await admin(`${members(b.id)}/${member.id}`, { method: "PATCH", json: { firstName: "X" } })).status).toBe(404);
+    expect((await admin(`${members(b.id)}/${member.id}`, { method: "PATCH", json: { firstName: "X" } })).status).toBe(
+      404,
+    );
     expect((await admin(`${members(b.id)}/${member.id}`, { method: "DELETE" })).status).toBe(404);
     expect((await admin(`${members("nope")}`)).status).toBe(404);
     for (const body of [{ email: "not-an-email" }, { email: "a@b.c", role: "owner" }, {}]) {
-      expect((await json(await admin(members(a.id), { method: "POST", json: body }), 400)).error.code).toBe("invalid_request");
+      expect((await json(await admin(members(a.id), { method: "POST", json: body }), 400)).error.code).toBe(
+        "invalid_request",
+      );
     }
-    expect((await json(await admin(`${members(a.id)}/${member.id}`, { method: "PATCH", json: {} }), 400)).error.code).toBe("invalid_request");
+    expect(
+      (await json(await admin(`${members(a.id)}/${member.id}`, { method: "PATCH", json: {} }), 400)).error.code,
+    ).toBe("invalid_request");
     expect((await json(await admin(`${members(a.id)}?status=gone`), 400)).error.code).toBe("invalid_request");
     expect((await json(await admin(`${members(a.id)}/${member.id}`), 200)).firstName).toBe("Manual");
   });
@@ -154,18 +197,26 @@ describe("control panel teams", () => {
     const team = await manualTeam(tenant.orgId, "Hand Team");
     await setScim(tenant.orgId, false); // provisioned teams are editable only with SCIM off
 
-    const refused = await json(await admin(`${teams(tenant.orgId)}/${group.id}/members`, { method: "POST", json: { memberIds: [manual.id] } }), 422);
+    const refused = await json(
+      await admin(`${teams(tenant.orgId)}/${group.id}/members`, { method: "POST", json: { memberIds: [manual.id] } }),
+      422,
+    );
     expect(refused.error.code).toBe("manual_member_in_provisioned_team");
     expect(refused.error.message).toContain("hand@acme.test");
 
     const accepted = await json(
-      await admin(`${teams(tenant.orgId)}/${team.id}/members`, { method: "POST", json: { memberIds: [provisioned.id, manual.id] } }),
+      await admin(`${teams(tenant.orgId)}/${team.id}/members`, {
+        method: "POST",
+        json: { memberIds: [provisioned.id, manual.id] },
+      }),
       200,
     );
     expect(accepted).toMatchObject({ name: "Hand Team", source: "manual", provisioned: false, memberCount: 2 });
     const detail = await json(await admin(`${teams(tenant.orgId)}/${team.id}`), 200);
     expect(detail.members.map((m: any) => m.email).sort()).toEqual(["hand@acme.test", "prov@acme.test"]);
-    expect((await json(await admin(`${members(tenant.orgId)}/${provisioned.id}`), 200)).teams).toEqual([{ id: team.id, name: "Hand Team" }]);
+    expect((await json(await admin(`${members(tenant.orgId)}/${provisioned.id}`), 200)).teams).toEqual([
+      { id: team.id, name: "Hand Team" },
+    ]);
 
     // The teams offered to a manual member are the manual ones only.
     const offered = await json(await admin(`${teams(tenant.orgId)}?assignableTo=${manual.id}`), 200);
@@ -173,7 +224,10 @@ describe("control panel teams", () => {
     const forProvisioned = await json(await admin(`${teams(tenant.orgId)}?assignableTo=${provisioned.id}`), 200);
     expect(forProvisioned.teams.map((t: any) => t.name)).toEqual(["Okta Group", "Hand Team"]);
 
-    const removed = await json(await admin(`${teams(tenant.orgId)}/${team.id}/members/${manual.id}`, { method: "DELETE" }), 200);
+    const removed = await json(
+      await admin(`${teams(tenant.orgId)}/${team.id}/members/${manual.id}`, { method: "DELETE" }),
+      200,
+    );
     expect(removed.memberCount).toBe(1);
   });
 
@@ -182,9 +236,18 @@ describe("control panel teams", () => {
     const provisioned = await createUser(tenant, "p@acme.test");
     const manual = await invite(tenant.orgId, "m@acme.test");
     const team = await manualTeam(tenant.orgId, "Mixed");
-    await json(await admin(`${teams(tenant.orgId)}/${team.id}/members`, { method: "POST", json: { memberIds: [provisioned.id] } }), 200);
+    await json(
+      await admin(`${teams(tenant.orgId)}/${team.id}/members`, {
+        method: "POST",
+        json: { memberIds: [provisioned.id] },
+      }),
+      200,
+    );
     const group = await provisionedGroup(tenant, "Pushed", [provisioned.id]);
-    const scimRefusal = await scim(tenant, `/Groups/${group.id}`, { method: "PATCH", json: patchOp({ op: "add", path: "members", value: [{ value: manual.id }] }) });
+    const scimRefusal = await scim(tenant, `/Groups/${group.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "add", path: "members", value: [{ value: manual.id }] }),
+    });
     expect(scimRefusal.status).toBe(400);
   });
 
@@ -193,14 +256,21 @@ describe("control panel teams", () => {
     const provisioned = await createUser(tenant, "p@acme.test");
     const group = await provisionedGroup(tenant, "Pushed", [provisioned.id]);
     const path = `${teams(tenant.orgId)}/${group.id}`;
-    expect(await json(await admin(path), 200)).toMatchObject({ source: "okta", provisioned: true, readOnly: true, memberCount: 1 });
+    expect(await json(await admin(path), 200)).toMatchObject({
+      source: "okta",
+      provisioned: true,
+      readOnly: true,
+      memberCount: 1,
+    });
     for (const [method, suffix, body] of [
       ["PATCH", "", { name: "X" }],
       ["DELETE", "", undefined],
       ["POST", "/members", { memberIds: [provisioned.id] }],
       ["DELETE", `/members/${provisioned.id}`, undefined],
     ] as const) {
-      expect((await json(await admin(`${path}${suffix}`, { method, json: body }), 403)).error.code).toBe("provisioned_read_only");
+      expect((await json(await admin(`${path}${suffix}`, { method, json: body }), 403)).error.code).toBe(
+        "provisioned_read_only",
+      );
     }
     await setScim(tenant.orgId, false);
     const renamed = await json(await admin(path, { method: "PATCH", json: { name: "Renamed" } }), 200);
@@ -217,11 +287,18 @@ describe("control panel teams", () => {
       ["Beta", "manual", false],
     ]);
     const page = await json(await admin(`${teams(tenant.orgId)}?limit=1`), 200);
-    const next = await json(await admin(`${teams(tenant.orgId)}?limit=1&cursor=${encodeURIComponent(page.nextCursor)}`), 200);
+    const next = await json(
+      await admin(`${teams(tenant.orgId)}?limit=1&cursor=${encodeURIComponent(page.nextCursor)}`),
+      200,
+    );
     expect(next.teams.map((t: any) => t.name)).toEqual(["Beta"]);
 
-    expect((await json(await admin(teams(tenant.orgId), { method: "POST", json: { name: "alpha" } }), 409)).error.code).toBe("display_name_taken");
-    expect((await json(await admin(teams(tenant.orgId), { method: "POST", json: { name: "" } }), 400)).error.code).toBe("invalid_request");
+    expect(
+      (await json(await admin(teams(tenant.orgId), { method: "POST", json: { name: "alpha" } }), 409)).error.code,
+    ).toBe("display_name_taken");
+    expect((await json(await admin(teams(tenant.orgId), { method: "POST", json: { name: "" } }), 400)).error.code).toBe(
+      "invalid_request",
+    );
     const other = await createTenant();
     const foreign = await createUser(other, "foreign@acme.test");
     const unknown = await json(
@@ -234,7 +311,9 @@ describe("control panel teams", () => {
 
     await admin(`${teams(tenant.orgId)}/${beta.id}`, { method: "PATCH", json: { name: "Gamma" } });
     await admin(`${teams(tenant.orgId)}/${beta.id}`, { method: "DELETE" });
-    const actions = (await activity(tenant.orgId)).filter((a) => a.actor === "admin" && a.target_type === "team").map((a) => a.action);
+    const actions = (await activity(tenant.orgId))
+      .filter((a) => a.actor === "admin" && a.target_type === "team")
+      .map((a) => a.action);
     expect(actions).toEqual(["team.created", "team.updated", "team.deleted"]);
   });
 });
@@ -267,14 +346,19 @@ describe("SCIM settings", () => {
     const tenant = await createTenant();
     const provisioned = await createUser(tenant, "dup@acme.test");
     await setScim(tenant.orgId, false);
-    await admin(`${members(tenant.orgId)}/${provisioned.id}`, { method: "PATCH", json: { email: "changed@acme.test" } });
+    await admin(`${members(tenant.orgId)}/${provisioned.id}`, {
+      method: "PATCH",
+      json: { email: "changed@acme.test" },
+    });
     await invite(tenant.orgId, "dup@acme.test");
     const on = await json(await setScim(tenant.orgId, true), 200);
     const again = await scim({ ...tenant, token: on.token }, "/Users", { method: "POST", json: user("dup@acme.test") });
     expect(again.status).toBe(409);
     const rejected = (await activity(tenant.orgId)).filter((a) => a.action === "member.create_rejected");
     expect(rejected).toHaveLength(1);
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+      .bind(tenant.orgId)
+      .first<{ n: number }>();
     expect(count!.n).toBe(2);
   });
 });

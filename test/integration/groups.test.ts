@@ -19,18 +19,23 @@ async function users(tenant: Tenant, count: number, prefix = "u") {
   return created.map((u) => u.id as string);
 }
 
-const read = async (tenant: Tenant, id: string, query = "") => (await (await scim(tenant, `/Groups/${id}${query}`)).json()) as any;
+const read = async (tenant: Tenant, id: string, query = "") =>
+  (await (await scim(tenant, `/Groups/${id}${query}`)).json()) as any;
 const memberIds = (group: any) => (group.members ?? []).map((m: any) => m.value).sort();
 const patchGroup = (tenant: Tenant, id: string, ...operations: unknown[]) =>
   scim(tenant, `/Groups/${id}`, { method: "PATCH", json: patchOp(...operations) });
 const rowCount = async (sql: string, ...binds: unknown[]) =>
-  ((await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!).n;
+  (await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 
 describe("Okta group push", () => {
   it("looks up, creates and renders a group with its members", async () => {
     const tenant = await createTenant();
     const [a, b] = await users(tenant, 2);
-    const lookup = (await (await scim(tenant, `/Groups?filter=${encodeURIComponent('displayName eq "Sales"')}`)).json()) as any;
+    const lookup = (await (
+      await scim(tenant, `/Groups?filter=${encodeURIComponent('displayName eq "Sales"')}`)
+    ).json()) as any;
     expect(lookup).toMatchObject({ totalResults: 0, Resources: [] });
 
     const response = await scim(tenant, "/Groups", {
@@ -56,7 +61,9 @@ describe("Okta group push", () => {
       },
     });
     expect(response.headers.get("Location")).toBe(group.meta.location);
-    const found = (await (await scim(tenant, `/Groups?filter=${encodeURIComponent('displayName eq "sales"')}`)).json()) as any;
+    const found = (await (
+      await scim(tenant, `/Groups?filter=${encodeURIComponent('displayName eq "sales"')}`)
+    ).json()) as any;
     expect(found.Resources.map((g: any) => g.id)).toEqual([group.id]);
 
     const user = (await (await scim(tenant, `/Users/${a}`)).json()) as any;
@@ -72,7 +79,14 @@ describe("Okta group push", () => {
       tenant,
       group.id,
       { op: "replace", value: { id: group.id, displayName: "Engineering" } },
-      { op: "add", path: "members", value: [{ value: b, display: "u1@acme.test" }, { value: c, display: "u2@acme.test" }] },
+      {
+        op: "add",
+        path: "members",
+        value: [
+          { value: b, display: "u1@acme.test" },
+          { value: c, display: "u2@acme.test" },
+        ],
+      },
     );
     expect(response.status).toBe(200);
     const patched = (await response.json()) as any;
@@ -118,13 +132,21 @@ describe("Okta group push", () => {
     );
     await env.DB.batch(rows);
     const group = await createGroup(tenant, "Everyone");
-    const response = await patchGroup(tenant, group.id, { op: "add", path: "members", value: ids.map((value) => ({ value })) });
+    const response = await patchGroup(tenant, group.id, {
+      op: "add",
+      path: "members",
+      value: ids.map((value) => ({ value })),
+    });
     expect(response.status).toBe(200);
     expect(await rowCount("SELECT count(*) AS n FROM team_members WHERE team_id = ?", group.id)).toBe(256);
     const [added] = (await activity(tenant.orgId)).filter((e) => e.action === "team.members_added");
     expect(JSON.parse(added.changes!).members).toHaveLength(256);
 
-    const removeMany = await patchGroup(tenant, group.id, { op: "remove", path: "members", value: ids.slice(0, 200).map((value) => ({ value })) });
+    const removeMany = await patchGroup(tenant, group.id, {
+      op: "remove",
+      path: "members",
+      value: ids.slice(0, 200).map((value) => ({ value })),
+    });
     expect(removeMany.status).toBe(200);
     expect(await rowCount("SELECT count(*) AS n FROM team_members WHERE team_id = ?", group.id)).toBe(56);
   });
@@ -155,11 +177,17 @@ describe("Entra group shapes", () => {
     ).json()) as any;
     expect(list.Resources).toHaveLength(1);
     expect(list.Resources[0]).not.toHaveProperty("members");
-    const byExternal = (await (await scim(tenant, `/Groups?filter=${encodeURIComponent('externalId eq "entra-fin"')}`)).json()) as any;
+    const byExternal = (await (
+      await scim(tenant, `/Groups?filter=${encodeURIComponent('externalId eq "entra-fin"')}`)
+    ).json()) as any;
     expect(byExternal.totalResults).toBe(1);
-    const byMember = (await (await scim(tenant, `/Groups?filter=${encodeURIComponent(`members[value eq "${a}"]`)}`)).json()) as any;
+    const byMember = (await (
+      await scim(tenant, `/Groups?filter=${encodeURIComponent(`members[value eq "${a}"]`)}`)
+    ).json()) as any;
     expect(byMember.Resources.map((g: any) => g.id)).toEqual([group.id]);
-    const usersInGroup = (await (await scim(tenant, `/Users?filter=${encodeURIComponent(`groups[value eq "${group.id}"]`)}`)).json()) as any;
+    const usersInGroup = (await (
+      await scim(tenant, `/Users?filter=${encodeURIComponent(`groups[value eq "${group.id}"]`)}`)
+    ).json()) as any;
     expect(usersInGroup.Resources.map((u: any) => u.id)).toEqual([a]);
   });
 
@@ -167,7 +195,11 @@ describe("Entra group shapes", () => {
     const tenant = await createTenant({ provider: "entra" });
     const [a, b, c] = await users(tenant, 3);
     const group = await createGroup(tenant, "Ops", [a, b, c]);
-    const removed = await patchGroup(tenant, group.id, { op: "Remove", path: "members", value: [{ $ref: null, value: b }] });
+    const removed = await patchGroup(tenant, group.id, {
+      op: "Remove",
+      path: "members",
+      value: [{ $ref: null, value: b }],
+    });
     expect(removed.status).toBe(200);
     expect(memberIds(await read(tenant, group.id))).toEqual([a, c].sort());
     await patchGroup(tenant, group.id, { op: "Add", path: "members", value: [{ $ref: null, value: b }] });
@@ -180,7 +212,10 @@ describe("Entra group shapes", () => {
   it("refuses a duplicate displayName, in any case, with 409 uniqueness", async () => {
     const tenant = await createTenant({ provider: "entra" });
     await createGroup(tenant, "Design");
-    const duplicate = await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName: "DESIGN" } });
+    const duplicate = await scim(tenant, "/Groups", {
+      method: "POST",
+      json: { schemas: [GROUP], displayName: "DESIGN" },
+    });
     expect(duplicate.status).toBe(409);
     expect(await duplicate.json()).toMatchObject({ scimType: "uniqueness" });
     const other = await createGroup(tenant, "Other");
@@ -196,7 +231,9 @@ describe("membership rules", () => {
     await env.DB.prepare(
       `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 1, 'manual', 0, '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
-    ).bind(id, tenant.orgId, email, email, email, email).run();
+    )
+      .bind(id, tenant.orgId, email, email, email, email)
+      .run();
     return id;
   }
 
@@ -219,7 +256,10 @@ describe("membership rules", () => {
     const after = await read(tenant, group.id);
     expect(after.displayName).toBe("Provisioned");
     expect(memberIds(after)).toEqual([a]);
-    const create = await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName: "New", members: [{ value: manual }] } });
+    const create = await scim(tenant, "/Groups", {
+      method: "POST",
+      json: { schemas: [GROUP], displayName: "New", members: [{ value: manual }] },
+    });
     expect(create.status).toBe(400);
   });
 
@@ -230,7 +270,11 @@ describe("membership rules", () => {
     const [a] = await users(tenant, 1);
     const group = await createGroup(tenant, "Strict");
     const missing = crypto.randomUUID();
-    const response = await patchGroup(tenant, group.id, { op: "add", path: "members", value: [{ value: a }, { value: missing }, { value: foreign }] });
+    const response = await patchGroup(tenant, group.id, {
+      op: "add",
+      path: "members",
+      value: [{ value: a }, { value: missing }, { value: foreign }],
+    });
     expect(response.status).toBe(400);
     const error = (await response.json()) as any;
     expect(error.scimType).toBe("invalidValue");
@@ -248,12 +292,19 @@ describe("membership rules", () => {
         `INSERT INTO teams (id, org_id, display_name, display_name_lower, source, provisioned, created_at, updated_at)
          VALUES (?, ?, 'Handmade', 'handmade', 'manual', 0, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
       ).bind(teamId, tenant.orgId),
-      env.DB.prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)").bind(teamId, a, tenant.orgId),
+      env.DB.prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)").bind(
+        teamId,
+        a,
+        tenant.orgId,
+      ),
     ]);
     expect((await scim(tenant, `/Groups/${teamId}`)).status).toBe(404);
     expect(((await (await scim(tenant, "/Groups")).json()) as any).totalResults).toBe(0);
     expect(((await (await scim(tenant, `/Users/${a}`)).json()) as any).groups).toBeUndefined();
-    const clash = await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName: "handmade" } });
+    const clash = await scim(tenant, "/Groups", {
+      method: "POST",
+      json: { schemas: [GROUP], displayName: "handmade" },
+    });
     expect(clash.status).toBe(409);
     expect(((await clash.json()) as any).detail).toMatch(/manually/);
   });
@@ -297,7 +348,11 @@ describe("Groups protocol", () => {
     const noName = await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP] } });
     expect(noName.status).toBe(400);
     expect(await noName.json()).toMatchObject({ scimType: "invalidValue" });
-    const badMembers = await patchGroup(tenant, group.id, { op: "add", path: "members", value: [{ display: "no value" }] });
+    const badMembers = await patchGroup(tenant, group.id, {
+      op: "add",
+      path: "members",
+      value: [{ display: "no value" }],
+    });
     expect(badMembers.status).toBe(400);
     const badFilter = await patchGroup(tenant, group.id, { op: "remove", path: 'members[display eq "x"]' });
     expect(badFilter.status).toBe(400);

@@ -5,7 +5,11 @@ import { activity, admin, call, createOrganization, createTenant, createUser, OR
 describe("admin authentication", () => {
   it("refuses a missing or wrong admin token with a JSON error", async () => {
     for (const token of [undefined, "wrong", ""]) {
-      const response = await call("/admin/v1/organizations", { method: "POST", token, json: { name: "X", licenses: 1 } });
+      const response = await call("/admin/v1/organizations", {
+        method: "POST",
+        token,
+        json: { name: "X", licenses: 1 },
+      });
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
     }
@@ -24,13 +28,22 @@ describe("admin authentication", () => {
 describe("organizations", () => {
   it("creates, reads and updates an organization", async () => {
     const created = await createOrganization(50, "Acme");
-    expect(created).toEqual({ id: expect.any(String), name: "Acme", licenses: 50, licensesUsed: 0, scim: { enabled: false } });
+    expect(created).toEqual({
+      id: expect.any(String),
+      name: "Acme",
+      licenses: 50,
+      licensesUsed: 0,
+      scim: { enabled: false },
+    });
 
     const read = await admin(`/organizations/${created.id}`);
     expect(read.status).toBe(200);
     expect(await read.json()).toEqual(created);
 
-    const updated = await admin(`/organizations/${created.id}`, { method: "PATCH", json: { name: "Acme Inc", licenses: 60 } });
+    const updated = await admin(`/organizations/${created.id}`, {
+      method: "PATCH",
+      json: { name: "Acme Inc", licenses: 60 },
+    });
     expect(updated.status).toBe(200);
     expect(await updated.json()).toMatchObject({ name: "Acme Inc", licenses: 60 });
 
@@ -51,7 +64,11 @@ describe("organizations", () => {
       expect(response.status).toBe(400);
       expect(((await response.json()) as any).error.code).toBe(code);
     }
-    const malformed = await admin("/organizations", { method: "POST", body: "{nope", headers: { "Content-Type": "application/json" } });
+    const malformed = await admin("/organizations", {
+      method: "POST",
+      body: "{nope",
+      headers: { "Content-Type": "application/json" },
+    });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as any).error.code).toBe("invalid_json");
   });
@@ -92,7 +109,9 @@ describe("SCIM settings and tokens", () => {
     });
 
     // Only a hash is stored.
-    const row = await env.DB.prepare("SELECT scim_token_hash FROM organizations WHERE id = ?").bind(organization.id).first<any>();
+    const row = await env.DB.prepare("SELECT scim_token_hash FROM organizations WHERE id = ?")
+      .bind(organization.id)
+      .first<any>();
     expect(row.scim_token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.scim_token_hash).not.toContain(body.token);
 
@@ -106,9 +125,15 @@ describe("SCIM settings and tokens", () => {
 
   it("accepts entra and generic providers and rejects others", async () => {
     const organization = await createOrganization();
-    const bad = await admin(`/organizations/${organization.id}/scim`, { method: "PUT", json: { enabled: true, provider: "onelogin" } });
+    const bad = await admin(`/organizations/${organization.id}/scim`, {
+      method: "PUT",
+      json: { enabled: true, provider: "onelogin" },
+    });
     expect(bad.status).toBe(400);
-    const entra = await admin(`/organizations/${organization.id}/scim`, { method: "PUT", json: { enabled: true, provider: "entra" } });
+    const entra = await admin(`/organizations/${organization.id}/scim`, {
+      method: "PUT",
+      json: { enabled: true, provider: "entra" },
+    });
     expect(await entra.json()).toMatchObject({ enabled: true, provider: "entra" });
   });
 
@@ -137,7 +162,9 @@ describe("SCIM settings and tokens", () => {
     const rotateWhileOff = await admin(`/organizations/${tenant.orgId}/scim/token`, { method: "POST" });
     expect(rotateWhileOff.status).toBe(404);
 
-    const on = (await (await admin(`/organizations/${tenant.orgId}/scim`, { method: "PUT", json: { enabled: true } })).json()) as any;
+    const on = (await (
+      await admin(`/organizations/${tenant.orgId}/scim`, { method: "PUT", json: { enabled: true } })
+    ).json()) as any;
     expect(on.token).toEqual(expect.any(String));
     expect(on.token).not.toBe(tenant.token);
     expect((await scim(tenant, "/Users")).status).toBe(401);
@@ -145,7 +172,13 @@ describe("SCIM settings and tokens", () => {
     expect(list.totalResults).toBe(1); // disabling kept the member
 
     const actions = (await activity(tenant.orgId)).map((a) => a.action);
-    expect(actions).toEqual(["organization.created", "scim.enabled", "member.created", "scim.disabled", "scim.enabled"]);
+    expect(actions).toEqual([
+      "organization.created",
+      "scim.enabled",
+      "member.created",
+      "scim.disabled",
+      "scim.enabled",
+    ]);
   });
 
   it("a token opens only its own tenant", async () => {

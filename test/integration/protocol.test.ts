@@ -16,12 +16,17 @@ async function expectScimError(response: Response, status: number, scimType?: st
 describe("SCIM protocol", () => {
   it("answers 401 with a SCIM body for a missing, malformed or wrong token", async () => {
     const tenant = await createTenant();
-    for (const headers of [{}, { Authorization: "Basic abc" }, { Authorization: "Bearer wrong" }] as Record<string, string>[]) {
+    for (const headers of [{}, { Authorization: "Basic abc" }, { Authorization: "Bearer wrong" }] as Record<
+      string,
+      string
+    >[]) {
       const response = await call(`/scim/v2/${tenant.orgId}/Users`, { headers });
       await expectScimError(response, 401);
       expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
     }
-    const lower = await call(`/scim/v2/${tenant.orgId}/Users`, { headers: { Authorization: `bearer ${tenant.token}` } });
+    const lower = await call(`/scim/v2/${tenant.orgId}/Users`, {
+      headers: { Authorization: `bearer ${tenant.token}` },
+    });
     expect(lower.status).toBe(200);
   });
 
@@ -37,14 +42,23 @@ describe("SCIM protocol", () => {
       ["GET", "/Groups?count=lots"],
     ]) {
       const body = method === "GET" ? undefined : "{not json";
-      const response = await call(`/scim/v2/${tenant.orgId}${path}`, { method, token: "wrong", body, headers: { "Content-Type": "application/scim+json" } });
+      const response = await call(`/scim/v2/${tenant.orgId}${path}`, {
+        method,
+        token: "wrong",
+        body,
+        headers: { "Content-Type": "application/scim+json" },
+      });
       await expectScimError(response, 401);
     }
   });
 
   it("answers malformed JSON with 400 invalidSyntax", async () => {
     const tenant = await createTenant();
-    const response = await scim(tenant, "/Users", { method: "POST", body: "{\"userName\":", headers: { "Content-Type": "application/scim+json" } });
+    const response = await scim(tenant, "/Users", {
+      method: "POST",
+      body: '{"userName":',
+      headers: { "Content-Type": "application/scim+json" },
+    });
     await expectScimError(response, 400, "invalidSyntax");
     const notObject = await scim(tenant, "/Users", { method: "POST", json: ["a"] });
     await expectScimError(notObject, 400, "invalidSyntax");
@@ -53,7 +67,11 @@ describe("SCIM protocol", () => {
   it("refuses bodies over 1 MiB with 413", async () => {
     const tenant = await createTenant();
     const big = JSON.stringify(user("big@acme.test", { title: "x".repeat(1024 * 1024) }));
-    const response = await scim(tenant, "/Users", { method: "POST", body: big, headers: { "Content-Type": "application/scim+json" } });
+    const response = await scim(tenant, "/Users", {
+      method: "POST",
+      body: big,
+      headers: { "Content-Type": "application/scim+json" },
+    });
     await expectScimError(response, 413);
   });
 
@@ -76,7 +94,10 @@ describe("SCIM protocol", () => {
       [user(`${long(250)}@a.co`), "userName"],
       [user("ok@acme.test", { emails: [{ value: `${long(250)}@a.co` }] }), "emails"],
       [user("ok@acme.test", { title: long(1025) }), "title"],
-      [user("ok@acme.test", { phoneNumbers: Array.from({ length: 101 }, (_, i) => ({ value: String(i) })) }), "phoneNumbers"],
+      [
+        user("ok@acme.test", { phoneNumbers: Array.from({ length: 101 }, (_, i) => ({ value: String(i) })) }),
+        "phoneNumbers",
+      ],
       [user("ok@acme.test", { name: { givenName: { nested: "no" } } }), "givenName"],
       [user("ok@acme.test", { title: ["a"] }), "title"],
       [user("ok@acme.test", { active: "maybe" }), "active"],
@@ -123,7 +144,11 @@ describe("discovery", () => {
 
     const types = (await (await scim(tenant, "/ResourceTypes")).json()) as any;
     const userType = types.Resources.find((t: any) => t.id === "User");
-    expect(userType).toMatchObject({ endpoint: "/Users", schema: USER_SCHEMA, schemaExtensions: [{ schema: ENTERPRISE, required: false }] });
+    expect(userType).toMatchObject({
+      endpoint: "/Users",
+      schema: USER_SCHEMA,
+      schemaExtensions: [{ schema: ENTERPRISE, required: false }],
+    });
     const one = (await (await scim(tenant, "/ResourceTypes/User")).json()) as any;
     expect(one.meta.location).toBe(`${ORIGIN}/scim/v2/${tenant.orgId}/ResourceTypes/User`);
 
@@ -144,11 +169,28 @@ describe("request log", () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
     await scim(tenant, `/Users?filter=${encodeURIComponent('userName eq "secret-lookup@acme.test"')}`);
-    await scim(tenant, "/Users", { method: "POST", json: { ...user("logged@acme.test"), password: "hunter2-password" } });
+    await scim(tenant, "/Users", {
+      method: "POST",
+      json: { ...user("logged@acme.test"), password: "hunter2-password" },
+    });
     const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.event === "request");
     expect(requests).toEqual([
-      { event: "request", method: "GET", path: `/scim/v2/${tenant.orgId}/Users`, status: 200, orgId: tenant.orgId, durationMs: expect.any(Number) },
-      { event: "request", method: "POST", path: `/scim/v2/${tenant.orgId}/Users`, status: 201, orgId: tenant.orgId, durationMs: expect.any(Number) },
+      {
+        event: "request",
+        method: "GET",
+        path: `/scim/v2/${tenant.orgId}/Users`,
+        status: 200,
+        orgId: tenant.orgId,
+        durationMs: expect.any(Number),
+      },
+      {
+        event: "request",
+        method: "POST",
+        path: `/scim/v2/${tenant.orgId}/Users`,
+        status: 201,
+        orgId: tenant.orgId,
+        durationMs: expect.any(Number),
+      },
     ]);
     const everything = lines.join("\n");
     expect(everything).not.toContain(tenant.token);
@@ -165,7 +207,9 @@ describe("overload", () => {
   it("answers 429 with an integer Retry-After when D1 is overloaded, and 503 when it is briefly unavailable", async () => {
     const tenant = await createTenant();
     vi.spyOn(console, "error").mockImplementation(() => {});
-    const batch = vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: D1 DB is overloaded. Too many requests queued."));
+    const batch = vi
+      .spyOn(env.DB, "batch")
+      .mockRejectedValueOnce(new Error("D1_ERROR: D1 DB is overloaded. Too many requests queued."));
     const overloaded = await scim(tenant, "/Users");
     const body = await expectScimError(overloaded, 429);
     expect(body.detail).toMatch(/Retry-After/);

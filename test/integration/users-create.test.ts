@@ -58,7 +58,12 @@ describe("POST /Users", () => {
     expect(row.document).not.toContain("customAttribute");
 
     const [entry] = (await activity(tenant.orgId)).filter((a) => a.action === "member.created");
-    expect(entry).toMatchObject({ actor: "scim:okta", target_type: "member", target_id: created.id, target_name: "Ada.Lovelace@Acme.test" });
+    expect(entry).toMatchObject({
+      actor: "scim:okta",
+      target_type: "member",
+      target_id: created.id,
+      target_name: "Ada.Lovelace@Acme.test",
+    });
   });
 
   it("creates an Entra user: both schemas, non-email userName, string booleans and nulls", async () => {
@@ -77,7 +82,16 @@ describe("POST /Users", () => {
         { primary: true, type: "work", value: "Ada@Acme.test" },
       ],
       roles: [],
-      addresses: [{ type: "work", formatted: "1 Analytical St", streetAddress: "1 Analytical St", locality: "London", country: "GB", primary: true }],
+      addresses: [
+        {
+          type: "work",
+          formatted: "1 Analytical St",
+          streetAddress: "1 Analytical St",
+          locality: "London",
+          country: "GB",
+          primary: true,
+        },
+      ],
       phoneNumbers: [{ type: "mobile", value: "+44 20 0000 0000" }],
       [ENTERPRISE]: {
         employeeNumber: "1815",
@@ -94,27 +108,45 @@ describe("POST /Users", () => {
     expect(created.roles ?? []).toEqual([]);
     expect(created.addresses[0]).toMatchObject({ locality: "London", country: "GB", primary: true });
     expect(created.phoneNumbers).toEqual([{ type: "mobile", value: "+44 20 0000 0000" }]);
-    expect(created[ENTERPRISE]).toEqual({ employeeNumber: "1815", department: "Engines", manager: { value: "not-provisioned-yet" } });
+    expect(created[ENTERPRISE]).toEqual({
+      employeeNumber: "1815",
+      department: "Engines",
+      manager: { value: "not-provisioned-yet" },
+    });
 
     const row = await memberRow(created.id);
-    expect(row).toMatchObject({ user_name: "ada", email: "Ada@Acme.test", email_lower: "ada@acme.test", source: "entra" });
+    expect(row).toMatchObject({
+      user_name: "ada",
+      email: "Ada@Acme.test",
+      email_lower: "ada@acme.test",
+      source: "entra",
+    });
   });
 
   it("derives the member email from the work email, then the first, when there is no primary", async () => {
     const tenant = await createTenant({ provider: "entra" });
     const work = await createUser(tenant, "bob", {
-      emails: [{ type: "home", value: "bob@home.test" }, { type: "work", value: "bob@acme.test" }],
+      emails: [
+        { type: "home", value: "bob@home.test" },
+        { type: "work", value: "bob@acme.test" },
+      ],
     });
     expect((await memberRow(work.id)).email).toBe("bob@acme.test");
     const first = await createUser(tenant, "carol", {
-      emails: [{ type: "home", value: "carol@home.test" }, { type: "other", value: "carol@other.test" }],
+      emails: [
+        { type: "home", value: "carol@home.test" },
+        { type: "other", value: "carol@other.test" },
+      ],
     });
     expect((await memberRow(first.id)).email).toBe("carol@home.test");
   });
 
   it("refuses a user with no usable email", async () => {
     const tenant = await createTenant({ provider: "entra" });
-    const response = await scim(tenant, "/Users", { method: "POST", json: { schemas: [USER_SCHEMA], userName: "nomail" } });
+    const response = await scim(tenant, "/Users", {
+      method: "POST",
+      json: { schemas: [USER_SCHEMA], userName: "nomail" },
+    });
     expect(response.status).toBe(400);
     const error = (await response.json()) as any;
     expect(error).toMatchObject({ status: "400", scimType: "invalidValue" });
@@ -132,9 +164,15 @@ describe("POST /Users", () => {
 
   it("requires userName", async () => {
     const tenant = await createTenant();
-    const response = await scim(tenant, "/Users", { method: "POST", json: { schemas: [USER_SCHEMA], emails: [{ value: "x@acme.test" }] } });
+    const response = await scim(tenant, "/Users", {
+      method: "POST",
+      json: { schemas: [USER_SCHEMA], emails: [{ value: "x@acme.test" }] },
+    });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ scimType: "invalidValue", detail: expect.stringContaining("userName") });
+    expect(await response.json()).toMatchObject({
+      scimType: "invalidValue",
+      detail: expect.stringContaining("userName"),
+    });
   });
 });
 
@@ -158,7 +196,10 @@ describe("uniqueness", () => {
       json: user("second", { emails: [{ value: "SAME@acme.test", primary: true }] }),
     });
     expect(response.status).toBe(409);
-    expect(await response.json()).toMatchObject({ scimType: "uniqueness", detail: expect.stringContaining("SAME@acme.test") });
+    expect(await response.json()).toMatchObject({
+      scimType: "uniqueness",
+      detail: expect.stringContaining("SAME@acme.test"),
+    });
   });
 
   it("lets exactly one of many concurrent creates of one userName succeed", async () => {
@@ -168,7 +209,9 @@ describe("uniqueness", () => {
     );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<any>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+      .bind(tenant.orgId)
+      .first<any>();
     expect(count.n).toBe(1);
   });
 
@@ -185,7 +228,9 @@ describe("uniqueness", () => {
     expect((await scim(tenant, `/Users/${manualId}`)).status).toBe(404);
     const list = (await (await scim(tenant, "/Users")).json()) as any;
     expect(list.totalResults).toBe(0);
-    const filtered = (await (await scim(tenant, `/Users?filter=${encodeURIComponent('userName eq "manual@acme.test"')}`)).json()) as any;
+    const filtered = (await (
+      await scim(tenant, `/Users?filter=${encodeURIComponent('userName eq "manual@acme.test"')}`)
+    ).json()) as any;
     expect(filtered.Resources).toEqual([]);
 
     const response = await scim(tenant, "/Users", { method: "POST", json: user("manual@acme.test") });
@@ -208,7 +253,9 @@ describe("licences", () => {
     const error = (await response.json()) as any;
     expect(error).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "403" });
     expect(error.detail).toContain("2 of 2 licences are in use");
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<any>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+      .bind(tenant.orgId)
+      .first<any>();
     expect(count.n).toBe(2);
     const rejected = (await activity(tenant.orgId)).filter((a) => a.action === "member.create_rejected");
     expect(JSON.parse(rejected[0].changes!)).toMatchObject({ reason: "license_limit_reached" });
@@ -217,7 +264,10 @@ describe("licences", () => {
   it("frees a licence on deactivation and delete; reactivation needs a free one", async () => {
     const tenant = await createTenant({ licenses: 1 });
     const first = await createUser(tenant, "first@acme.test");
-    const deactivate = { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", value: { active: false } }] };
+    const deactivate = {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", value: { active: false } }],
+    };
     expect((await scim(tenant, `/Users/${first.id}`, { method: "PATCH", json: deactivate })).status).toBe(200);
     const second = await createUser(tenant, "second@acme.test");
 
@@ -228,7 +278,9 @@ describe("licences", () => {
 
     expect((await scim(tenant, `/Users/${second.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await scim(tenant, `/Users/${first.id}`, { method: "PATCH", json: reactivate })).status).toBe(200);
-    const org = await env.DB.prepare("SELECT licenses_used FROM organizations WHERE id = ?").bind(tenant.orgId).first<any>();
+    const org = await env.DB.prepare("SELECT licenses_used FROM organizations WHERE id = ?")
+      .bind(tenant.orgId)
+      .first<any>();
     expect(org.licenses_used).toBe(1);
   });
 

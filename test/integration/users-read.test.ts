@@ -19,7 +19,10 @@ describe("GET /Users/{id}", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(created);
 
-    for (const [t, id] of [[tenant, crypto.randomUUID()], [other, created.id]] as const) {
+    for (const [t, id] of [
+      [tenant, crypto.randomUUID()],
+      [other, created.id],
+    ] as const) {
       const missing = await scim(t, `/Users/${id}`);
       expect(missing.status).toBe(404);
       expect(await missing.json()).toEqual({
@@ -33,7 +36,10 @@ describe("GET /Users/{id}", () => {
   it("still returns a deactivated user, with active false", async () => {
     const tenant = await createTenant();
     const created = await createUser(tenant, "sleepy@acme.test");
-    await scim(tenant, `/Users/${created.id}`, { method: "PATCH", json: patchOp({ op: "replace", value: { active: false } }) });
+    await scim(tenant, `/Users/${created.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", value: { active: false } }),
+    });
     const read = (await (await scim(tenant, `/Users/${created.id}`)).json()) as any;
     expect(read.active).toBe(false);
     const found = await list(tenant, filterQuery('userName eq "sleepy@acme.test"'));
@@ -44,11 +50,21 @@ describe("GET /Users/{id}", () => {
 
   it("applies attributes and excludedAttributes", async () => {
     const tenant = await createTenant();
-    const created = await createUser(tenant, "proj@acme.test", { [ENTERPRISE]: { department: "R&D" }, schemas: [USER_SCHEMA, ENTERPRISE] });
+    const created = await createUser(tenant, "proj@acme.test", {
+      [ENTERPRISE]: { department: "R&D" },
+      schemas: [USER_SCHEMA, ENTERPRISE],
+    });
     const only = (await (await scim(tenant, `/Users/${created.id}?attributes=userName,name.givenName`)).json()) as any;
-    expect(only).toEqual({ schemas: expect.any(Array), id: created.id, userName: "proj@acme.test", name: { givenName: "Given" } });
+    expect(only).toEqual({
+      schemas: expect.any(Array),
+      id: created.id,
+      userName: "proj@acme.test",
+      name: { givenName: "Given" },
+    });
 
-    const without = (await (await scim(tenant, `/Users/${created.id}?excludedAttributes=emails,meta,${ENTERPRISE}:department`)).json()) as any;
+    const without = (await (
+      await scim(tenant, `/Users/${created.id}?excludedAttributes=emails,meta,${ENTERPRISE}:department`)
+    ).json()) as any;
     expect(without).not.toHaveProperty("emails");
     expect(without).not.toHaveProperty("meta");
     expect(without[ENTERPRISE]?.department).toBeUndefined();
@@ -61,7 +77,11 @@ describe("GET /Users/{id}", () => {
       method: "POST",
       json: { schemas: [USER_SCHEMA], userName: "proj2@acme.test" },
     });
-    expect(await created2.json()).toEqual({ schemas: expect.any(Array), id: expect.any(String), userName: "proj2@acme.test" });
+    expect(await created2.json()).toEqual({
+      schemas: expect.any(Array),
+      id: expect.any(String),
+      userName: "proj2@acme.test",
+    });
   });
 });
 
@@ -72,9 +92,15 @@ describe("GET /Users filters", () => {
     await createUser(tenant, "alice@acme.test", { externalId: "ext-Alice", title: "Engineer" });
     await createUser(tenant, "bob@acme.test", {
       externalId: "ext-bob",
-      emails: [{ type: "work", value: "bob.work@acme.test" }, { type: "home", value: "bob@home.test" }],
+      emails: [
+        { type: "work", value: "bob.work@acme.test" },
+        { type: "home", value: "bob@home.test" },
+      ],
     });
-    await createUser(tenant, "carol", { emails: [{ type: "work", value: "carol@partner.test", primary: true }], title: "Manager" });
+    await createUser(tenant, "carol", {
+      emails: [{ type: "work", value: "carol@partner.test", primary: true }],
+      title: "Manager",
+    });
   });
 
   it("finds Okta's userName lookup case-insensitively, in both query encodings", async () => {
@@ -103,9 +129,13 @@ describe("GET /Users filters", () => {
   it("matches Entra's filters: externalId (case-exact) and work email value paths", async () => {
     expect(userNames(await list(tenant, filterQuery('externalId eq "ext-Alice"')))).toEqual(["alice@acme.test"]);
     expect((await list(tenant, filterQuery('externalId eq "EXT-ALICE"'))).totalResults).toBe(0);
-    expect(userNames(await list(tenant, filterQuery('emails[type eq "work"].value eq "BOB.WORK@acme.test"')))).toEqual(["bob@acme.test"]);
+    expect(userNames(await list(tenant, filterQuery('emails[type eq "work"].value eq "BOB.WORK@acme.test"')))).toEqual([
+      "bob@acme.test",
+    ]);
     expect((await list(tenant, filterQuery('emails[type eq "work"].value eq "bob@home.test"'))).totalResults).toBe(0);
-    expect(userNames(await list(tenant, filterQuery('emails[type eq "work" and value co "@partner"]')))).toEqual(["carol"]);
+    expect(userNames(await list(tenant, filterQuery('emails[type eq "work" and value co "@partner"]')))).toEqual([
+      "carol",
+    ]);
   });
 
   it("folds work-email case like the email mirror does: ASCII letters, with non-ASCII ones kept as written", async () => {
@@ -120,13 +150,18 @@ describe("GET /Users filters", () => {
   });
 
   it("combines and, or, not, pr and JSON-stored attributes", async () => {
-    expect(userNames(await list(tenant, filterQuery('title pr and not (title eq "manager")')))).toEqual(["alice@acme.test"]);
-    expect(userNames(await list(tenant, filterQuery('userName sw "car" or externalId eq "ext-bob"')))).toEqual(["bob@acme.test", "carol"]);
+    expect(userNames(await list(tenant, filterQuery('title pr and not (title eq "manager")')))).toEqual([
+      "alice@acme.test",
+    ]);
+    expect(userNames(await list(tenant, filterQuery('userName sw "car" or externalId eq "ext-bob"')))).toEqual([
+      "bob@acme.test",
+      "carol",
+    ]);
     expect((await list(tenant, filterQuery('userName ew "@acme.test" and active eq true'))).totalResults).toBe(2);
   });
 
   it("refuses malformed and unsupported filters with 400 invalidFilter", async () => {
-    for (const filter of ['userName eq', 'userName zz "x"', 'nope eq "x"', "(userName eq \"a\"", 'password eq "x"']) {
+    for (const filter of ["userName eq", 'userName zz "x"', 'nope eq "x"', '(userName eq "a"', 'password eq "x"']) {
       const response = await scim(tenant, `/Users${filterQuery(filter)}`);
       expect(response.status, filter).toBe(400);
       expect(await response.json()).toMatchObject({ status: "400", scimType: "invalidFilter" });
@@ -146,9 +181,15 @@ describe("GET /Users paging", () => {
         `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 1, 'okta', 1, ?, ?, ?)`,
       ).bind(
-        crypto.randomUUID(), tenant.orgId, userName, userName, userName, userName,
+        crypto.randomUUID(),
+        tenant.orgId,
+        userName,
+        userName,
+        userName,
+        userName,
         JSON.stringify({ schemas: [USER_SCHEMA], userName }),
-        `2026-01-01T00:00:00.${String(i % 1000).padStart(3, "0")}Z`, "2026-01-01T00:00:00.000Z",
+        `2026-01-01T00:00:00.${String(i % 1000).padStart(3, "0")}Z`,
+        "2026-01-01T00:00:00.000Z",
       );
     });
     for (let i = 0; i < statements.length; i += 200) await env.DB.batch(statements.slice(i, i + 200));

@@ -46,9 +46,17 @@ describe("PUT /Users/{id}", () => {
   it("honours If-Match and answers 404 for unknown users", async () => {
     const tenant = await createTenant();
     const created = await createUser(tenant, "etag@acme.test");
-    const stale = await scim(tenant, `/Users/${created.id}`, { method: "PUT", json: created, headers: { "If-Match": 'W/"7"' } });
+    const stale = await scim(tenant, `/Users/${created.id}`, {
+      method: "PUT",
+      json: created,
+      headers: { "If-Match": 'W/"7"' },
+    });
     expect(stale.status).toBe(412);
-    const current = await scim(tenant, `/Users/${created.id}`, { method: "PUT", json: created, headers: { "If-Match": 'W/"1"' } });
+    const current = await scim(tenant, `/Users/${created.id}`, {
+      method: "PUT",
+      json: created,
+      headers: { "If-Match": 'W/"1"' },
+    });
     expect(current.status).toBe(200);
     const missing = await scim(tenant, `/Users/${crypto.randomUUID()}`, { method: "PUT", json: created });
     expect(missing.status).toBe(404);
@@ -83,7 +91,9 @@ describe("PATCH /Users/{id}", () => {
 
   it("applies Entra's quirks: capitalised ops, string booleans, value paths, path keys, manager", async () => {
     const tenant = await createTenant({ provider: "entra" });
-    const created = await createUser(tenant, "entra@acme.test", { emails: [{ type: "home", value: "entra@home.test" }] });
+    const created = await createUser(tenant, "entra@acme.test", {
+      emails: [{ type: "home", value: "entra@home.test" }],
+    });
 
     expect((await patch(tenant, created.id, { op: "Replace", path: "active", value: "False" })).status).toBe(200);
     expect((await read(tenant, created.id)).active).toBe(false);
@@ -91,13 +101,19 @@ describe("PATCH /Users/{id}", () => {
     expect((await read(tenant, created.id)).active).toBe(true);
 
     // No work email yet: the value path creates one.
-    const email = await patch(tenant, created.id, { op: "Replace", path: 'emails[type eq "work"].value', value: "new@acme.test" });
+    const email = await patch(tenant, created.id, {
+      op: "Replace",
+      path: 'emails[type eq "work"].value',
+      value: "new@acme.test",
+    });
     expect(email.status).toBe(200);
     expect((await read(tenant, created.id)).emails).toEqual([
       { type: "home", value: "entra@home.test" },
       { type: "work", value: "new@acme.test" },
     ]);
-    const byWork = (await (await scim(tenant, `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "new@acme.test"')}`)).json()) as any;
+    const byWork = (await (
+      await scim(tenant, `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "new@acme.test"')}`)
+    ).json()) as any;
     expect(byWork.Resources.map((r: any) => r.id)).toEqual([created.id]);
 
     await patch(tenant, created.id, {
@@ -114,7 +130,12 @@ describe("PATCH /Users/{id}", () => {
     user = await read(tenant, created.id);
     expect(user[ENTERPRISE].manager).toEqual({ value: "manager-id-2" });
 
-    await patch(tenant, created.id, { op: "Add", path: "externalId", value: "ext-1" }, { op: "Add", path: "externalId", value: "ext-2" });
+    await patch(
+      tenant,
+      created.id,
+      { op: "Add", path: "externalId", value: "ext-1" },
+      { op: "Add", path: "externalId", value: "ext-2" },
+    );
     expect((await read(tenant, created.id)).externalId).toBe("ext-2");
 
     await patch(tenant, created.id, { op: "Remove", path: `${ENTERPRISE}:manager` });
@@ -164,9 +185,14 @@ describe("PATCH /Users/{id}", () => {
     );
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     const user = await read(tenant, created.id);
-    expect(user.emails.map((e: any) => e.value).sort()).toEqual(
-      ["e0@acme.test", "e1@acme.test", "e2@acme.test", "e3@acme.test", "e4@acme.test", "e5@acme.test"],
-    );
+    expect(user.emails.map((e: any) => e.value).sort()).toEqual([
+      "e0@acme.test",
+      "e1@acme.test",
+      "e2@acme.test",
+      "e3@acme.test",
+      "e4@acme.test",
+      "e5@acme.test",
+    ]);
     expect(user.meta.version).toBe('W/"7"');
   });
 });
@@ -182,7 +208,9 @@ describe("DELETE /Users/{id}", () => {
     const again = await scim(tenant, `/Users/${created.id}`, { method: "DELETE" });
     expect(again.status).toBe(404);
     expect(await again.json()).toMatchObject({ status: "404" });
-    const emails = await env.DB.prepare("SELECT count(*) AS n FROM member_emails WHERE member_id = ?").bind(created.id).first<any>();
+    const emails = await env.DB.prepare("SELECT count(*) AS n FROM member_emails WHERE member_id = ?")
+      .bind(created.id)
+      .first<any>();
     expect(emails.n).toBe(0);
     const [entry] = (await activity(tenant.orgId)).filter((a) => a.action === "member.deleted");
     expect(entry).toMatchObject({ actor: "scim:okta", target_id: created.id, target_name: "gone@acme.test" });

@@ -94,7 +94,17 @@ describe("schemaDocuments", () => {
   });
 
   it("gives every attribute and sub-attribute its RFC 7643 §7 characteristics", () => {
-    const characteristics = ["name", "type", "multiValued", "description", "required", "caseExact", "mutability", "returned", "uniqueness"];
+    const characteristics = [
+      "name",
+      "type",
+      "multiValued",
+      "description",
+      "required",
+      "caseExact",
+      "mutability",
+      "returned",
+      "uniqueness",
+    ];
     const check = (attributes: AttributeDefinition[]) => {
       for (const a of attributes) {
         for (const key of characteristics) expect(a, `${a.name}.${key}`).toHaveProperty(key);
@@ -109,12 +119,26 @@ describe("schemaDocuments", () => {
   });
 
   it("tells clients the facts they act on", () => {
-    expect(attribute(USER, "userName")).toMatchObject({ type: "string", required: true, uniqueness: "server", caseExact: false });
+    expect(attribute(USER, "userName")).toMatchObject({
+      type: "string",
+      required: true,
+      uniqueness: "server",
+      caseExact: false,
+    });
     expect(attribute(USER, "password")).toMatchObject({ mutability: "writeOnly", returned: "never" });
     expect(attribute(USER, "groups")).toMatchObject({ mutability: "readOnly", multiValued: true });
     expect(attribute(USER, "emails")).toMatchObject({ type: "complex", multiValued: true });
-    expect(attribute(USER, "emails")!.subAttributes!.map((s) => s.name)).toEqual(["value", "display", "type", "primary"]);
-    expect(attribute(ENTERPRISE, "manager")!.subAttributes!.map((s) => s.name)).toEqual(["value", "$ref", "displayName"]);
+    expect(attribute(USER, "emails")!.subAttributes!.map((s) => s.name)).toEqual([
+      "value",
+      "display",
+      "type",
+      "primary",
+    ]);
+    expect(attribute(ENTERPRISE, "manager")!.subAttributes!.map((s) => s.name)).toEqual([
+      "value",
+      "$ref",
+      "displayName",
+    ]);
     expect(attribute(GROUP, "displayName")).toMatchObject({ required: true });
     expect(attribute(GROUP, "members")!.subAttributes!.find((s) => s.name === "$ref")).toMatchObject({
       type: "reference",
@@ -151,7 +175,13 @@ describe("listResponse", () => {
 
   it("carries only the counters, whatever else the page object holds", () => {
     const page = { totalResults: 1, startIndex: 1, itemsPerPage: 1, cursor: "x" };
-    expect(Object.keys(listResponse([{}], page))).toEqual(["schemas", "totalResults", "startIndex", "itemsPerPage", "Resources"]);
+    expect(Object.keys(listResponse([{}], page))).toEqual([
+      "schemas",
+      "totalResults",
+      "startIndex",
+      "itemsPerPage",
+      "Resources",
+    ]);
   });
 });
 

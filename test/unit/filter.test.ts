@@ -68,29 +68,56 @@ interface FixtureUser {
 }
 const users: FixtureUser[] = [
   {
-    id: "1", userName: "alice@acme.test", externalId: "Ext-1", active: 1, created: "2026-01-01T00:00:00.000Z",
+    id: "1",
+    userName: "alice@acme.test",
+    externalId: "Ext-1",
+    active: 1,
+    created: "2026-01-01T00:00:00.000Z",
     doc: {
-      title: "Engineer", displayName: "Alice Smith", name: { givenName: "Alice", familyName: "Smith" },
+      title: "Engineer",
+      displayName: "Alice Smith",
+      name: { givenName: "Alice", familyName: "Smith" },
       emails: [{ value: "alice@acme.test", type: "work", primary: true, display: "Alice (work)" }],
       [ENTERPRISE]: { department: "R&D", employeeNumber: "42" },
     },
   },
   {
-    id: "2", userName: "bob@acme.test", externalId: "ext-2", active: 0, created: "2026-02-01T00:00:00.000Z",
+    id: "2",
+    userName: "bob@acme.test",
+    externalId: "ext-2",
+    active: 0,
+    created: "2026-02-01T00:00:00.000Z",
     doc: {
-      title: "50%_off", name: { givenName: "Bob" },
-      emails: [{ value: "bob@home.test", type: "home" }, { value: "Bob.Work@ACME.test", type: "work", primary: false }],
-      phoneNumbers: [{ value: "+1 555 0100", type: "work" }, { value: "+44 20 0000", type: "home" }],
+      title: "50%_off",
+      name: { givenName: "Bob" },
+      emails: [
+        { value: "bob@home.test", type: "home" },
+        { value: "Bob.Work@ACME.test", type: "work", primary: false },
+      ],
+      phoneNumbers: [
+        { value: "+1 555 0100", type: "work" },
+        { value: "+44 20 0000", type: "home" },
+      ],
     },
   },
   {
-    id: "3", userName: "carol", externalId: null, active: 1, created: "2026-03-01T00:00:00.000Z",
+    id: "3",
+    userName: "carol",
+    externalId: null,
+    active: 1,
+    created: "2026-03-01T00:00:00.000Z",
     doc: { title: "", name: { givenName: "Ćarol" }, emails: [] },
   },
   {
-    id: "4", userName: "dave smith", externalId: "EXT-1", active: 1, created: "2026-03-15T12:30:00.000Z",
+    id: "4",
+    userName: "dave smith",
+    externalId: "EXT-1",
+    active: 1,
+    created: "2026-03-15T12:30:00.000Z",
     doc: {
-      title: 'Say "hi"', displayName: "DOMAIN\\dave", name: { givenName: "Dave" },
+      title: 'Say "hi"',
+      displayName: "DOMAIN\\dave",
+      name: { givenName: "Dave" },
       emails: [{ value: "DAVE@Acme.test", type: "Work" }],
       [ENTERPRISE]: { department: "Sales and Marketing" },
     },
@@ -115,8 +142,12 @@ beforeAll(async () => {
     ),
     ...users.flatMap((u) =>
       (u.doc.emails ?? []).map((e) =>
-        env.DB.prepare("INSERT INTO filter_fixture_emails VALUES (?, 'org-1', ?, ?, ?)")
-          .bind(u.id, e.value.toLowerCase(), e.type?.toLowerCase() ?? null, e.primary === undefined ? null : +e.primary),
+        env.DB.prepare("INSERT INTO filter_fixture_emails VALUES (?, 'org-1', ?, ?, ?)").bind(
+          u.id,
+          e.value.toLowerCase(),
+          e.type?.toLowerCase() ?? null,
+          e.primary === undefined ? null : +e.primary,
+        ),
       ),
     ),
     // Another organization's email row: the side table's own condition must keep it out.
@@ -409,7 +440,7 @@ describe("compileFilter: invalidFilter", () => {
     ['password eq "x"', "password"],
     ['name eq "x"', "name"],
     ['meta.resourceType eq "User"', "meta.resourceType"],
-    ['meta.location pr', "meta.location"],
+    ["meta.location pr", "meta.location"],
     ['groups[value eq "x"]', "groups"],
     ['groups.value eq "x"', "groups.value"],
     [`${ENTERPRISE}:manager.displayName eq "x"`, "manager.displayName"],
@@ -419,7 +450,7 @@ describe("compileFilter: invalidFilter", () => {
     ['active eq "maybe"', "active"],
     ["userName eq 5", "userName"],
     ["userName eq true", "userName"],
-    ['userName gt null', "userName"],
+    ["userName gt null", "userName"],
     ['meta.created co "2026"', "meta.created"],
     ['meta.created gt "not a date"', "meta.created"],
   ])("refuses %s, naming %s", (filter, named) => {
@@ -448,7 +479,11 @@ describe("compileFilter: invalidFilter", () => {
 
 describe("parseFilter", () => {
   it("decodes string literals as JSON and accepts keywords in any case", () => {
-    expect(parseFilter('displayName eq "a\\\\b \\"c\\" caf\\u00e9"')).toEqual({ op: "eq", attrPath: "displayName", compValue: 'a\\b "c" café' });
+    expect(parseFilter('displayName eq "a\\\\b \\"c\\" caf\\u00e9"')).toEqual({
+      op: "eq",
+      attrPath: "displayName",
+      compValue: 'a\\b "c" café',
+    });
     expect(parseFilter("active EQ True")).toEqual({ op: "eq", attrPath: "active", compValue: true });
     expect(parseFilter("title eq NULL")).toEqual({ op: "eq", attrPath: "title", compValue: null });
   });
@@ -457,7 +492,13 @@ describe("parseFilter", () => {
     expect(parseFilter('emails[type eq "work"].value eq "x"')).toEqual({
       op: "[]",
       attrPath: "emails",
-      valFilter: { op: "and", filters: [{ op: "eq", attrPath: "type", compValue: "work" }, { op: "eq", attrPath: "value", compValue: "x" }] },
+      valFilter: {
+        op: "and",
+        filters: [
+          { op: "eq", attrPath: "type", compValue: "work" },
+          { op: "eq", attrPath: "value", compValue: "x" },
+        ],
+      },
     });
   });
 });

@@ -151,7 +151,9 @@ describe("normalizeResource: client bodies", () => {
   });
 
   it("turns Entra's bare-string manager into an object, and keeps the object form", () => {
-    expect(normalize(user({ [ENTERPRISE]: { manager: "mgr-1" } }))[ENTERPRISE]).toEqual({ manager: { value: "mgr-1" } });
+    expect(normalize(user({ [ENTERPRISE]: { manager: "mgr-1" } }))[ENTERPRISE]).toEqual({
+      manager: { value: "mgr-1" },
+    });
     expect(normalize(user({ [ENTERPRISE]: { manager: { value: "mgr-2" } } }))[ENTERPRISE]).toEqual({
       manager: { value: "mgr-2" },
     });
@@ -185,12 +187,19 @@ describe("normalizeResource: types and coercions", () => {
     expect(normalize(user({ active: "True" })).active).toBe(true);
     expect(normalize(user({ active: "FALSE" })).active).toBe(false);
     expect(normalize(user({ active: "false" })).active).toBe(false);
-    expect(normalize(user({ emails: [{ value: "a@b.c", primary: "TRUE" }] })).emails).toEqual([{ value: "a@b.c", primary: true }]);
+    expect(normalize(user({ emails: [{ value: "a@b.c", primary: "TRUE" }] })).emails).toEqual([
+      { value: "a@b.c", primary: true },
+    ]);
   });
 
   it("refuses anything else for a boolean, naming the path", () => {
-    for (const active of [1, 0, "yes", "", {}, [true]]) expectScimError(() => normalize(user({ active })), "invalidValue", "active");
-    expectScimError(() => normalize(user({ emails: [{ value: "a@b.c", primary: "1" }] })), "invalidValue", "emails.primary");
+    for (const active of [1, 0, "yes", "", {}, [true]])
+      expectScimError(() => normalize(user({ active })), "invalidValue", "active");
+    expectScimError(
+      () => normalize(user({ emails: [{ value: "a@b.c", primary: "1" }] })),
+      "invalidValue",
+      "emails.primary",
+    );
     expect(() => toBoolean("maybe", "x.y")).toThrow(/x\.y must be true or false/);
   });
 
@@ -198,7 +207,12 @@ describe("normalizeResource: types and coercions", () => {
     const document = normalize(user({ nickName: 7, [ENTERPRISE]: { employeeNumber: 1815, costCenter: 0.5 } }));
     expect(document.nickName).toBe("7");
     expect(document[ENTERPRISE]).toEqual({ employeeNumber: "1815", costCenter: "0.5" });
-    expectScimError(() => normalize(user({ displayName: { text: "Ada" } })), "invalidValue", "displayName", "an object");
+    expectScimError(
+      () => normalize(user({ displayName: { text: "Ada" } })),
+      "invalidValue",
+      "displayName",
+      "an object",
+    );
     expectScimError(() => normalize(user({ displayName: ["Ada"] })), "invalidValue", "displayName", "an array");
     expectScimError(() => normalize(user({ displayName: true })), "invalidValue", "displayName", "a boolean");
     expectScimError(() => normalize(user({ profileUrl: ["https://x"] })), "invalidValue", "profileUrl");
@@ -207,7 +221,11 @@ describe("normalizeResource: types and coercions", () => {
   it("refuses nesting beyond what the schema defines, naming the sub-attribute path", () => {
     expectScimError(() => normalize(user({ name: { givenName: ["Ada"] } })), "invalidValue", "name.givenName");
     expectScimError(() => normalize(user({ name: { givenName: { first: "Ada" } } })), "invalidValue", "name.givenName");
-    expectScimError(() => normalize(user({ emails: [{ value: { address: "a@b.c" } }] })), "invalidValue", "emails.value");
+    expectScimError(
+      () => normalize(user({ emails: [{ value: { address: "a@b.c" } }] })),
+      "invalidValue",
+      "emails.value",
+    );
     expectScimError(() => normalize(user({ emails: [[{ value: "a@b.c" }]] })), "invalidValue", "emails", "an array");
     expectScimError(
       () => normalize(user({ [ENTERPRISE]: { department: { name: "R&D" } } })),
@@ -231,7 +249,9 @@ describe("normalizeResource: types and coercions", () => {
   });
 
   it("wraps a single element of a multi-valued attribute, drops null and empty elements", () => {
-    expect(normalize(user({ emails: { value: "a@b.c", type: "work" } })).emails).toEqual([{ value: "a@b.c", type: "work" }]);
+    expect(normalize(user({ emails: { value: "a@b.c", type: "work" } })).emails).toEqual([
+      { value: "a@b.c", type: "work" },
+    ]);
     expect(
       normalize(user({ emails: [null, { value: "a@b.c" }, {}, { value: null, type: null }, { unknown: 1 }] })).emails,
     ).toEqual([{ value: "a@b.c" }]);
@@ -261,7 +281,12 @@ describe("normalizeResource: limits and required attributes", () => {
     expect(longest).toHaveLength(254);
     expect(normalize({ userName: longest, emails: [{ value: longest }] })).toMatchObject({ userName: longest });
     expectScimError(() => normalize({ userName: `a${longest}` }), "invalidValue", "userName", "255", "254");
-    expectScimError(() => normalize(user({ emails: [{ value: `a${longest}` }] })), "invalidValue", "emails.value", "254");
+    expectScimError(
+      () => normalize(user({ emails: [{ value: `a${longest}` }] })),
+      "invalidValue",
+      "emails.value",
+      "254",
+    );
   });
 
   it("holds every other string to 1,024 characters, extensions and sub-attributes included", () => {
@@ -282,7 +307,13 @@ describe("normalizeResource: limits and required attributes", () => {
   it("allows at most 100 elements in a multi-valued attribute", () => {
     const roles = (count: number) => Array.from({ length: count }, (_, i) => ({ value: `r${i}` }));
     expect(normalize(user({ roles: roles(multiValuedCount) })).roles).toHaveLength(100);
-    expectScimError(() => normalize(user({ roles: roles(multiValuedCount + 1) })), "invalidValue", "roles", "101", "100");
+    expectScimError(
+      () => normalize(user({ roles: roles(multiValuedCount + 1) })),
+      "invalidValue",
+      "roles",
+      "101",
+      "100",
+    );
     expectScimError(
       () => normalizeResource({ displayName: "Big", members: roles(multiValuedCount + 1) }, groupResourceType),
       "invalidValue",
@@ -292,7 +323,8 @@ describe("normalizeResource: limits and required attributes", () => {
 
   it("requires a non-empty userName", () => {
     expectScimError(() => normalize({ emails: [{ value: "a@b.c" }] }), "invalidValue", "userName is required");
-    for (const userName of ["", "   ", null]) expectScimError(() => normalize({ userName }), "invalidValue", "userName is required");
+    for (const userName of ["", "   ", null])
+      expectScimError(() => normalize({ userName }), "invalidValue", "userName is required");
     // Read-only and unknown keys do not stand in for it.
     expectScimError(() => normalize({ id: "u1", user_name: "a@b.c" }), "invalidValue", "userName");
   });
@@ -325,12 +357,22 @@ describe("normalizeResource: groups", () => {
   });
 
   it("does not know user attributes on a group and requires displayName", () => {
-    expect(normalizeResource({ displayName: "Sales", userName: "x", [ENTERPRISE]: { department: "d" } }, groupResourceType)).toEqual({
+    expect(
+      normalizeResource({ displayName: "Sales", userName: "x", [ENTERPRISE]: { department: "d" } }, groupResourceType),
+    ).toEqual({
       schemas: [GROUP],
       displayName: "Sales",
     });
-    expectScimError(() => normalizeResource({ members: [] }, groupResourceType), "invalidValue", "displayName is required");
-    expectScimError(() => normalizeResource({ displayName: "" }, groupResourceType), "invalidValue", "displayName is required");
+    expectScimError(
+      () => normalizeResource({ members: [] }, groupResourceType),
+      "invalidValue",
+      "displayName is required",
+    );
+    expectScimError(
+      () => normalizeResource({ displayName: "" }, groupResourceType),
+      "invalidValue",
+      "displayName is required",
+    );
   });
 
   it("keeps an empty push out of the document", () => {
@@ -371,7 +413,10 @@ describe("memberEmail", () => {
   });
 
   it("skips email values that are not addresses", () => {
-    const emails = [{ value: "not-an-email", primary: true }, { value: "work@x.test", type: "work" }];
+    const emails = [
+      { value: "not-an-email", primary: true },
+      { value: "work@x.test", type: "work" },
+    ];
     expect(memberEmail({ userName: "ada", emails }).email).toBe("work@x.test");
   });
 
@@ -382,7 +427,10 @@ describe("memberEmail", () => {
   });
 
   it("works on what normalizeResource produces from Entra's body", () => {
-    const document = normalize({ userName: "ada", emails: [{ type: "work", value: "Ada@Acme.test", primary: "True" }] });
+    const document = normalize({
+      userName: "ada",
+      emails: [{ type: "work", value: "Ada@Acme.test", primary: "True" }],
+    });
     expect(memberEmail(document)).toEqual({ email: "Ada@Acme.test", emailLower: "ada@acme.test" });
   });
 });

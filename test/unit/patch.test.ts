@@ -73,14 +73,20 @@ describe("operations without a path", () => {
   });
 
   it("ignores the id inside Okta's group rename", () => {
-    const renamed = patchGroup({ ...group(), displayName: "Old" }, { op: "replace", value: { id: "<group id>", displayName: "Sales" } });
+    const renamed = patchGroup(
+      { ...group(), displayName: "Old" },
+      { op: "replace", value: { id: "<group id>", displayName: "Sales" } },
+    );
     expect(renamed).toEqual(group());
   });
 
   it("takes Entra's keys that are paths, dotted or URN-qualified, and adds the extension to schemas", () => {
     const result = patchUser(user(), {
       op: "replace",
-      value: { "name.givenName": "A", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "7" },
+      value: {
+        "name.givenName": "A",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "7",
+      },
     });
     expect(result.name).toEqual({ givenName: "A", familyName: "Lovelace" });
     expect(result[ENTERPRISE]).toEqual({ employeeNumber: "7" });
@@ -136,7 +142,11 @@ describe("operations without a path", () => {
 
 describe("paths", () => {
   it("write canonical attribute names whatever the case of the path", () => {
-    const result = patchUser(user(), { op: "replace", path: "name.GIVENNAME", value: "Grace" }, { op: "add", path: "NICKNAME", value: "Ada" });
+    const result = patchUser(
+      user(),
+      { op: "replace", path: "name.GIVENNAME", value: "Grace" },
+      { op: "add", path: "NICKNAME", value: "Ada" },
+    );
     expect(result.name).toEqual({ givenName: "Grace", familyName: "Lovelace" });
     expect(result.nickName).toBe("Ada");
   });
@@ -152,18 +162,42 @@ describe("paths", () => {
   });
 
   it("accept core attributes qualified by the core schema URN", () => {
-    expect(patchUser(user(), { op: "replace", path: `${CORE}:name.familyName`, value: "Byron" }).name.familyName).toBe("Byron");
+    expect(patchUser(user(), { op: "replace", path: `${CORE}:name.familyName`, value: "Byron" }).name.familyName).toBe(
+      "Byron",
+    );
   });
 
   it("refuse an unknown attribute with invalidPath naming it", () => {
-    expectScimError(() => patchUser(user(), { op: "replace", path: "favouriteColour", value: "green" }), "invalidPath", "favouriteColour");
-    expectScimError(() => patchUser(user(), { op: "replace", path: "name.nickname", value: "x" }), "invalidPath", "name.nickname");
-    expectScimError(() => patchUser(user(), { op: "remove", path: `${ENTERPRISE}:shoeSize` }), "invalidPath", "shoeSize");
-    expectScimError(() => patchUser(user(), { op: "replace", path: 'emails[type eq "work"].colour', value: "x" }), "invalidPath", "emails.colour");
+    expectScimError(
+      () => patchUser(user(), { op: "replace", path: "favouriteColour", value: "green" }),
+      "invalidPath",
+      "favouriteColour",
+    );
+    expectScimError(
+      () => patchUser(user(), { op: "replace", path: "name.nickname", value: "x" }),
+      "invalidPath",
+      "name.nickname",
+    );
+    expectScimError(
+      () => patchUser(user(), { op: "remove", path: `${ENTERPRISE}:shoeSize` }),
+      "invalidPath",
+      "shoeSize",
+    );
+    expectScimError(
+      () => patchUser(user(), { op: "replace", path: 'emails[type eq "work"].colour', value: "x" }),
+      "invalidPath",
+      "emails.colour",
+    );
   });
 
   it("refuse malformed value filters with invalidPath", () => {
-    for (const path of ['emails[kind eq "work"]', 'emails[type eq "work"', "emails[type eq]", 'emails[type eq "work"]value', 'name[givenName eq "Ada"]']) {
+    for (const path of [
+      'emails[kind eq "work"]',
+      'emails[type eq "work"',
+      "emails[type eq]",
+      'emails[type eq "work"]value',
+      'name[givenName eq "Ada"]',
+    ]) {
       expectScimError(() => patchUser(user(), { op: "replace", path, value: "x" }), "invalidPath");
     }
   });
@@ -172,7 +206,10 @@ describe("paths", () => {
     for (const path of ["id", "meta", "meta.lastModified", "groups", `${ENTERPRISE}:manager.displayName`]) {
       expectScimError(() => patchUser(user(), { op: "replace", path, value: "x" }), "mutability", path);
     }
-    expectScimError(() => patchGroup(group(), { op: "replace", path: 'members[value eq "user-a"].display', value: "x" }), "mutability");
+    expectScimError(
+      () => patchGroup(group(), { op: "replace", path: 'members[value eq "user-a"].display', value: "x" }),
+      "mutability",
+    );
   });
 
   it("accept and discard a password", () => {
@@ -193,13 +230,23 @@ describe("value filters", () => {
   it("create the element when none matches (Entra)", () => {
     const homeOnly = { ...user(), emails: [{ value: "ada@home.test", type: "home" }] };
     const replaced = patchUser(homeOnly, { op: "Replace", path: 'emails[type eq "work"].value', value: "new@x.com" });
-    expect(replaced.emails).toEqual([{ value: "ada@home.test", type: "home" }, { type: "work", value: "new@x.com" }]);
-    const added = patchUser({ ...user(), emails: undefined }, { op: "Add", path: 'emails[type eq "work"].value', value: "new@x.com" });
+    expect(replaced.emails).toEqual([
+      { value: "ada@home.test", type: "home" },
+      { type: "work", value: "new@x.com" },
+    ]);
+    const added = patchUser(
+      { ...user(), emails: undefined },
+      { op: "Add", path: 'emails[type eq "work"].value', value: "new@x.com" },
+    );
     expect(added.emails).toEqual([{ type: "work", value: "new@x.com" }]);
   });
 
   it("create from every eq term joined by and, and a new primary takes over", () => {
-    const result = patchUser(user(), { op: "add", path: 'emails[type eq "other" and primary eq true].value', value: "o@x.com" });
+    const result = patchUser(user(), {
+      op: "add",
+      path: 'emails[type eq "other" and primary eq true].value',
+      value: "o@x.com",
+    });
     expect(result.emails).toEqual([
       { value: "ada@acme.test", type: "work", primary: false },
       { value: "ada@home.test", type: "home" },
@@ -208,25 +255,47 @@ describe("value filters", () => {
   });
 
   it("refuse to create from a filter that does not describe one element, with noTarget", () => {
-    for (const path of ['emails[type co "oth"].value', 'emails[type eq "a" or type eq "b"].value', 'emails[not (type eq "work")].value']) {
-      expectScimError(() => patchUser({ ...user(), emails: [] }, { op: "replace", path, value: "x" }), "noTarget", path);
+    for (const path of [
+      'emails[type co "oth"].value',
+      'emails[type eq "a" or type eq "b"].value',
+      'emails[not (type eq "work")].value',
+    ]) {
+      expectScimError(
+        () => patchUser({ ...user(), emails: [] }, { op: "replace", path, value: "x" }),
+        "noTarget",
+        path,
+      );
     }
   });
 
   it("compare case-insensitively unless the sub-attribute is caseExact, and booleans with booleans", () => {
-    expect(patchUser(user(), { op: "replace", path: 'EMAILS[TYPE eq "WORK" and PRIMARY eq true].display', value: "Work" }).emails[0].display).toBe("Work");
-    expect(patchUser(user(), { op: "replace", path: 'emails[type eq "home" and primary eq true].display', value: "x" }).emails).toHaveLength(3);
+    expect(
+      patchUser(user(), { op: "replace", path: 'EMAILS[TYPE eq "WORK" and PRIMARY eq true].display', value: "Work" })
+        .emails[0].display,
+    ).toBe("Work");
+    expect(
+      patchUser(user(), { op: "replace", path: 'emails[type eq "home" and primary eq true].display', value: "x" })
+        .emails,
+    ).toHaveLength(3);
     const caseExact: ResourceTypeDefinition = {
       ...userResourceType,
-      schema: { ...userResourceType.schema, attributes: [complex("keys", [string("value", { caseExact: true }), string("label")], { multiValued: true })] },
+      schema: {
+        ...userResourceType.schema,
+        attributes: [complex("keys", [string("value", { caseExact: true }), string("label")], { multiValued: true })],
+      },
     };
     const keys = { keys: [{ value: "AbC" }] };
-    expect(applyPatch(keys, [{ op: "replace", path: 'keys[value eq "abc"].label', value: "x" }], caseExact).keys).toHaveLength(2);
-    expect(applyPatch(keys, [{ op: "replace", path: 'keys[value eq "AbC"].label', value: "x" }], caseExact).keys).toEqual([{ value: "AbC", label: "x" }]);
+    expect(
+      applyPatch(keys, [{ op: "replace", path: 'keys[value eq "abc"].label', value: "x" }], caseExact).keys,
+    ).toHaveLength(2);
+    expect(
+      applyPatch(keys, [{ op: "replace", path: 'keys[value eq "AbC"].label', value: "x" }], caseExact).keys,
+    ).toEqual([{ value: "AbC", label: "x" }]);
   });
 
   it("support the other operators", () => {
-    const display = (path: string) => patchUser(user(), { op: "add", path, value: "D" }).emails.map((e: Json) => e.display ?? null);
+    const display = (path: string) =>
+      patchUser(user(), { op: "add", path, value: "D" }).emails.map((e: Json) => e.display ?? null);
     expect(display('emails[not (type eq "work")].display')).toEqual([null, "D"]);
     expect(display('emails[value sw "ADA@HOME"].display')).toEqual([null, "D"]);
     expect(display('emails[value ew ".test" and primary pr].display')).toEqual(["D", null]);
@@ -235,9 +304,22 @@ describe("value filters", () => {
   });
 
   it("reach sub-attributes of other multi-valued attributes", () => {
-    const withAddress = { ...user(), addresses: [{ type: "work", streetAddress: "1 Old Rd" }, { type: "home", streetAddress: "2 Home Rd" }] };
-    const result = patchUser(withAddress, { op: "replace", path: 'addresses[type eq "work"].streetAddress', value: "10 New St" });
-    expect(result.addresses).toEqual([{ type: "work", streetAddress: "10 New St" }, { type: "home", streetAddress: "2 Home Rd" }]);
+    const withAddress = {
+      ...user(),
+      addresses: [
+        { type: "work", streetAddress: "1 Old Rd" },
+        { type: "home", streetAddress: "2 Home Rd" },
+      ],
+    };
+    const result = patchUser(withAddress, {
+      op: "replace",
+      path: 'addresses[type eq "work"].streetAddress',
+      value: "10 New St",
+    });
+    expect(result.addresses).toEqual([
+      { type: "work", streetAddress: "10 New St" },
+      { type: "home", streetAddress: "2 Home Rd" },
+    ]);
   });
 
   it("coerce string booleans written to a sub-attribute", () => {
@@ -251,7 +333,11 @@ describe("value filters", () => {
   it("merge into matched elements with add, and swap them with replace", () => {
     const added = patchUser(user(), { op: "add", path: 'emails[type eq "home"]', value: { display: "Home" } });
     expect(added.emails[1]).toEqual({ value: "ada@home.test", type: "home", display: "Home" });
-    const replaced = patchUser(user(), { op: "replace", path: 'emails[type eq "home"]', value: { value: "h@x.com", type: "home" } });
+    const replaced = patchUser(user(), {
+      op: "replace",
+      path: 'emails[type eq "home"]',
+      value: { value: "h@x.com", type: "home" },
+    });
     expect(replaced.emails[1]).toEqual({ value: "h@x.com", type: "home" });
   });
 
@@ -261,14 +347,21 @@ describe("value filters", () => {
   });
 
   it("remove a sub-attribute of matched elements", () => {
-    expect(patchUser(user(), { op: "remove", path: 'emails[type eq "work"].primary' }).emails[0]).toEqual({ value: "ada@acme.test", type: "work" });
+    expect(patchUser(user(), { op: "remove", path: 'emails[type eq "work"].primary' }).emails[0]).toEqual({
+      value: "ada@acme.test",
+      type: "work",
+    });
   });
 });
 
 describe("add", () => {
   it("replaces an existing single value, as Entra adds externalId on users and groups", () => {
-    expect(patchUser({ ...user(), externalId: "old" }, { op: "Add", path: "externalId", value: "new" }).externalId).toBe("new");
-    expect(patchGroup({ ...group(), externalId: "old" }, { op: "Add", path: "externalId", value: "new" }).externalId).toBe("new");
+    expect(
+      patchUser({ ...user(), externalId: "old" }, { op: "Add", path: "externalId", value: "new" }).externalId,
+    ).toBe("new");
+    expect(
+      patchGroup({ ...group(), externalId: "old" }, { op: "Add", path: "externalId", value: "new" }).externalId,
+    ).toBe("new");
   });
 
   it("merges into a complex attribute", () => {
@@ -280,7 +373,11 @@ describe("add", () => {
   });
 
   it("appends Okta's members, dropping their read-only display", () => {
-    const result = patchGroup(group(), { op: "add", path: "members", value: [{ value: "<user id>", display: "x@y.com" }] });
+    const result = patchGroup(group(), {
+      op: "add",
+      path: "members",
+      value: [{ value: "<user id>", display: "x@y.com" }],
+    });
     expect(result.members).toEqual([...group().members, { value: "<user id>" }]);
   });
 
@@ -298,7 +395,11 @@ describe("add", () => {
   });
 
   it("hands primary to an added primary value", () => {
-    const result = patchUser(user(), { op: "add", path: "emails", value: { value: "new@x.com", type: "work", primary: "true" } });
+    const result = patchUser(user(), {
+      op: "add",
+      path: "emails",
+      value: { value: "new@x.com", type: "work", primary: "true" },
+    });
     expect(result.emails.map((e: Json) => e.primary)).toEqual([false, undefined, true]);
   });
 
@@ -324,23 +425,35 @@ describe("replace", () => {
   });
 
   it("sets the given sub-attributes of a complex attribute and keeps the others", () => {
-    expect(patchUser(user(), { op: "replace", path: "name", value: { GivenName: "Grace", middleName: null } }).name).toEqual({
+    expect(
+      patchUser(user(), { op: "replace", path: "name", value: { GivenName: "Grace", middleName: null } }).name,
+    ).toEqual({
       givenName: "Grace",
       familyName: "Lovelace",
     });
   });
 
   it("replaces a whole multi-valued attribute, as in Okta's full member push", () => {
-    const pushed = patchGroup(group(), { op: "replace", path: "members", value: [{ value: "user-z", display: "z@y.com" }] });
+    const pushed = patchGroup(group(), {
+      op: "replace",
+      path: "members",
+      value: [{ value: "user-z", display: "z@y.com" }],
+    });
     expect(pushed.members).toEqual([{ value: "user-z" }]);
     expect(patchGroup(group(), { op: "replace", path: "members", value: [] })).not.toHaveProperty("members");
   });
 
   it("with null removes, like remove", () => {
-    const result = patchUser({ ...user(), title: "T" }, { op: "replace", path: "title", value: null }, { op: "replace", path: "emails", value: null });
+    const result = patchUser(
+      { ...user(), title: "T" },
+      { op: "replace", path: "title", value: null },
+      { op: "replace", path: "emails", value: null },
+    );
     expect(result).not.toHaveProperty("title");
     expect(result).not.toHaveProperty("emails");
-    expect(patchUser(user(), { op: "replace", value: { "name.givenName": null } }).name).toEqual({ familyName: "Lovelace" });
+    expect(patchUser(user(), { op: "replace", value: { "name.givenName": null } }).name).toEqual({
+      familyName: "Lovelace",
+    });
   });
 });
 
@@ -360,18 +473,32 @@ describe("Entra's manager", () => {
 
   it("changes the manager", () => {
     const first = patchUser(user(), { op: "Add", path: manager, value: "first" });
-    expect(patchUser(first, { op: "Replace", path: manager, value: { value: "second" } })[ENTERPRISE].manager).toEqual({ value: "second" });
+    expect(patchUser(first, { op: "Replace", path: manager, value: { value: "second" } })[ENTERPRISE].manager).toEqual({
+      value: "second",
+    });
   });
 
   it("removes the manager, and the extension with its schema once it is empty", () => {
-    const managed = patchUser(user(), { op: "Add", path: manager, value: "<id>" }, { op: "add", path: `${ENTERPRISE}:department`, value: "R&D" });
+    const managed = patchUser(
+      user(),
+      { op: "Add", path: manager, value: "<id>" },
+      { op: "add", path: `${ENTERPRISE}:department`, value: "R&D" },
+    );
     expect(patchUser(managed, { op: "Remove", path: manager })[ENTERPRISE]).toEqual({ department: "R&D" });
-    const emptied = patchUser(managed, { op: "Remove", path: manager }, { op: "Remove", path: `${ENTERPRISE}:department` });
+    const emptied = patchUser(
+      managed,
+      { op: "Remove", path: manager },
+      { op: "Remove", path: `${ENTERPRISE}:department` },
+    );
     expect(emptied).toEqual(user());
   });
 
   it("refuses a bare string for a complex attribute without a value sub-attribute", () => {
-    expectScimError(() => patchUser(user(), { op: "replace", path: "name", value: "Ada Lovelace" }), "invalidValue", "name");
+    expectScimError(
+      () => patchUser(user(), { op: "replace", path: "name", value: "Ada Lovelace" }),
+      "invalidValue",
+      "name",
+    );
   });
 });
 
@@ -383,7 +510,12 @@ describe("remove", () => {
 
   it("removes an attribute, a sub-attribute and an extension attribute", () => {
     const full = { ...user(), schemas: [CORE, ENTERPRISE], [ENTERPRISE]: { department: "R&D", costCenter: "42" } };
-    const result = patchUser(full, { op: "remove", path: "active" }, { op: "remove", path: "name.givenName" }, { op: "remove", path: `${ENTERPRISE}:costCenter` });
+    const result = patchUser(
+      full,
+      { op: "remove", path: "active" },
+      { op: "remove", path: "name.givenName" },
+      { op: "remove", path: `${ENTERPRISE}:costCenter` },
+    );
     expect(result).not.toHaveProperty("active");
     expect(result.name).toEqual({ familyName: "Lovelace" });
     expect(result[ENTERPRISE]).toEqual({ department: "R&D" });
@@ -395,10 +527,19 @@ describe("remove", () => {
   });
 
   it("removes listed values given as one object, as ids, or with other sub-attributes", () => {
-    expect(patchGroup(group(), { op: "remove", path: "members", value: { value: "user-a" } }).members).toEqual([{ value: "user-b" }, { value: "user-c" }]);
-    expect(patchGroup(group(), { op: "remove", path: "members", value: ["user-a", "user-c"] }).members).toEqual([{ value: "user-b" }]);
-    expect(patchGroup(group(), { op: "remove", path: "members", value: [{ value: "user-c", display: "c@y.com" }] }).members).toHaveLength(2);
-    expect(patchUser(user(), { op: "remove", path: "emails", value: [{ type: "HOME" }] }).emails).toEqual([user().emails[0]]);
+    expect(patchGroup(group(), { op: "remove", path: "members", value: { value: "user-a" } }).members).toEqual([
+      { value: "user-b" },
+      { value: "user-c" },
+    ]);
+    expect(patchGroup(group(), { op: "remove", path: "members", value: ["user-a", "user-c"] }).members).toEqual([
+      { value: "user-b" },
+    ]);
+    expect(
+      patchGroup(group(), { op: "remove", path: "members", value: [{ value: "user-c", display: "c@y.com" }] }).members,
+    ).toHaveLength(2);
+    expect(patchUser(user(), { op: "remove", path: "emails", value: [{ type: "HOME" }] }).emails).toEqual([
+      user().emails[0],
+    ]);
   });
 
   it("removes nothing when the listed values name nothing present", () => {
@@ -414,7 +555,9 @@ describe("remove", () => {
     expect(patchUser(user(), { op: "remove", path: "title" })).toEqual(user());
     expect(patchUser(user(), { op: "remove", path: 'emails[type eq "other"]' })).toEqual(user());
     expect(patchUser(user(), { op: "remove", path: `${ENTERPRISE}:manager` })).toEqual(user());
-    expect(patchUser({ ...user(), emails: undefined }, { op: "remove", path: 'emails[type eq "work"].value' })).toEqual({ ...user(), emails: undefined });
+    expect(patchUser({ ...user(), emails: undefined }, { op: "remove", path: 'emails[type eq "work"].value' })).toEqual(
+      { ...user(), emails: undefined },
+    );
   });
 
   it("removes a whole extension named by its URN", () => {
@@ -461,7 +604,12 @@ describe("copies and atomicity", () => {
     const input = user();
     const snapshot = structuredClone(input);
     expectScimError(
-      () => patchUser(input, { op: "replace", path: "title", value: "After" }, { op: "replace", path: "noSuchAttribute", value: "x" }),
+      () =>
+        patchUser(
+          input,
+          { op: "replace", path: "title", value: "After" },
+          { op: "replace", path: "noSuchAttribute", value: "x" },
+        ),
       "invalidPath",
       "noSuchAttribute",
     );
@@ -493,7 +641,10 @@ describe("parsePatchPath", () => {
   });
 
   it("reads a filter whose quoted value holds a bracket", () => {
-    const result = patchUser({ ...user(), emails: [{ value: "a]b@x.com" }] }, { op: "add", path: 'emails[value eq "a]b@x.com"].type', value: "work" });
+    const result = patchUser(
+      { ...user(), emails: [{ value: "a]b@x.com" }] },
+      { op: "add", path: 'emails[value eq "a]b@x.com"].type', value: "work" },
+    );
     expect(result.emails).toEqual([{ value: "a]b@x.com", type: "work" }]);
   });
 });

@@ -6,7 +6,12 @@ const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
-const meta = { resourceType: "User", created: "2024-01-01T00:00:00.000Z", location: "https://x/Users/u1", version: 'W/"1"' };
+const meta = {
+  resourceType: "User",
+  created: "2024-01-01T00:00:00.000Z",
+  location: "https://x/Users/u1",
+  version: 'W/"1"',
+};
 /** A full User response representation: document, id, groups and meta. */
 const resource = {
   schemas: [CORE, ENTERPRISE],
@@ -42,8 +47,13 @@ describe("parseProjection", () => {
   });
 
   it("lets attributes win when a client sends both", () => {
-    expect(parseProjection({ attributes: "userName", excludedAttributes: "userName" })).toEqual({ attributes: ["userName"] });
-    expect(project({ attributes: "userName", excludedAttributes: "userName" })).toEqual({ ...always, userName: "ada@acme.test" });
+    expect(parseProjection({ attributes: "userName", excludedAttributes: "userName" })).toEqual({
+      attributes: ["userName"],
+    });
+    expect(project({ attributes: "userName", excludedAttributes: "userName" })).toEqual({
+      ...always,
+      userName: "ada@acme.test",
+    });
   });
 });
 
@@ -89,11 +99,17 @@ describe("projectResource with attributes", () => {
   });
 
   it("returns a whole extension by its URN", () => {
-    expect(project({ attributes: ENTERPRISE.toUpperCase() })).toEqual({ ...always, [ENTERPRISE]: resource[ENTERPRISE] });
+    expect(project({ attributes: ENTERPRISE.toUpperCase() })).toEqual({
+      ...always,
+      [ENTERPRISE]: resource[ENTERPRISE],
+    });
   });
 
   it("drops an extension left empty but keeps schemas as the resource has them", () => {
-    expect(project({ attributes: `userName,${ENTERPRISE}:costCenter` })).toEqual({ ...always, userName: "ada@acme.test" });
+    expect(project({ attributes: `userName,${ENTERPRISE}:costCenter` })).toEqual({
+      ...always,
+      userName: "ada@acme.test",
+    });
   });
 
   it("returns meta, externalId and groups only when named", () => {
@@ -121,7 +137,13 @@ describe("projectResource with attributes", () => {
   });
 
   it("keeps the representation's order with id first", () => {
-    expect(Object.keys(project({ attributes: "meta,active,userName" }))).toEqual(["schemas", "id", "userName", "active", "meta"]);
+    expect(Object.keys(project({ attributes: "meta,active,userName" }))).toEqual([
+      "schemas",
+      "id",
+      "userName",
+      "active",
+      "meta",
+    ]);
   });
 });
 
@@ -148,15 +170,17 @@ describe("projectResource with excludedAttributes", () => {
   });
 
   it("removes extension attributes and whole extensions", () => {
-    expect(project({ excludedAttributes: `${ENTERPRISE}:department,${ENTERPRISE}:manager.value` })[ENTERPRISE]).toEqual({
-      employeeNumber: "7",
-    });
+    expect(project({ excludedAttributes: `${ENTERPRISE}:department,${ENTERPRISE}:manager.value` })[ENTERPRISE]).toEqual(
+      {
+        employeeNumber: "7",
+      },
+    );
     const withoutExtension = project({ excludedAttributes: ENTERPRISE });
     expect(withoutExtension).not.toHaveProperty(ENTERPRISE);
     expect(withoutExtension.schemas).toEqual([CORE, ENTERPRISE]);
-    expect(project({ excludedAttributes: `${ENTERPRISE}:department,${ENTERPRISE}:employeeNumber,${ENTERPRISE}:manager` })).not.toHaveProperty(
-      ENTERPRISE,
-    );
+    expect(
+      project({ excludedAttributes: `${ENTERPRISE}:department,${ENTERPRISE}:employeeNumber,${ENTERPRISE}:manager` }),
+    ).not.toHaveProperty(ENTERPRISE);
   });
 
   it("ignores unknown names and leaves the resource itself untouched", () => {
@@ -220,8 +244,12 @@ describe("isAttributeRequested", () => {
   });
 
   it("answers for user groups and extensions", () => {
-    expect(isAttributeRequested(parseProjection({ excludedAttributes: "groups" }), userResourceType, "groups")).toBe(false);
+    expect(isAttributeRequested(parseProjection({ excludedAttributes: "groups" }), userResourceType, "groups")).toBe(
+      false,
+    );
     expect(isAttributeRequested(parseProjection({ attributes: "userName" }), userResourceType, "groups")).toBe(false);
-    expect(isAttributeRequested(parseProjection({ attributes: `${ENTERPRISE}:department` }), userResourceType, ENTERPRISE)).toBe(true);
+    expect(
+      isAttributeRequested(parseProjection({ attributes: `${ENTERPRISE}:department` }), userResourceType, ENTERPRISE),
+    ).toBe(true);
   });
 });

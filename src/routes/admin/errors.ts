@@ -31,7 +31,8 @@ const CODE: Partial<Record<DomainErrorCode, string>> = { user_name_taken: "email
 
 export function toAdminError(error: unknown): AdminError | undefined {
   if (error instanceof AdminError) return error;
-  if (error instanceof DomainError) return new AdminError(STATUS[error.code], CODE[error.code] ?? error.code, error.message);
+  if (error instanceof DomainError)
+    return new AdminError(STATUS[error.code], CODE[error.code] ?? error.code, error.message);
   if (error instanceof HTTPException) {
     return new AdminError(error.status as ContentfulStatusCode, "http_error", error.message);
   }

@@ -26,9 +26,11 @@ admin.onError((error, c) => {
   if (transient) {
     const status = transient === "overloaded" ? 429 : 503;
     c.header("Retry-After", "1");
-    return c.json({ error: { code: "busy", message: "The service is busy; retry after Retry-After seconds." } }, status);
+    return c.json(
+      { error: { code: "busy", message: "The service is busy; retry after Retry-After seconds." } },
+      status,
+    );
   }
   console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
   return c.json({ error: { code: "internal", message: "Internal server error." } }, 500);
 });
-

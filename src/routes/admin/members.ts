@@ -104,7 +104,11 @@ const orgId = (c: Context) => c.req.param("orgId")!;
 
 /** The control panel's view of members, with their teams read in one round trip. */
 async function views(db: Database, organization: Organization, members: Member[]) {
-  const teams = await selectTeamsOfMembers(db, { orgId: organization.id, provisionedOnly: false }, members.map((m) => m.id));
+  const teams = await selectTeamsOfMembers(
+    db,
+    { orgId: organization.id, provisionedOnly: false },
+    members.map((m) => m.id),
+  );
   return members.map((member) => {
     const name = (member.document.name ?? {}) as { givenName?: string; familyName?: string };
     return {

@@ -74,9 +74,7 @@ function view(organization: Organization) {
     name: organization.name,
     licenses: organization.licenses,
     licensesUsed: organization.licensesUsed,
-    scim: organization.scimEnabled
-      ? { enabled: true, provider: organization.scimProvider }
-      : { enabled: false },
+    scim: organization.scimEnabled ? { enabled: true, provider: organization.scimProvider } : { enabled: false },
   };
 }
 

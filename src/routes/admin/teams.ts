@@ -67,7 +67,13 @@ teamsApi.get("/:id", async (c) => {
 teamsApi.patch("/:id", async (c) => {
   const { name } = await readBody(c, teamRequest);
   const { db, organization, team } = await editableTeam(c);
-  const renamed = await updateTeam(db, team, { displayName: name, externalId: team.externalId }, NO_MEMBERSHIP_CHANGE, ADMIN);
+  const renamed = await updateTeam(
+    db,
+    team,
+    { displayName: name, externalId: team.externalId },
+    NO_MEMBERSHIP_CHANGE,
+    ADMIN,
+  );
   return c.json((await views(db, organization, [renamed]))[0]);
 });
 
@@ -104,7 +110,10 @@ async function editableTeam(c: Context<AppEnv>) {
 }
 
 async function views(db: Database, organization: Organization, teams: Team[]) {
-  const counts = await countMembersOfTeams(db, teams.map((t) => t.id));
+  const counts = await countMembersOfTeams(
+    db,
+    teams.map((t) => t.id),
+  );
   return teams.map((team) => ({
     id: team.id,
     name: team.displayName,

@@ -30,7 +30,10 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
   db: Database,
   reads: [...T],
 ): Promise<BatchResponse<T>> {
-  const [organizations, ...results] = await db.batch([selectOrganizationStatement(db, c.req.param("orgId")!), ...reads]);
+  const [organizations, ...results] = await db.batch([
+    selectOrganizationStatement(db, c.req.param("orgId")!),
+    ...reads,
+  ]);
   const organization = await verifyScimToken(organizations[0], c.get("presentedToken"));
   if (!organization) throw unauthorized(c);
   c.set("organization", organization);

@@ -26,9 +26,7 @@ discovery.get("/ResourceTypes/:id", (c) =>
 );
 
 discovery.get("/Schemas", (c) => scimJson(c, listAll(schemaDocuments(baseUrl(c)))));
-discovery.get("/Schemas/:id", (c) =>
-  scimJson(c, findById(schemaDocuments(baseUrl(c)), c.req.param("id"), "schema")),
-);
+discovery.get("/Schemas/:id", (c) => scimJson(c, findById(schemaDocuments(baseUrl(c)), c.req.param("id"), "schema")));
 
 for (const path of ["/ServiceProviderConfig", "/ResourceTypes", "/ResourceTypes/:id", "/Schemas", "/Schemas/:id"]) {
   discovery.all(path, methodNotAllowed("GET"));

@@ -43,7 +43,12 @@ groups.get("/", async (c) => {
   const totalResults = counted ? counted[0].total : c.get("organization").provisionedTeams;
   const projection = requestProjection(c);
   const withMembers = isAttributeRequested(projection, groupResourceType, "members");
-  const members = withMembers ? await selectMembersOfTeams(db, rows.map((t) => t.id)) : undefined;
+  const members = withMembers
+    ? await selectMembersOfTeams(
+        db,
+        rows.map((t) => t.id),
+      )
+    : undefined;
   const resources = rows.map((team) => render(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
   return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
 });
@@ -101,7 +106,11 @@ groups.patch("/:id", async (c) => {
   const operations = await readPatchOperations(c);
   // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
   const { membership, attributeOperations } = planGroupPatch(operations);
-  const current = { schemas: [groupResourceType.schema.id], displayName: team.displayName, externalId: team.externalId ?? undefined };
+  const current = {
+    schemas: [groupResourceType.schema.id],
+    displayName: team.displayName,
+    externalId: team.externalId ?? undefined,
+  };
   const document = normalizeResource(applyPatch(current, attributeOperations, groupResourceType), groupResourceType);
   const updated = await updateTeam(db, team, teamAttributes(document), membership, actor(c));
   return respondWithTeam(c, updated);

@@ -36,7 +36,6 @@ for (const unsupported of ["/Bulk", "/Me", "/.search", "/Users/.search", "/Group
   });
 }
 
-
 scim.onError((error, c) => {
   const scimError = toScimError(error);
   if (scimError) return scimJson(c, errorBody(scimError), scimError.status as 400);

@@ -39,7 +39,12 @@ users.get("/", async (c) => {
     where: filter ? compileFilter(filter, memberFilterTarget(orgId(c))) : undefined,
   }));
   if (where) {
-    const page = selectMemberPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count, withGroups: withGroups(c) });
+    const page = selectMemberPageStatement(db, scope(c), {
+      where,
+      offset: startIndex - 1,
+      limit: count,
+      withGroups: withGroups(c),
+    });
     const [rows, [{ total }]] = await authorize(c, db, [page, countMembersStatement(db, scope(c), where)]);
     return respondWithList(c, rows, total, startIndex);
   }
@@ -47,7 +52,12 @@ users.get("/", async (c) => {
   // served before starts by key rather than by an OFFSET over every earlier member.
   const from = memberListPositions.find(orgId(c), startIndex);
   const pageFrom = (position?: Position) =>
-    selectMemberPageStatement(db, scope(c), { from: position, offset: startIndex - 1, limit: count, withGroups: withGroups(c) });
+    selectMemberPageStatement(db, scope(c), {
+      from: position,
+      offset: startIndex - 1,
+      limit: count,
+      withGroups: withGroups(c),
+    });
   let [rows] = await authorize(c, db, [pageFrom(from)]);
   const { membersRevision, provisionedMembers } = c.get("organization");
   if (from && from.revision !== membersRevision) rows = await pageFrom(undefined); // members were added or deleted since
@@ -121,8 +131,7 @@ const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimP
 
 const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, orgId(c))}/Users/${id}`;
 
-const withGroups = (c: Context<AppEnv>) =>
-  isAttributeRequested(requestProjection(c), userResourceType, "groups");
+const withGroups = (c: Context<AppEnv>) => isAttributeRequested(requestProjection(c), userResourceType, "groups");
 
 /** The tenant check and the member (with its teams) in one round trip; 404 for an id SCIM cannot see. */
 async function readMember(c: Context<AppEnv>, db: Database): Promise<MemberWithGroups> {

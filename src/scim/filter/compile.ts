@@ -33,7 +33,10 @@ function condition(filter: Filter, leaf: (comparison: Comparison) => SQL, valueP
   switch (filter.op) {
     case "and":
     case "or":
-      return logical(filter.op, filter.filters.map((part) => condition(part, leaf, valuePath)));
+      return logical(
+        filter.op,
+        filter.filters.map((part) => condition(part, leaf, valuePath)),
+      );
     case "not":
       return negate(condition(filter.filter, leaf, valuePath));
     case "[]":
@@ -158,8 +161,7 @@ function elementsOf(
   const array = jsonPath([resolved.extension, resolved.attribute.name]);
   return {
     operand: (sub) => operand(sub, sql`json_extract(scim_element.value, ${jsonPath([sub.name])})`, "in-sql"),
-    any: (condition) =>
-      sql`EXISTS (SELECT 1 FROM json_each(${document}, ${array}) AS scim_element WHERE ${condition})`,
+    any: (condition) => sql`EXISTS (SELECT 1 FROM json_each(${document}, ${array}) AS scim_element WHERE ${condition})`,
   };
 }
 

@@ -116,7 +116,8 @@ function applyToTarget(document: Json, op: Op, target: PatchPath, value: unknown
   const container = containerFor(document, target.extension, effective !== "remove");
   if (!container) return; // removing from an extension the document does not have
   if (target.attribute.multiValued) applyToList(container, effective, target, value, path);
-  else if (target.subAttribute) applyToSubAttribute(container, effective, target.attribute, target.subAttribute, value, path);
+  else if (target.subAttribute)
+    applyToSubAttribute(container, effective, target.attribute, target.subAttribute, value, path);
   else applyToSingle(container, effective, target.attribute, value, path);
   if (target.extension) syncExtension(document, target.extension);
 }
@@ -126,7 +127,11 @@ function applyToSingle(container: Json, op: Op, attribute: AttributeDefinition, 
     delete container[attribute.name];
   } else if (attribute.type === "complex") {
     // add and replace both set the given sub-attributes and keep the others (RFC 7644 §3.5.2.1, §3.5.2.3).
-    storeObject(container, attribute, merge(existingObject(container, attribute), prepareComplex(value, attribute, path)));
+    storeObject(
+      container,
+      attribute,
+      merge(existingObject(container, attribute), prepareComplex(value, attribute, path)),
+    );
   } else {
     // add on a single-valued attribute that has a value replaces it (Entra's Add of externalId).
     container[attribute.name] = prepareValue(value, attribute, path);

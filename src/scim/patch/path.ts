@@ -19,7 +19,8 @@ export interface PatchPath {
  */
 export function parsePatchPath(path: string, type: ResourceTypeDefinition): PatchPath {
   const resolved = resolvePatchPath(path, type);
-  if ("unknown" in resolved) throw invalidPath(`"${resolved.unknown}" is not an attribute of ${type.name} (path "${path}").`);
+  if ("unknown" in resolved)
+    throw invalidPath(`"${resolved.unknown}" is not an attribute of ${type.name} (path "${path}").`);
   return resolved;
 }
 

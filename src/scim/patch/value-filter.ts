@@ -42,7 +42,9 @@ function compile(filter: Filter, attribute: AttributeDefinition, path: string): 
     default: {
       const sub = subAttribute(attribute, filter.attrPath, path);
       if (sub.type === "boolean" && filter.op !== "eq" && filter.op !== "ne") {
-        throw invalidPath(`"${attribute.name}.${sub.name}" is a boolean: "${filter.op}" cannot compare it (path "${path}").`);
+        throw invalidPath(
+          `"${attribute.name}.${sub.name}" is a boolean: "${filter.op}" cannot compare it (path "${path}").`,
+        );
       }
       return { op: filter.op, attribute: sub, value: filter.compValue };
     }

@@ -7,7 +7,6 @@ export type Json = Record<string, unknown>;
 export const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-
 /**
  * Shapes one client value (one element, for a multi-valued attribute) by its definition, so the
  * document keeps canonical names and real types. Deeper checks (lengths, string types) are the
@@ -51,7 +50,9 @@ export function prepareElements(value: unknown, definition: AttributeDefinition,
   return (Array.isArray(value) ? value : [value])
     .filter((item) => item !== null && item !== undefined)
     .map((item) =>
-      definition.type === "complex" ? merge({}, prepareComplex(item, definition, path)) : prepareValue(item, definition, path),
+      definition.type === "complex"
+        ? merge({}, prepareComplex(item, definition, path))
+        : prepareValue(item, definition, path),
     )
     .filter((item) => !isEmptyObject(item));
 }

@@ -45,10 +45,7 @@ export interface ResolvedAttribute {
  * Resolves `attr`, `attr.sub`, `urn:...:attr` or `urn:...:attr.sub` against a resource
  * type, case-insensitively. Returns undefined for an unknown attribute.
  */
-export function resolveAttributePath(
-  type: ResourceTypeDefinition,
-  path: string,
-): ResolvedAttribute | undefined {
+export function resolveAttributePath(type: ResourceTypeDefinition, path: string): ResolvedAttribute | undefined {
   let rest = path;
   let extension: SchemaDefinition | undefined;
   let inCore = false;
@@ -67,8 +64,7 @@ export function resolveAttributePath(
   const sub = dot === -1 ? undefined : rest.slice(dot + 1);
   const attribute = extension
     ? findAttribute(extension.attributes, name)
-    : findAttribute(type.schema.attributes, name) ??
-      (inCore ? undefined : findAttribute(commonAttributes, name));
+    : (findAttribute(type.schema.attributes, name) ?? (inCore ? undefined : findAttribute(commonAttributes, name)));
   if (!attribute) return undefined;
   if (sub === undefined) return { extension: extension?.id, attribute };
   const subAttribute = findAttribute(attribute.subAttributes, sub);
