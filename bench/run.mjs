@@ -1,12 +1,13 @@
 // `npm run bench`: seeds a local D1 in bulk, starts `wrangler dev` on it, drives the worker over HTTP
 // with autocannon at concurrency 1 and 16, prints one table plus the ratios that matter, and writes
 // the same figures to bench/results.json (see bench/README.md). Not part of `npm test` or CI.
-import autocannon from "autocannon";
+
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import autocannon from "autocannon";
 
 const PORT = Number(process.env.BENCH_PORT ?? 8799);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -19,7 +20,6 @@ const AMOUNT = { 1: Number(process.env.BENCH_AMOUNT ?? 200), 16: Number(process.
 const CONCURRENCY = [1, 16];
 
 const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 // ---------- seeding: bulk SQL straight into the local D1 ----------
@@ -481,11 +481,11 @@ async function main() {
     }
     writeFileSync(
       "bench/results.json",
-      JSON.stringify(
+      `${JSON.stringify(
         { at: new Date().toISOString(), cases: rows, okta_import: importStats, consumer, bundle, ratios: checks },
         null,
         2,
-      ) + "\n",
+      )}\n`,
     );
   } finally {
     process.kill(-worker.pid);

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
-import { errorBody, ScimError } from "./scim/errors";
 import { admin } from "./routes/admin";
 import { requestLog } from "./routes/request-log";
 import { scim } from "./routes/scim";
 import { scimJson } from "./routes/scim/respond";
+import { errorBody, ScimError } from "./scim/errors";
 
 export const app = new Hono<AppEnv>();
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { ActivityEntry } from "../activity/actions";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";

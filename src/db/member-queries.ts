@@ -1,12 +1,12 @@
-import { and, asc, count, eq, getTableColumns, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, or, type SQL, sql } from "drizzle-orm";
 import { escapeLike } from "../scim/filter/compare";
 import type { FilterTarget } from "../scim/filter/target";
 import { userResourceType } from "../scim/schemas/resource-type";
 import type { Database } from "./client";
-import { memberEmails, members, teamMembers, teams } from "./schema";
-import type { Member, NewMember } from "./schema-types";
 import { afterKeyset, type Keyset } from "./keyset";
 import type { Position } from "./list-positions";
+import { memberEmails, members, teamMembers, teams } from "./schema";
+import type { Member, NewMember } from "./schema-types";
 
 /** What part of an organization's members a caller sees: SCIM sees provisioned members only. */
 export interface MemberScope {

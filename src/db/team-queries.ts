@@ -1,12 +1,12 @@
-import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { FilterTarget } from "../scim/filter/target";
 import { groupResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
+import { afterKeyset, type Keyset } from "./keyset";
 import { members, teamMembers, teams } from "./schema";
 import type { NewTeam, Team } from "./schema-types";
-import { afterKeyset, type Keyset } from "./keyset";
 
 /** What part of an organization's teams a caller sees: SCIM sees provisioned teams only. */
 export interface TeamScope {

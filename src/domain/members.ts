@@ -5,10 +5,10 @@ import { constraintFailed, type Database } from "../db/client";
 import {
   deleteMemberRow,
   insertMember,
+  type MemberScope,
   selectMember,
   selectMembersHolding,
   updateMemberAtVersion,
-  type MemberScope,
 } from "../db/member-queries";
 import type { Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";

@@ -12,8 +12,8 @@ import {
   selectTeam,
   selectTeamMemberIds,
   selectTeamNamed,
-  touchTeamStatement,
   type TeamScope,
+  touchTeamStatement,
 } from "../db/team-queries";
 import type { MembershipChange } from "../scim/group-membership";
 import { now } from "./clock";

@@ -1,6 +1,6 @@
 import { MAX_PAGE_SIZE } from "./list-response";
 import type { SchemaDefinition } from "./schemas/definition";
-import { groupResourceType, userResourceType, type ResourceTypeDefinition } from "./schemas/resource-type";
+import { groupResourceType, type ResourceTypeDefinition, userResourceType } from "./schemas/resource-type";
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from "./schemas/urns";
 
 /** The resource types this server serves, in the order discovery lists them. */

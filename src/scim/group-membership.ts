@@ -36,9 +36,24 @@ export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
     add.clear();
     remove.clear();
   };
-  const addIds = (ids: string[]) => ids.forEach((id) => (replace ? replace.add(id) : (add.add(id), remove.delete(id))));
-  const removeIds = (ids: string[]) =>
-    ids.forEach((id) => (replace ? replace.delete(id) : (remove.add(id), add.delete(id))));
+  const addIds = (ids: string[]) => {
+    for (const id of ids) {
+      if (replace) replace.add(id);
+      else {
+        add.add(id);
+        remove.delete(id);
+      }
+    }
+  };
+  const removeIds = (ids: string[]) => {
+    for (const id of ids) {
+      if (replace) replace.delete(id);
+      else {
+        remove.add(id);
+        add.delete(id);
+      }
+    }
+  };
 
   for (const operation of operations) {
     const op = String(operation.op).toLowerCase();

@@ -1,5 +1,5 @@
 import { commonAttributes } from "./schemas/common";
-import { resolveAttributePath, type ResourceTypeDefinition } from "./schemas/resource-type";
+import { type ResourceTypeDefinition, resolveAttributePath } from "./schemas/resource-type";
 
 /** RFC 7644 §3.4.2.5: which attributes a response carries. */
 export interface Projection {

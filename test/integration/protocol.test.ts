@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, createTenant, createUser, ENTERPRISE, ORIGIN, scim, SCIM_JSON, user, USER_SCHEMA } from "../helpers";
+import { call, createTenant, createUser, ENTERPRISE, ORIGIN, SCIM_JSON, scim, USER_SCHEMA, user } from "../helpers";
 
 const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, createTenant, createUser, ENTERPRISE, ORIGIN, scim, SCIM_JSON, user, USER_SCHEMA } from "../helpers";
+import { activity, createTenant, createUser, ENTERPRISE, ORIGIN, SCIM_JSON, scim, USER_SCHEMA, user } from "../helpers";
 
 const memberRow = (id: string) => env.DB.prepare("SELECT * FROM members WHERE id = ?").bind(id).first<any>();
 

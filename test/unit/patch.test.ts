@@ -4,7 +4,7 @@ import { applyPatch, type PatchOperation } from "../../src/scim/patch/apply-patc
 import { parsePatchPath } from "../../src/scim/patch/path";
 import { equalityTerms } from "../../src/scim/patch/value-filter";
 import { complex, string } from "../../src/scim/schemas/definition";
-import { groupResourceType, userResourceType, type ResourceTypeDefinition } from "../../src/scim/schemas/resource-type";
+import { groupResourceType, type ResourceTypeDefinition, userResourceType } from "../../src/scim/schemas/resource-type";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

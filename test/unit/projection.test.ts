@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAttributeRequested, parseProjection, projectResource, type Projection } from "../../src/scim/projection";
+import { isAttributeRequested, type Projection, parseProjection, projectResource } from "../../src/scim/projection";
 import { groupResourceType, userResourceType } from "../../src/scim/schemas/resource-type";
 
 const CORE = "urn:ietf:params:scim:schemas:core:2.0:User";

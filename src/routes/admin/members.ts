@@ -1,6 +1,6 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { database, type Database } from "../../db/client";
+import { type Database, database } from "../../db/client";
 import { selectMemberKeysetPage } from "../../db/member-queries";
 import type { Member, Organization } from "../../db/schema-types";
 import { selectTeamsOfMembers } from "../../db/team-queries";

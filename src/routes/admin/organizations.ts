@@ -1,4 +1,4 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { database } from "../../db/client";
 import type { Organization } from "../../db/schema-types";

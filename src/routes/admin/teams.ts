@@ -1,6 +1,6 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { database, type Database } from "../../db/client";
+import { type Database, database } from "../../db/client";
 import type { Organization, Team } from "../../db/schema-types";
 import { countMembersOfTeams, selectMembersOfTeams, selectTeamKeysetPage } from "../../db/team-queries";
 import { findMember } from "../../domain/members";

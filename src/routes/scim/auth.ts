@@ -1,5 +1,5 @@
-import type { Context } from "hono";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Database } from "../../db/client";
 import { selectOrganizationStatement } from "../../db/organization-queries";

@@ -1,10 +1,10 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { database } from "../../db/client";
 import type { AppEnv } from "../../env";
-import { authorize } from "./auth";
 import { resourceTypes, schemaDocuments, serviceProviderConfig } from "../../scim/discovery";
 import { notFound } from "../../scim/errors";
 import { listResponse } from "../../scim/list-response";
+import { authorize } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { scimJson, tenantUrl } from "./respond";
 

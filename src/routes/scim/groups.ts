@@ -1,23 +1,23 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { Actor } from "../../activity/actions";
-import { database, type Database } from "../../db/client";
+import { type Database, database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
 import {
   countTeamsStatement,
-  selectMembersOfTeams,
   selectMembersOfTeamStatement,
+  selectMembersOfTeams,
   selectTeamPageStatement,
   selectTeamStatement,
   teamFilterTarget,
 } from "../../db/team-queries";
-import { createTeam, deleteTeam, updateTeam, type TeamScope } from "../../domain/teams";
+import { createTeam, deleteTeam, type TeamScope, updateTeam } from "../../domain/teams";
 import type { AppEnv } from "../../env";
+import { notFound } from "../../scim/errors";
 import { compileFilter } from "../../scim/filter/compile";
 import { planGroupPatch } from "../../scim/group-membership";
 import { listResponse, parseListQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
-import { notFound } from "../../scim/errors";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";

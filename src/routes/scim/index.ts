@@ -6,8 +6,8 @@ import { errorBody, ScimError } from "../../scim/errors";
 import { scimAuth } from "./auth";
 import { discovery } from "./discovery";
 import { toScimError } from "./errors";
-import { scimJson } from "./respond";
 import { groups } from "./groups";
+import { scimJson } from "./respond";
 import { users } from "./users";
 
 export const MAX_BODY_BYTES = 1024 * 1024;

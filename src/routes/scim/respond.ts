@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../env";
 import { invalidSyntax } from "../../scim/errors";
-import { parseProjection, type Projection } from "../../scim/projection";
+import { type Projection, parseProjection } from "../../scim/projection";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 

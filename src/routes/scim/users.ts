@@ -1,17 +1,17 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { Actor } from "../../activity/actions";
-import { database, type Database } from "../../db/client";
+import { type Database, database } from "../../db/client";
+import { memberListPositions, type Position } from "../../db/list-positions";
 import {
   countMembersStatement,
+  type MemberWithGroups,
   memberFilterTarget,
   selectMemberPageStatement,
   selectMemberStatement,
-  type MemberWithGroups,
 } from "../../db/member-queries";
-import { memberListPositions, type Position } from "../../db/list-positions";
 import type { Member } from "../../db/schema-types";
 import { DomainError } from "../../domain/errors";
-import { createMember, deleteMember, updateMember, type MemberScope } from "../../domain/members";
+import { createMember, deleteMember, type MemberScope, updateMember } from "../../domain/members";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { compileFilter } from "../../scim/filter/compile";

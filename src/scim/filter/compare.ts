@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { invalidFilter } from "../errors";
 import type { AttributeDefinition } from "../schemas/definition";
 

@@ -1,4 +1,4 @@
-import { parse, type Filter } from "scim2-parse-filter";
+import { type Filter, parse } from "scim2-parse-filter";
 import { invalidFilter } from "../errors";
 
 export type { Filter };
@@ -13,7 +13,7 @@ const MAX_NESTING = 16;
 
 // The library mangles JSON escapes in string literals (`\\`, `\u00e9`), so literals are decoded here
 // and replaced by numbered placeholders before it tokenizes the rest.
-const STRING_LITERAL = /"(?:[^"\\]|\\[^])*"/g;
+const STRING_LITERAL = /"(?:[^"\\]|\\[\s\S])*"/g;
 // ABNF literals are case-insensitive (`True`, `NULL`); the library knows only the lower-case forms.
 // Attribute names are case-insensitive too, so lower-casing a name that happens to be one is harmless.
 const KEYWORD = /\b(?:true|false|null)\b/gi;

@@ -1,17 +1,17 @@
 import { invalidSyntax, invalidValue, mutability, noTarget } from "../errors";
 import type { AttributeDefinition, SchemaDefinition } from "../schemas/definition";
 import type { ResourceTypeDefinition } from "../schemas/resource-type";
-import { findPatchPath, parsePatchPath, type PatchPath } from "./path";
+import { findPatchPath, type PatchPath, parsePatchPath } from "./path";
 import { equalityTerms, equalValues, matchesValueFilter } from "./value-filter";
 import {
   isEmptyObject,
   isObject,
+  type Json,
   merge,
   prepareComplex,
   prepareElements,
   prepareValue,
   sameValue,
-  type Json,
 } from "./values";
 
 export interface PatchOperation {
@@ -169,7 +169,7 @@ function applyToList(container: Json, op: Op, target: PatchPath, value: unknown,
     valueFilter ? matchesValueFilter(valueFilter, element) : isObject(element),
   );
   if (op === "remove") {
-    if (subAttribute) selected.forEach((element) => delete element[subAttribute.name]);
+    if (subAttribute) for (const element of selected) delete element[subAttribute.name];
     storeList(container, attribute, subAttribute ? elements : elements.filter((e) => !selected.includes(e as Json)));
     return;
   }

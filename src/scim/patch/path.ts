@@ -1,6 +1,6 @@
 import { invalidPath } from "../errors";
-import { findAttribute, type AttributeDefinition } from "../schemas/definition";
-import { resolveAttributePath, type ResourceTypeDefinition } from "../schemas/resource-type";
+import { type AttributeDefinition, findAttribute } from "../schemas/definition";
+import { type ResourceTypeDefinition, resolveAttributePath } from "../schemas/resource-type";
 import { compileValueFilter, type ValueFilter } from "./value-filter";
 
 /** A PATCH path (RFC 7644 §3.5.2, PATH grammar) resolved against the schema definitions. */

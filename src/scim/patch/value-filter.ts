@@ -1,7 +1,7 @@
 import type { Compare, Filter } from "scim2-parse-filter";
 import { invalidPath, ScimError } from "../errors";
 import { parseFilter } from "../filter/parse";
-import { findSubAttribute, type AttributeDefinition } from "../schemas/definition";
+import { type AttributeDefinition, findSubAttribute } from "../schemas/definition";
 import { isObject, type Json } from "./values";
 
 type Literal = Compare["compValue"];

@@ -1,4 +1,4 @@
-import { complex, dateTime, string, type AttributeDefinition } from "./definition";
+import { type AttributeDefinition, complex, dateTime, string } from "./definition";
 
 /** RFC 7643 §3.1: attributes every resource has, outside any schema's attribute list. */
 export const commonAttributes: AttributeDefinition[] = [

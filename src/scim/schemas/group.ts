@@ -1,4 +1,4 @@
-import { complex, reference, string, type SchemaDefinition } from "./definition";
+import { complex, reference, type SchemaDefinition, string } from "./definition";
 import { GROUP_SCHEMA } from "./urns";
 
 /** RFC 7643 §4.2. */

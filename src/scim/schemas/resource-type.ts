@@ -51,7 +51,7 @@ export function resolveAttributePath(type: ResourceTypeDefinition, path: string)
   let inCore = false;
   const lower = path.toLowerCase();
   for (const schema of [type.schema, ...type.extensions]) {
-    const prefix = schema.id.toLowerCase() + ":";
+    const prefix = `${schema.id.toLowerCase()}:`;
     if (lower.startsWith(prefix)) {
       rest = path.slice(prefix.length);
       if (schema === type.schema) inCore = true;

@@ -1,4 +1,4 @@
-import { boolean, complex, multiValued, reference, string, type SchemaDefinition } from "./definition";
+import { boolean, complex, multiValued, reference, type SchemaDefinition, string } from "./definition";
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from "./urns";
 
 /** RFC 7643 §4.1, as this server stores and returns it. */
