@@ -24,7 +24,7 @@ import { groupResourceType } from "../../scim/schemas/resource-type";
 import { authorize, parseBeforeAuthorizing } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
-import { readJson, requestProjection, scimJson, tenantUrl } from "./respond";
+import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
 
 export const groups = new Hono<AppEnv>();
 
@@ -81,7 +81,7 @@ groups.get("/:id", async (c) => {
     ? await authorize(c, db, [selectTeamStatement(db, scope(c), id), selectMembersOfTeamStatement(db, id)])
     : [...(await authorize(c, db, [selectTeamStatement(db, scope(c), id)])), undefined];
   if (!team) throw notFound(`No group ${id}.`);
-  return scimJson(c, render(c, team, members), 200, { ETag: etag(team.version) });
+  return notModified(c, team.version) ?? scimJson(c, render(c, team, members), 200, { ETag: etag(team.version) });
 });
 
 groups.put("/:id", async (c) => {

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { transientFailure } from "../../db/client";
+import { database, transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { errorBody, ScimError } from "../../scim/errors";
-import { scimAuth } from "./auth";
+import { authorize, scimAuth } from "./auth";
 import { discovery } from "./discovery";
 import { toScimError } from "./errors";
 import { groups } from "./groups";
@@ -30,7 +30,12 @@ scim.route("/Users", users);
 scim.route("/Groups", groups);
 scim.route("/", discovery);
 
-for (const unsupported of ["/Bulk", "/Me", "/.search", "/Users/.search", "/Groups/.search"]) {
+// RFC 7644 §3.11: /Me is the authenticated subject's own resource; a provisioning token has none.
+scim.all("/Me", async (c) => {
+  await authorize(c, database(c.env.DB), []);
+  throw new ScimError(501, "/Me is not supported: a provisioning token authenticates a client, not a user.");
+});
+for (const unsupported of ["/Bulk", "/.search", "/Users/.search", "/Groups/.search"]) {
   scim.all(unsupported, () => {
     throw new ScimError(501, `${unsupported} is not supported by this server (see /ServiceProviderConfig).`);
   });

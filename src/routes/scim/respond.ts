@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../env";
 import { invalidSyntax } from "../../scim/errors";
 import { type Projection, parseProjection } from "../../scim/projection";
+import { etag, ifNoneMatchHolds } from "../../scim/resource";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
@@ -39,4 +40,10 @@ export function requestProjection(c: Context<AppEnv>): Projection {
     c.set("projection", projection);
   }
   return projection;
+}
+
+/** A read answered with If-None-Match naming the current version: 304, no body, the ETag (RFC 7232 §4.1). */
+export function notModified(c: Context, version: number): Response | undefined {
+  if (!ifNoneMatchHolds(c.req.header("If-None-Match"), version)) return undefined;
+  return c.body(null, 304, { ETag: etag(version) });
 }

@@ -24,7 +24,7 @@ import { userResourceType } from "../../scim/schemas/resource-type";
 import { authorize, parseBeforeAuthorizing } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
-import { readJson, requestProjection, scimJson, tenantUrl } from "./respond";
+import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
 
 /** Concurrent PATCHes of one user are re-applied on the fresh version this many times before giving up. */
 const PATCH_ATTEMPTS = 10;
@@ -80,7 +80,10 @@ users.post("/", async (c) => {
   return respondWithMember(c, { ...member, groups: null }, 201, { Location: location(c, member.id) });
 });
 
-users.get("/:id", async (c) => respondWithMember(c, await readMember(c, database(c.env.DB))));
+users.get("/:id", async (c) => {
+  const member = await readMember(c, database(c.env.DB));
+  return notModified(c, member.version) ?? respondWithMember(c, member);
+});
 
 users.put("/:id", async (c) => {
   const db = database(c.env.DB);
