@@ -1,8 +1,8 @@
-import type { Keyset } from "./keyset";
+import type { SortKey } from "./keyset";
 
 /** Where a list position lies in the (created_at, id) order: at a row, or just after one. */
 export interface Position {
-  key: Keyset;
+  key: SortKey;
   inclusive: boolean;
   /** The organization's members_revision when the position was seen; any add or delete moves positions. */
   revision: number;
@@ -24,11 +24,10 @@ export class ListPositions {
   }
 
   /** Remembers where a served page starts and where the next one would. */
-  remember(orgId: string, revision: number, startIndex: number, rows: Keyset[]): void {
-    if (rows.length === 0) return;
-    const last = rows[rows.length - 1];
-    this.#set(`${orgId}:${startIndex}`, { key: keyOf(rows[0]), inclusive: true, revision });
-    this.#set(`${orgId}:${startIndex + rows.length}`, { key: keyOf(last), inclusive: false, revision });
+  remember(orgId: string, revision: number, startIndex: number, keys: SortKey[]): void {
+    if (keys.length === 0) return;
+    this.#set(`${orgId}:${startIndex}`, { key: keys[0], inclusive: true, revision });
+    this.#set(`${orgId}:${startIndex + keys.length}`, { key: keys[keys.length - 1], inclusive: false, revision });
   }
 
   #set(key: string, position: Position) {
@@ -41,7 +40,5 @@ export class ListPositions {
     }
   }
 }
-
-const keyOf = (row: Keyset): Keyset => ({ createdAt: row.createdAt, id: row.id });
 
 export const memberListPositions = new ListPositions();

@@ -3,8 +3,7 @@ import { escapeLike } from "../scim/filter/compare";
 import type { FilterTarget } from "../scim/filter/target";
 import { userResourceType } from "../scim/schemas/resource-type";
 import type { Database } from "./client";
-import { afterKeyset, type Keyset } from "./keyset";
-import type { Position } from "./list-positions";
+import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
 import { memberEmails, members, teamMembers, teams } from "./schema";
 import type { Member, NewMember } from "./schema-types";
 
@@ -89,24 +88,44 @@ export async function selectMembersHolding(
     );
 }
 
+/** The member fields a SCIM list can be sorted by, keyed by canonical lower-case attribute path. */
+export const memberSortFields = {
+  username: "userNameLower",
+  displayname: "sortDisplayName",
+  externalid: "sortExternalId",
+  "name.familyname": "sortFamilyName",
+  "name.givenname": "sortGivenName",
+  "emails.value": "sortEmail",
+  "meta.created": "createdAt",
+  "meta.lastmodified": "updatedAt",
+} as const satisfies Record<string, keyof Member>;
+
+export type MemberSortField = (typeof memberSortFields)[keyof typeof memberSortFields];
+
 /**
- * One page in the stable listing order, (created_at, id): from a known position by key when there is
- * one, else by OFFSET.
+ * One page in a total order (a sort column, then id; creation order by default): from a position by
+ * key when there is one (a cursor, a remembered page start), else by OFFSET. Each order has an index.
  */
 export function selectMemberPageStatement(
   db: Database,
   scope: MemberScope,
-  options: { where?: SQL; offset: number; from?: Position; limit: number; withGroups: boolean },
+  options: {
+    where?: SQL;
+    sort?: { field: MemberSortField; descending: boolean };
+    offset: number;
+    from?: { key: SortKey; inclusive: boolean };
+    limit: number;
+    withGroups: boolean;
+  },
 ) {
+  const order = {
+    column: members[options.sort?.field ?? "createdAt"],
+    id: members.id,
+    descending: options.sort?.descending ?? false,
+  };
   const page = selectMembers(db, options.withGroups)
-    .where(
-      and(
-        inScope(scope),
-        options.where,
-        afterKeyset(members.createdAt, members.id, options.from?.key, options.from?.inclusive),
-      ),
-    )
-    .orderBy(asc(members.createdAt), asc(members.id))
+    .where(and(inScope(scope), options.where, afterKey(order, options.from?.key, options.from?.inclusive)))
+    .orderBy(...orderByKey(order))
     .limit(options.limit);
   return options.from ? page : page.offset(options.offset);
 }

@@ -53,6 +53,15 @@ export const members = sqliteTable(
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    // SCIM sortBy keys, derived from the document by triggers (see the sort-keys migration): folded by
+    // SQLite's lower(), and a missing value is char(0x10FFFF), which sorts after every text, so
+    // ascending puts it last and descending first (RFC 7644 §3.4.2.3).
+    sortDisplayName: text("sort_display_name"),
+    sortFamilyName: text("sort_family_name"),
+    sortGivenName: text("sort_given_name"),
+    /** The primary email, else the first. */
+    sortEmail: text("sort_email"),
+    sortExternalId: text("sort_external_id"),
   },
   (t) => [
     uniqueIndex("members_org_user_name").on(t.orgId, t.userNameLower),
@@ -61,6 +70,14 @@ export const members = sqliteTable(
     // Stable listing order per organization, provisioned (SCIM) and all (control panel).
     index("members_org_provisioned_order").on(t.orgId, t.provisioned, t.createdAt, t.id),
     index("members_org_order").on(t.orgId, t.createdAt, t.id),
+    // One per SCIM sortBy, ties broken by id: a sorted page is an index range, never a sort of the tenant.
+    index("members_sort_user_name").on(t.orgId, t.provisioned, t.userNameLower, t.id),
+    index("members_sort_display_name").on(t.orgId, t.provisioned, t.sortDisplayName, t.id),
+    index("members_sort_family_name").on(t.orgId, t.provisioned, t.sortFamilyName, t.id),
+    index("members_sort_given_name").on(t.orgId, t.provisioned, t.sortGivenName, t.id),
+    index("members_sort_email").on(t.orgId, t.provisioned, t.sortEmail, t.id),
+    index("members_sort_external_id").on(t.orgId, t.provisioned, t.sortExternalId, t.id),
+    index("members_sort_last_modified").on(t.orgId, t.provisioned, t.updatedAt, t.id),
   ],
 );
 
@@ -98,12 +115,17 @@ export const teams = sqliteTable(
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    // The externalId sortBy key, kept by a trigger as for members (missing: char(0x10FFFF)).
+    sortExternalId: text("sort_external_id"),
   },
   (t) => [
     uniqueIndex("teams_org_display_name").on(t.orgId, t.displayNameLower),
     index("teams_org_external_id").on(t.orgId, t.externalId),
     index("teams_org_provisioned_order").on(t.orgId, t.provisioned, t.createdAt, t.id),
     index("teams_org_order").on(t.orgId, t.createdAt, t.id),
+    index("teams_sort_display_name").on(t.orgId, t.provisioned, t.displayNameLower, t.id),
+    index("teams_sort_external_id").on(t.orgId, t.provisioned, t.sortExternalId, t.id),
+    index("teams_sort_last_modified").on(t.orgId, t.provisioned, t.updatedAt, t.id),
   ],
 );
 

@@ -4,7 +4,7 @@ import type { FilterTarget } from "../scim/filter/target";
 import { groupResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
-import { afterKeyset, type Keyset } from "./keyset";
+import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
 import { members, teamMembers, teams } from "./schema";
 import type { NewTeam, Team } from "./schema-types";
 
@@ -31,18 +31,41 @@ export async function selectTeam(db: Database, scope: TeamScope, id: string): Pr
   return team;
 }
 
-export const selectTeamPageStatement = (
+/** The team fields a SCIM list can be sorted by, keyed by canonical lower-case attribute path. */
+export const teamSortFields = {
+  displayname: "displayNameLower",
+  externalid: "sortExternalId",
+  "meta.created": "createdAt",
+  "meta.lastmodified": "updatedAt",
+} as const satisfies Record<string, keyof Team>;
+
+export type TeamSortField = (typeof teamSortFields)[keyof typeof teamSortFields];
+
+/** One page in a total order (a sort column, then id), from a key or by OFFSET, as for members. */
+export function selectTeamPageStatement(
   db: Database,
   scope: TeamScope,
-  options: { where?: SQL; offset: number; limit: number },
-) =>
-  db
+  options: {
+    where?: SQL;
+    sort?: { field: TeamSortField; descending: boolean };
+    offset: number;
+    from?: { key: SortKey; inclusive: boolean };
+    limit: number;
+  },
+) {
+  const order = {
+    column: teams[options.sort?.field ?? "createdAt"],
+    id: teams.id,
+    descending: options.sort?.descending ?? false,
+  };
+  const page = db
     .select()
     .from(teams)
-    .where(and(inScope(scope), options.where))
-    .orderBy(asc(teams.createdAt), asc(teams.id))
-    .limit(options.limit)
-    .offset(options.offset);
+    .where(and(inScope(scope), options.where, afterKey(order, options.from?.key, options.from?.inclusive)))
+    .orderBy(...orderByKey(order))
+    .limit(options.limit);
+  return options.from ? page : page.offset(options.offset);
+}
 
 /** How many teams a filter matches (unfiltered totals come from the organization's counter). */
 export const countTeamsStatement = (db: Database, scope: TeamScope, where: SQL) =>
@@ -116,7 +139,11 @@ export async function selectTeamsOfMembers(db: Database, scope: TeamScope, membe
 export const insertTeamStatement = (db: Database, row: NewTeam) => db.insert(teams).values(row).returning();
 
 /** Adds membership rows; those already present are skipped, and only the new ones come back. */
-export function addMembershipStatements(db: Database, team: Team, memberIds: string[]): BatchItem<"sqlite">[] {
+export function addMembershipStatements(
+  db: Database,
+  team: Pick<Team, "id" | "orgId">,
+  memberIds: string[],
+): BatchItem<"sqlite">[] {
   return chunksFor(memberIds, 3).map((chunk) =>
     db
       .insert(teamMembers)

@@ -57,9 +57,9 @@ export async function createTeam(
     createdAt: timestamp,
     updatedAt: timestamp,
   };
-  const team = { ...row, version: 1 };
+  let team: Team;
   try {
-    await db.batch([insertTeamStatement(db, row), ...addMembershipStatements(db, team, [...joining.keys()])]);
+    [[team]] = await db.batch([insertTeamStatement(db, row), ...addMembershipStatements(db, row, [...joining.keys()])]);
   } catch (error) {
     throw await explainWriteFailure(db, organization.id, input.displayName, error);
   }

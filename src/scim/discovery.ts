@@ -14,7 +14,7 @@ export function serviceProviderConfig(baseUrl: string) {
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_PAGE_SIZE },
     changePassword: { supported: false },
-    sort: { supported: false },
+    sort: { supported: true }, // by the attributes in memberSortFields / teamSortFields, each with an index
     etag: { supported: true }, // weak ETags, in meta.version and the ETag header
     authenticationSchemes: [
       {

@@ -1,4 +1,5 @@
 import { invalidValue } from "./errors";
+import { type Projection, parseProjection } from "./projection";
 import { LIST_RESPONSE_SCHEMA } from "./schemas/urns";
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -28,4 +29,25 @@ function integerParameter(value: string | undefined, name: string): number | und
   if (!/^[+-]?\d+$/.test(text)) throw invalidValue(`${name} must be an integer.`);
   // Beyond 2^53 the exact number no longer matters: the page is empty or clamped either way.
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Number(text)));
+}
+
+/** What a list asks for, from a GET's query or a POST .search body (RFC 7644 §3.4.2, §3.4.3). */
+export interface ListRequest {
+  filter?: string;
+  startIndex: number;
+  count: number;
+  sortBy?: string;
+  sortOrder?: string;
+  projection: Projection;
+}
+
+/** A GET list request's query parameters. */
+export function listRequestFromQuery(query: Record<string, string>): ListRequest {
+  return {
+    ...parseListQuery(query),
+    filter: query.filter || undefined,
+    sortBy: query.sortBy,
+    sortOrder: query.sortOrder,
+    projection: parseProjection(query),
+  };
 }

@@ -137,7 +137,7 @@ describe("discovery", () => {
       bulk: { supported: false },
       filter: { supported: true, maxResults: 1000 },
       changePassword: { supported: false },
-      sort: { supported: false },
+      sort: { supported: true },
       etag: { supported: true },
       authenticationSchemes: [expect.objectContaining({ type: "oauthbearertoken" })],
     });

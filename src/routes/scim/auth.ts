@@ -44,9 +44,13 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
  * Parses request input that the tenant's reads depend on (a filter, paging). If the input is bad,
  * the token is still checked first, so an unauthenticated caller learns nothing but 401.
  */
-export async function parseBeforeAuthorizing<T>(c: Context<AppEnv>, db: Database, parse: () => T): Promise<T> {
+export async function parseBeforeAuthorizing<T>(
+  c: Context<AppEnv>,
+  db: Database,
+  parse: () => T | Promise<T>,
+): Promise<T> {
   try {
-    return parse();
+    return await parse();
   } catch (error) {
     await authorize(c, db, []);
     throw error;

@@ -8,50 +8,50 @@ import {
   selectMembersOfTeams,
   selectTeamPageStatement,
   selectTeamStatement,
+  type TeamSortField,
   teamFilterTarget,
+  teamSortFields,
 } from "../../db/team-queries";
 import { createTeam, deleteTeam, type TeamScope, updateTeam } from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
-import { compileFilter } from "../../scim/filter/compile";
 import { planGroupPatch } from "../../scim/group-membership";
-import { listResponse, parseListQuery } from "../../scim/list-response";
+import { listRequestFromQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
-import { authorize, parseBeforeAuthorizing } from "./auth";
+import { authorize } from "./auth";
+import { type Listing, respondWithList } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
 
 export const groups = new Hono<AppEnv>();
 
-groups.get("/", async (c) => {
-  const db = database(c.env.DB);
-  const filter = c.req.query("filter");
-  const { startIndex, count, where } = await parseBeforeAuthorizing(c, db, () => ({
-    ...parseListQuery(c.req.query()),
-    where: filter ? compileFilter(filter, teamFilterTarget(scope(c).orgId)) : undefined,
-  }));
-  const page = selectTeamPageStatement(db, scope(c), { where, offset: startIndex - 1, limit: count });
-  // Unfiltered totals come from the organization's counter.
-  const [rows, counted] = where
-    ? await authorize(c, db, [page, countTeamsStatement(db, scope(c), where)])
-    : [...(await authorize(c, db, [page])), undefined];
-  const totalResults = counted ? counted[0].total : c.get("organization").provisionedTeams;
-  const projection = requestProjection(c);
-  const withMembers = isAttributeRequested(projection, groupResourceType, "members");
-  const members = withMembers
-    ? await selectMembersOfTeams(
-        db,
-        rows.map((t) => t.id),
-      )
-    : undefined;
-  const resources = rows.map((team) => render(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
-  return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
-});
+/** How SCIM lists groups: provisioned teams, with their members unless the response leaves them out. */
+export const groupListing: Listing<Team, TeamSortField> = {
+  type: groupResourceType,
+  sortFields: teamSortFields,
+  filterTarget: teamFilterTarget,
+  page: (c, db, query) => selectTeamPageStatement(db, scope(c), query),
+  count: (c, db, where) => countTeamsStatement(db, scope(c), where),
+  unfilteredTotal: (organization) => organization.provisionedTeams,
+  async render(c, rows) {
+    const withMembers = isAttributeRequested(requestProjection(c), groupResourceType, "members");
+    const db = database(c.env.DB);
+    const members = withMembers
+      ? await selectMembersOfTeams(
+          db,
+          rows.map((t) => t.id),
+        )
+      : undefined;
+    return rows.map((team) => render(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
+  },
+};
+
+groups.get("/", (c) => respondWithList(c, groupListing, () => listRequestFromQuery(c.req.query())));
 
 groups.post("/", async (c) => {
   const db = database(c.env.DB);

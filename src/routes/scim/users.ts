@@ -1,11 +1,13 @@
 import { type Context, Hono } from "hono";
 import type { Actor } from "../../activity/actions";
 import { type Database, database } from "../../db/client";
-import { memberListPositions, type Position } from "../../db/list-positions";
+import { memberListPositions } from "../../db/list-positions";
 import {
   countMembersStatement,
+  type MemberSortField,
   type MemberWithGroups,
   memberFilterTarget,
+  memberSortFields,
   selectMemberPageStatement,
   selectMemberStatement,
 } from "../../db/member-queries";
@@ -14,14 +16,14 @@ import { DomainError } from "../../domain/errors";
 import { createMember, deleteMember, type MemberScope, updateMember } from "../../domain/members";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
-import { compileFilter } from "../../scim/filter/compile";
-import { listResponse, parseListQuery } from "../../scim/list-response";
+import { listRequestFromQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
-import { authorize, parseBeforeAuthorizing } from "./auth";
+import { authorize } from "./auth";
+import { type Listing, respondWithList } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
@@ -31,39 +33,20 @@ const PATCH_ATTEMPTS = 10;
 
 export const users = new Hono<AppEnv>();
 
-users.get("/", async (c) => {
-  const db = database(c.env.DB);
-  const filter = c.req.query("filter");
-  const { startIndex, count, where } = await parseBeforeAuthorizing(c, db, () => ({
-    ...parseListQuery(c.req.query()),
-    where: filter ? compileFilter(filter, memberFilterTarget(orgId(c))) : undefined,
-  }));
-  if (where) {
-    const page = selectMemberPageStatement(db, scope(c), {
-      where,
-      offset: startIndex - 1,
-      limit: count,
-      withGroups: withGroups(c),
-    });
-    const [rows, [{ total }]] = await authorize(c, db, [page, countMembersStatement(db, scope(c), where)]);
-    return respondWithList(c, rows, total, startIndex);
-  }
-  // Unfiltered (Okta's import): the total is the organization's counter, and a page that follows one
-  // served before starts by key rather than by an OFFSET over every earlier member.
-  const from = memberListPositions.find(orgId(c), startIndex);
-  const pageFrom = (position?: Position) =>
-    selectMemberPageStatement(db, scope(c), {
-      from: position,
-      offset: startIndex - 1,
-      limit: count,
-      withGroups: withGroups(c),
-    });
-  let [rows] = await authorize(c, db, [pageFrom(from)]);
-  const { membersRevision, provisionedMembers } = c.get("organization");
-  if (from && from.revision !== membersRevision) rows = await pageFrom(undefined); // members were added or deleted since
-  memberListPositions.remember(orgId(c), membersRevision, startIndex, rows);
-  return respondWithList(c, rows, provisionedMembers, startIndex);
-});
+/** How SCIM lists users: provisioned members, sortable by the attributes that have an index. */
+export const userListing: Listing<MemberWithGroups, MemberSortField> = {
+  type: userResourceType,
+  sortFields: memberSortFields,
+  filterTarget: memberFilterTarget,
+  page: (c, db, query) => selectMemberPageStatement(db, scope(c), { ...query, withGroups: withGroups(c) }),
+  count: (c, db, where) => countMembersStatement(db, scope(c), where),
+  unfilteredTotal: (organization) => organization.provisionedMembers,
+  render: (c, rows) => rows.map((row) => render(c, row)),
+  // Okta's import pages the unfiltered list by startIndex: the next page starts by key.
+  positions: { store: memberListPositions, revision: (organization) => organization.membersRevision },
+};
+
+users.get("/", (c) => respondWithList(c, userListing, () => listRequestFromQuery(c.req.query())));
 
 users.post("/", async (c) => {
   const db = database(c.env.DB);
@@ -141,11 +124,6 @@ async function readMember(c: Context<AppEnv>, db: Database): Promise<MemberWithG
   const [[member]] = await authorize(c, db, [selectMemberStatement(db, scope(c), c.req.param("id")!, withGroups(c))]);
   if (!member) throw notFound(`No user ${c.req.param("id")}.`);
   return member;
-}
-
-function respondWithList(c: Context<AppEnv>, rows: MemberWithGroups[], totalResults: number, startIndex: number) {
-  const resources = rows.map((row) => render(c, row));
-  return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
 }
 
 /** `active` is kept in its own column (it drives licences), not in the stored document. */
