@@ -11,7 +11,13 @@ export default defineConfig(async () => {
           bindings: { ADMIN_TOKEN: "test-admin-token", TEST_MIGRATIONS: migrations },
           // Deliver activity batches at once, so tests read what the real consumer wrote without long waits.
           queueConsumers: {
-            "scim-activity": { maxBatchTimeout: 0, maxRetries: 2, deadLetterQueue: "scim-activity-dlq" },
+            "scim-activity": {
+              maxBatchTimeout: 0,
+              maxRetries: 2,
+              retryDelay: 0,
+              deadLetterQueue: "scim-activity-dlq",
+            },
+            "scim-activity-dlq": { maxBatchTimeout: 0 },
           },
         },
       }),

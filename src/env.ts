@@ -1,4 +1,4 @@
-import type { ActivityEntry } from "./activity/actions";
+import type { PipelineMessage } from "./activity/messages";
 import type { Organization } from "./db/schema-types";
 import type { Projection } from "./scim/projection";
 
@@ -7,7 +7,7 @@ export interface Bindings {
   /** The control panel's API secret (a Worker secret; `.dev.vars` locally). */
   ADMIN_TOKEN: string;
   /** Producer of the activity pipeline; the same worker consumes it into activity_log. */
-  ACTIVITY_QUEUE: Queue<ActivityEntry>;
+  ACTIVITY_QUEUE: Queue<PipelineMessage>;
   /** Days activity entries are kept (default 365). */
   ACTIVITY_RETENTION_DAYS?: string;
 }

@@ -1,15 +1,23 @@
-import { consumeActivity } from "./activity/consume";
+import { consumeActivity, consumeDeadLetters } from "./activity/consume";
+import { resendPendingActivity } from "./activity/resend";
 import { purgeExpiredActivity } from "./activity/retention";
 import { app } from "./app";
 import { database } from "./db/client";
 import { optimizeQueryPlanner } from "./db/optimize";
 import type { Bindings } from "./env";
 
+/** The daily schedule in wrangler.toml; the other one only re-sends pending activity. */
+const DAILY_CRON = "17 3 * * *";
+const DEAD_LETTER_QUEUE = "scim-activity-dlq";
+
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => consumeActivity(batch, env),
-  // Daily upkeep: activity retention, then fresh planner statistics.
+  queue: async (batch, env) =>
+    batch.queue === DEAD_LETTER_QUEUE ? consumeDeadLetters(batch) : consumeActivity(batch, env),
+  // Every few minutes: pending activity goes out again. Daily: retention, then fresh planner statistics.
   scheduled: async (controller, env) => {
+    await resendPendingActivity(env, new Date(controller.scheduledTime));
+    if (controller.cron !== DAILY_CRON) return;
     await purgeExpiredActivity(env, new Date(controller.scheduledTime));
     await optimizeQueryPlanner(database(env.DB));
   },

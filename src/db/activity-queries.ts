@@ -1,8 +1,9 @@
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { ActivityEntry } from "../activity/actions";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
-import { activityLog } from "./schema";
+import { activityLog, activityOutbox } from "./schema";
 
 const COLUMNS_PER_ENTRY = 9;
 
@@ -19,15 +20,60 @@ const toRow = (entry: ActivityEntry) => ({
 });
 
 /**
- * Writes entries in one atomic batch; an id already there is skipped, so at-least-once delivery
- * never duplicates an entry.
+ * SQLite's changes(): the rows the batch's previous INSERT, UPDATE or DELETE touched (triggers not
+ * counted). A pending entry conditional on it must come right after the write it describes.
  */
-export async function insertActivityEntries(db: Database, entries: ActivityEntry[]): Promise<void> {
-  const statements = chunksFor(entries, COLUMNS_PER_ENTRY).map((chunk) =>
+export const PREVIOUS_STATEMENT_CHANGED = sql`changes() > 0`;
+
+/**
+ * The pending entry of a change, as a statement of the change's own batch, so both commit or neither
+ * does. `when` makes it conditional (a write at a version may touch nothing); `members` fills
+ * `changes.members` with the rows a subquery of (id, user_name) finds at that point of the batch,
+ * and stages nothing when it finds none. Returns the entry as committed, for the queue.
+ */
+export function stageEntryStatement(
+  db: Database,
+  entry: ActivityEntry,
+  options: { when?: SQL; members?: SQL } = {},
+): BatchItem<"sqlite"> {
+  const json = JSON.stringify(entry);
+  const rows = options.members
+    ? sql`SELECT ${entry.id}, ${entry.at}, json_set(${json}, '$.changes.members', json(found.members)) FROM (
+        SELECT json_group_array(json_object('id', m.id, 'userName', m.user_name)) AS members, count(*) AS n
+        FROM (${options.members}) AS m
+      ) AS found WHERE found.n > 0`
+    : sql`SELECT ${entry.id}, ${entry.at}, ${json} WHERE ${options.when ?? sql`1`}`;
+  return db.insert(activityOutbox).select(rows).returning({ entry: activityOutbox.entry });
+}
+
+/** The entries a batch committed, from the results of its staging statements. */
+export const committedEntries = (results: unknown[]): ActivityEntry[] =>
+  results.flatMap((rows) => (rows as { entry: string }[]).map((row) => JSON.parse(row.entry) as ActivityEntry));
+
+/**
+ * Delivers entries: writes them to activity_log and clears them from the outbox, in one atomic batch.
+ * An id already there is skipped, so at-least-once delivery never duplicates an entry.
+ */
+export async function deliverEntries(db: Database, entries: ActivityEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const inserts = chunksFor(entries, COLUMNS_PER_ENTRY).map((chunk) =>
     db.insert(activityLog).values(chunk.map(toRow)).onConflictDoNothing({ target: activityLog.id }),
   );
-  const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+  const clear = db
+    .delete(activityOutbox)
+    .where(sql`${activityOutbox.id} IN (SELECT value FROM json_each(${JSON.stringify(entries.map((e) => e.id))}))`);
+  await db.batch([clear, ...inserts]);
+}
+
+/** Pending entries staged before `before`, oldest first. */
+export async function selectPendingEntries(db: Database, before: string, limit: number): Promise<ActivityEntry[]> {
+  const rows = await db
+    .select({ entry: activityOutbox.entry })
+    .from(activityOutbox)
+    .where(lt(activityOutbox.at, before))
+    .orderBy(asc(activityOutbox.at))
+    .limit(limit);
+  return rows.map((row) => JSON.parse(row.entry) as ActivityEntry);
 }
 
 export interface ActivityQuery {

@@ -43,33 +43,26 @@ export async function selectMember(db: Database, scope: MemberScope, id: string)
   return member;
 }
 
-export async function insertMember(db: Database, row: NewMember): Promise<Member> {
-  const [member] = await db.insert(members).values(row).returning();
-  return member;
-}
+export const insertMemberStatement = (db: Database, row: NewMember) => db.insert(members).values(row).returning();
 
-/** Writes a member only if nobody wrote it since `expectedVersion` was read; undefined otherwise. */
-export async function updateMemberAtVersion(
+/** Writes a member only if nobody wrote it since `expectedVersion` was read; returns no row otherwise. */
+export const updateMemberAtVersionStatement = (
   db: Database,
   id: string,
   expectedVersion: number,
   changes: Partial<NewMember>,
-): Promise<Member | undefined> {
-  const [member] = await db
+) =>
+  db
     .update(members)
     .set({ ...changes, version: expectedVersion + 1 })
     .where(and(eq(members.id, id), eq(members.version, expectedVersion)))
     .returning();
-  return member;
-}
 
-export async function deleteMemberRow(db: Database, scope: MemberScope, id: string): Promise<Member | undefined> {
-  const [member] = await db
+export const deleteMemberStatement = (db: Database, member: { orgId: string; id: string }) =>
+  db
     .delete(members)
-    .where(and(inScope(scope), eq(members.id, id)))
-    .returning();
-  return member;
-}
+    .where(and(eq(members.orgId, member.orgId), eq(members.id, member.id)))
+    .returning({ id: members.id });
 
 /** Members (in any scope) that hold a user name or an email, to explain a uniqueness conflict. */
 export async function selectMembersHolding(

@@ -166,3 +166,19 @@ export const activityLog = sqliteTable(
     index("activity_log_at").on(t.at),
   ],
 );
+
+/**
+ * Activity entries committed in the same batch as the change they describe, until the queue consumer
+ * has written them to activity_log: an accepted change never loses its entry, whatever the queue does.
+ */
+export const activityOutbox = sqliteTable(
+  "activity_outbox",
+  {
+    id: text("id").primaryKey(),
+    at: text("at").notNull(),
+    // The entry as it travels on the queue.
+    entry: text("entry").notNull(),
+  },
+  // The cron re-sends the oldest pending entries first.
+  (t) => [index("activity_outbox_at").on(t.at)],
+);

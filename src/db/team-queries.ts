@@ -171,12 +171,23 @@ export const touchTeamStatement = (db: Database, id: string, changes: Partial<Ne
     .where(eq(teams.id, id))
     .returning();
 
-export async function deleteTeamRow(db: Database, scope: TeamScope, id: string): Promise<Team | undefined> {
-  const [team] = await db
+export const deleteTeamStatement = (db: Database, team: { orgId: string; id: string }) =>
+  db
     .delete(teams)
-    .where(and(inScope(scope), eq(teams.id, id)))
-    .returning();
-  return team;
+    .where(and(eq(teams.orgId, team.orgId), eq(teams.id, team.id)))
+    .returning({ id: teams.id });
+
+/**
+ * The members among `ids` that are (`inTeam`) or are not yet in the team, as (id, user_name) rows:
+ * evaluated inside a batch before its membership writes, exactly what a removal or an addition will
+ * change. The ids travel as one JSON parameter, whatever their number.
+ */
+export function membersAmong(team: { orgId: string; id: string }, ids: string[], inTeam: boolean): SQL {
+  const membership = sql`EXISTS (SELECT 1 FROM ${teamMembers} WHERE ${teamMembers.teamId} = ${team.id} AND ${teamMembers.memberId} = m.id)`;
+  return sql`SELECT m.id, m.user_name FROM ${members} AS m
+    WHERE m.org_id = ${team.orgId} AND m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))
+      AND ${inTeam ? membership : sql`NOT ${membership}`}
+    ORDER BY m.user_name_lower`;
 }
 
 /** The control panel's team list: a keyset page in (created_at, id) order, optionally manual teams only. */

@@ -1,14 +1,15 @@
 import type { Actor } from "../activity/actions";
 import { diffDocuments } from "../activity/changes";
-import { recordActivity } from "../activity/record";
+import { ChangeBatch, recordActivity } from "../activity/record";
+import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
 import {
-  deleteMemberRow,
-  insertMember,
+  deleteMemberStatement,
+  insertMemberStatement,
   type MemberScope,
   selectMember,
   selectMembersHolding,
-  updateMemberAtVersion,
+  updateMemberAtVersionStatement,
 } from "../db/member-queries";
 import type { Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";
@@ -49,18 +50,30 @@ export async function createMember(
   const { document, active, source } = input;
   const timestamp = now();
   const columns = profileColumns(document);
-  let member: Member;
+  const row = {
+    id: crypto.randomUUID(),
+    orgId: organization.id,
+    ...columns,
+    active,
+    source,
+    provisioned: source !== "manual",
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  };
   try {
-    member = await insertMember(db, {
-      id: crypto.randomUUID(),
-      orgId: organization.id,
-      ...columns,
-      active,
-      source,
-      provisioned: source !== "manual",
-      createdAt: timestamp,
-      updatedAt: timestamp,
-    });
+    const [[member]] = (await new ChangeBatch(db)
+      .write(insertMemberStatement(db, row))
+      .stage({
+        orgId: organization.id,
+        actor,
+        // A member made by hand is an invitation; one from an identity provider is provisioned.
+        action: source === "manual" ? "member.invited" : "member.created",
+        targetType: "member",
+        targetId: row.id,
+        targetName: row.userName,
+      })
+      .commit()) as [Member[]];
+    return member;
   } catch (error) {
     const refusal = await explainWriteFailure(db, organization.id, error, columns);
     if (!(refusal instanceof DomainError)) throw refusal;
@@ -74,16 +87,6 @@ export async function createMember(
     });
     throw refusal;
   }
-  await recordActivity(db, {
-    orgId: organization.id,
-    actor,
-    // A member made by hand is an invitation; one from an identity provider is provisioned.
-    action: source === "manual" ? "member.invited" : "member.created",
-    targetType: "member",
-    targetId: member.id,
-    targetName: member.userName,
-  });
-  return member;
 }
 
 /**
@@ -97,47 +100,59 @@ export async function updateMember(
   actor: Actor,
 ): Promise<Member> {
   const columns = profileColumns(input.document);
-  let updated: Member | undefined;
-  try {
-    updated = await updateMemberAtVersion(db, existing.id, existing.version, {
+  const changes = diffDocuments(existing.document, input.document);
+  if (existing.active !== input.active) changes.active = { from: existing.active, to: input.active };
+  const activation = existing.active === input.active ? undefined : input.active;
+  const batch = new ChangeBatch(db).write(
+    updateMemberAtVersionStatement(db, existing.id, existing.version, {
       ...columns,
       active: input.active,
       updatedAt: now(),
-    });
+    }),
+  );
+  if (Object.keys(changes).length > 0) {
+    batch.stage(
+      {
+        orgId: existing.orgId,
+        actor,
+        action: activation === undefined ? "member.updated" : activation ? "member.reactivated" : "member.deactivated",
+        targetType: "member",
+        targetId: existing.id,
+        targetName: columns.userName,
+        changes,
+      },
+      { when: PREVIOUS_STATEMENT_CHANGED },
+    );
+  }
+  let updated: Member | undefined;
+  try {
+    [[updated]] = (await batch.commit()) as [Member[]];
   } catch (error) {
     throw await explainWriteFailure(db, existing.orgId, error, columns, existing.id);
   }
   if (!updated) {
     throw new DomainError("version_mismatch", `Member ${existing.id} was changed by another request.`);
   }
-  const changes = diffDocuments(existing.document, updated.document);
-  const activation = existing.active === updated.active ? undefined : updated.active;
-  if (activation !== undefined) changes.active = { from: existing.active, to: updated.active };
-  if (Object.keys(changes).length > 0) {
-    await recordActivity(db, {
-      orgId: existing.orgId,
-      actor,
-      action: activation === undefined ? "member.updated" : activation ? "member.reactivated" : "member.deactivated",
-      targetType: "member",
-      targetId: updated.id,
-      targetName: updated.userName,
-      changes,
-    });
-  }
   return updated;
 }
 
-export async function deleteMember(db: Database, scope: MemberScope, id: string, actor: Actor): Promise<void> {
-  const member = await deleteMemberRow(db, scope, id);
-  if (!member) throw new DomainError("not_found", `No member ${id}.`);
-  await recordActivity(db, {
-    orgId: scope.orgId,
-    actor,
-    action: "member.deleted",
-    targetType: "member",
-    targetId: member.id,
-    targetName: member.userName,
-  });
+/** Deletes a member the caller read (in its scope); `not_found` if it is gone meanwhile. */
+export async function deleteMember(db: Database, member: Member, actor: Actor): Promise<void> {
+  const [deleted] = (await new ChangeBatch(db)
+    .write(deleteMemberStatement(db, member))
+    .stage(
+      {
+        orgId: member.orgId,
+        actor,
+        action: "member.deleted",
+        targetType: "member",
+        targetId: member.id,
+        targetName: member.userName,
+      },
+      { when: PREVIOUS_STATEMENT_CHANGED },
+    )
+    .commit()) as [unknown[]];
+  if (deleted.length === 0) throw new DomainError("not_found", `No member ${member.id}.`);
 }
 
 /** Turns a constraint violation from a member write into the rule it broke, in words an admin can act on. */

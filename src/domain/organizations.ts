@@ -1,5 +1,7 @@
-import { and, eq } from "drizzle-orm";
-import { recordActivity } from "../activity/record";
+import { and, eq, sql } from "drizzle-orm";
+import type { ActivityInput } from "../activity/actions";
+import { ChangeBatch } from "../activity/record";
+import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
@@ -10,24 +12,23 @@ import { generateSecretToken, hashToken, tokenMatchesHash } from "./tokens";
 
 const ADMIN = "admin" as const;
 
+/** Conditional writes of organization settings are tried again on a fresh read this many times. */
+const WRITE_ATTEMPTS = 5;
+
 export async function createOrganization(
   db: Database,
   input: { name: string; licenses: number },
 ): Promise<Organization> {
   const timestamp = now();
-  const [organization] = await db
-    .insert(organizations)
-    .values({ id: crypto.randomUUID(), ...input, createdAt: timestamp, updatedAt: timestamp })
-    .returning();
-  await recordActivity(db, {
-    orgId: organization.id,
-    actor: ADMIN,
-    action: "organization.created",
-    targetType: "organization",
-    targetId: organization.id,
-    targetName: organization.name,
-    changes: { name: input.name, licenses: input.licenses },
-  });
+  const row = { id: crypto.randomUUID(), ...input, createdAt: timestamp, updatedAt: timestamp };
+  const [[organization]] = (await new ChangeBatch(db)
+    .write(db.insert(organizations).values(row).returning())
+    .stage({
+      ...organizationTarget(row),
+      action: "organization.created",
+      changes: { name: input.name, licenses: input.licenses },
+    })
+    .commit()) as [Organization[]];
   return organization;
 }
 
@@ -37,45 +38,54 @@ export async function getOrganization(db: Database, id: string): Promise<Organiz
   return organization;
 }
 
+/** Renames or resizes an organization; the write goes ahead only on the values it read (retried otherwise). */
 export async function updateOrganization(
   db: Database,
   id: string,
   input: { name?: string; licenses?: number },
 ): Promise<Organization> {
-  const before = await getOrganization(db, id);
-  let after: Organization | undefined;
-  try {
-    [after] = await db
-      .update(organizations)
-      .set({ ...input, updatedAt: now() })
-      .where(eq(organizations.id, id))
-      .returning();
-  } catch (error) {
-    if (!constraintFailed(error, LICENCE_CONSTRAINT)) throw error;
-    const current = await getOrganization(db, id);
-    throw new DomainError(
-      "licenses_below_used",
-      `Licences cannot go below the ${current.licensesUsed} in use by active members.`,
+  for (let attempt = 1; ; attempt++) {
+    const before = await getOrganization(db, id);
+    const changes = Object.fromEntries(
+      (["name", "licenses"] as const)
+        .filter((key) => input[key] !== undefined && input[key] !== before[key])
+        .map((key) => [key, { from: before[key], to: input[key] }]),
     );
+    const batch = new ChangeBatch(db).write(
+      db
+        .update(organizations)
+        .set({ ...input, updatedAt: now() })
+        .where(
+          and(
+            eq(organizations.id, id),
+            eq(organizations.name, before.name),
+            eq(organizations.licenses, before.licenses),
+          ),
+        )
+        .returning(),
+    );
+    if (Object.keys(changes).length > 0) {
+      batch.stage(
+        { ...organizationTarget({ id, name: input.name ?? before.name }), action: "organization.updated", changes },
+        { when: PREVIOUS_STATEMENT_CHANGED },
+      );
+    }
+    let after: Organization | undefined;
+    try {
+      [[after]] = (await batch.commit()) as [Organization[]];
+    } catch (error) {
+      if (!constraintFailed(error, LICENCE_CONSTRAINT)) throw error;
+      const current = await getOrganization(db, id);
+      throw new DomainError(
+        "licenses_below_used",
+        `Licences cannot go below the ${current.licensesUsed} in use by active members.`,
+      );
+    }
+    if (after) return after;
+    if (attempt === WRITE_ATTEMPTS) {
+      throw new DomainError("version_mismatch", `Organization ${id} was changed by another request; retry.`);
+    }
   }
-  if (!after) throw new DomainError("not_found", `No organization ${id}.`);
-  const changes = Object.fromEntries(
-    (["name", "licenses"] as const)
-      .filter((key) => input[key] !== undefined && input[key] !== before[key])
-      .map((key) => [key, { from: before[key], to: after[key] }]),
-  );
-  if (Object.keys(changes).length > 0) {
-    await recordActivity(db, {
-      orgId: id,
-      actor: ADMIN,
-      action: "organization.updated",
-      targetType: "organization",
-      targetId: id,
-      targetName: after.name,
-      changes,
-    });
-  }
-  return after;
 }
 
 /** The result of turning provisioning on or rotating the token: the only moment the token is visible. */
@@ -93,50 +103,69 @@ export async function setScimProvisioning(
   id: string,
   input: { enabled: boolean; provider?: ScimProvider },
 ): Promise<IssuedToken> {
-  const current = await getOrganization(db, id);
+  for (let attempt = 1; ; attempt++) {
+    const current = await getOrganization(db, id);
+    const issued = await applyScimProvisioning(db, current, input);
+    if (issued) return issued;
+    if (attempt === WRITE_ATTEMPTS) {
+      throw new DomainError("version_mismatch", `Organization ${id} was changed by another request; retry.`);
+    }
+  }
+}
+
+/** One attempt: the write goes ahead only on the settings it read; undefined when they changed meanwhile. */
+async function applyScimProvisioning(
+  db: Database,
+  current: Organization,
+  input: { enabled: boolean; provider?: ScimProvider },
+): Promise<IssuedToken | undefined> {
   if (input.enabled && current.scimEnabled) {
     if (!input.provider || input.provider === current.scimProvider) return { organization: current };
-    const organization = await writeScimSettings(db, id, { scimProvider: input.provider });
-    await recordScimActivity(db, organization, "scim.enabled", {
-      provider: { from: current.scimProvider, to: input.provider },
-    });
-    return { organization };
+    const organization = await writeScimSettings(
+      db,
+      current,
+      { scimProvider: input.provider },
+      { action: "scim.enabled", changes: { provider: { from: current.scimProvider, to: input.provider } } },
+    );
+    return organization && { organization };
   }
   if (!input.enabled) {
     if (!current.scimEnabled) return { organization: current };
-    const organization = await writeScimSettings(db, id, {
-      scimEnabled: false,
-      scimTokenHash: null,
-      scimTokenCreatedAt: null,
-    });
-    await recordScimActivity(db, organization, "scim.disabled");
-    return { organization };
+    const organization = await writeScimSettings(
+      db,
+      current,
+      { scimEnabled: false, scimTokenHash: null, scimTokenCreatedAt: null },
+      { action: "scim.disabled" },
+    );
+    return organization && { organization };
   }
   const provider = input.provider ?? "okta";
   const token = generateSecretToken();
-  const organization = await writeScimSettings(db, id, {
-    scimEnabled: true,
-    scimProvider: provider,
-    ...(await tokenColumns(token)),
-  });
-  await recordScimActivity(db, organization, "scim.enabled", { provider });
-  return { organization, token };
+  const organization = await writeScimSettings(
+    db,
+    current,
+    { scimEnabled: true, scimProvider: provider, ...(await tokenColumns(token)) },
+    { action: "scim.enabled", changes: { provider } },
+  );
+  return organization && { organization, token };
 }
 
 /** Issues a new token; the previous one stops working with this write. */
 export async function rotateScimToken(db: Database, id: string): Promise<Required<IssuedToken>> {
-  const token = generateSecretToken();
-  const [organization] = await db
-    .update(organizations)
-    .set({ ...(await tokenColumns(token)), updatedAt: now() })
-    .where(and(eq(organizations.id, id), eq(organizations.scimEnabled, true)))
-    .returning();
-  if (!organization) {
-    await getOrganization(db, id); // not_found when the organization does not exist
-    throw new DomainError("not_found", "SCIM provisioning is not enabled for this organization.");
+  for (let attempt = 1; ; attempt++) {
+    const current = await getOrganization(db, id);
+    if (!current.scimEnabled) {
+      throw new DomainError("not_found", "SCIM provisioning is not enabled for this organization.");
+    }
+    const token = generateSecretToken();
+    const organization = await writeScimSettings(db, current, await tokenColumns(token), {
+      action: "scim.token_rotated",
+    });
+    if (organization) return { organization, token };
+    if (attempt === WRITE_ATTEMPTS) {
+      throw new DomainError("version_mismatch", `Organization ${id} was changed by another request; retry.`);
+    }
   }
-  await recordScimActivity(db, organization, "scim.token_rotated");
-  return { organization, token };
 }
 
 /** The organization a SCIM token opens, or undefined: unknown tenant, provisioning off or wrong token. */
@@ -152,32 +181,42 @@ async function tokenColumns(token: string) {
   return { scimTokenHash: await hashToken(token), scimTokenCreatedAt: now() };
 }
 
+/**
+ * Writes SCIM settings, with their activity entry, if they are still those read (enabled, provider,
+ * token); undefined otherwise.
+ */
 async function writeScimSettings(
   db: Database,
-  id: string,
+  current: Organization,
   settings: Partial<typeof organizations.$inferInsert>,
-): Promise<Organization> {
-  const [organization] = await db
-    .update(organizations)
-    .set({ ...settings, updatedAt: now() })
-    .where(eq(organizations.id, id))
-    .returning();
+  activity: Pick<ActivityInput, "action" | "changes">,
+): Promise<Organization | undefined> {
+  const [[organization]] = (await new ChangeBatch(db)
+    .write(
+      db
+        .update(organizations)
+        .set({ ...settings, updatedAt: now() })
+        .where(
+          and(
+            eq(organizations.id, current.id),
+            eq(organizations.scimEnabled, current.scimEnabled),
+            sql`${organizations.scimProvider} IS ${current.scimProvider}`,
+            sql`${organizations.scimTokenHash} IS ${current.scimTokenHash}`,
+          ),
+        )
+        .returning(),
+    )
+    .stage({ ...organizationTarget(current), ...activity }, { when: PREVIOUS_STATEMENT_CHANGED })
+    .commit()) as [Organization[]];
   return organization;
 }
 
-function recordScimActivity(
-  db: Database,
-  organization: Organization,
-  action: "scim.enabled" | "scim.disabled" | "scim.token_rotated",
-  changes?: Record<string, unknown>,
-) {
-  return recordActivity(db, {
+function organizationTarget(organization: { id: string; name: string }) {
+  return {
     orgId: organization.id,
     actor: ADMIN,
-    action,
-    targetType: "organization",
+    targetType: "organization" as const,
     targetId: organization.id,
     targetName: organization.name,
-    changes,
-  });
+  };
 }

@@ -1,12 +1,14 @@
 import type { Actor } from "../activity/actions";
-import { recordActivity } from "../activity/record";
+import { ChangeBatch } from "../activity/record";
+import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
 import type { Source } from "../db/schema";
 import type { Organization, Team } from "../db/schema-types";
 import {
   addMembershipStatements,
-  deleteTeamRow,
+  deleteTeamStatement,
   insertTeamStatement,
+  membersAmong,
   removeMembershipStatements,
   selectMembersById,
   selectTeam,
@@ -57,22 +59,23 @@ export async function createTeam(
     createdAt: timestamp,
     updatedAt: timestamp,
   };
+  const batch = new ChangeBatch(db)
+    .write(insertTeamStatement(db, row), ...addMembershipStatements(db, row, [...joining.keys()]))
+    .stage({
+      ...teamTarget(row, actor),
+      action: "team.created",
+      changes: { displayName: row.displayName, externalId: row.externalId },
+    });
+  if (joining.size > 0) {
+    const members = [...joining.values()].map((m) => ({ id: m.id, userName: m.userName }));
+    batch.stage({ ...teamTarget(row, actor), action: "team.members_added", changes: { members } });
+  }
   let team: Team;
   try {
-    [[team]] = await db.batch([insertTeamStatement(db, row), ...addMembershipStatements(db, row, [...joining.keys()])]);
+    [[team]] = (await batch.commit()) as [Team[]];
   } catch (error) {
     throw await explainWriteFailure(db, organization.id, input.displayName, error);
   }
-  await recordActivity(db, {
-    orgId: organization.id,
-    actor,
-    action: "team.created",
-    targetType: "team",
-    targetId: team.id,
-    targetName: team.displayName,
-    changes: { displayName: team.displayName, externalId: team.externalId },
-  });
-  await recordMembershipActivity(db, team, actor, "team.members_added", [...joining.keys()], joining);
   return team;
 }
 
@@ -95,63 +98,57 @@ export async function updateTeam(
     add = [...wanted].filter((id) => !current.has(id));
     remove = [...current].filter((id) => !wanted.has(id));
   }
-  const joining = await joiningMembers(db, team, add);
-  const removals = removeMembershipStatements(db, team.id, remove);
-  const additions = addMembershipStatements(db, team, add);
-  const [[updated], ...changed] = await db
-    .batch([
-      touchTeamStatement(db, team.id, {
-        displayName: input.displayName,
-        displayNameLower: input.displayName.toLowerCase(),
-        externalId: input.externalId ?? null,
-        updatedAt: now(),
-      }),
-      ...removals,
-      ...additions,
-    ])
-    .catch(async (error) => {
-      throw await explainWriteFailure(db, team.orgId, input.displayName, error);
-    });
-  // Each membership statement returns the rows it really changed.
-  const ids = (rows: unknown[]) => rows.flatMap((r) => (r as { id: string }[]).map((row) => row.id));
-  const removed = ids(changed.slice(0, removals.length));
-  const added = ids(changed.slice(removals.length));
-
-  const renamed = updated.displayName !== team.displayName || updated.externalId !== team.externalId;
-  if (renamed) {
-    await recordActivity(db, {
-      orgId: team.orgId,
-      actor,
-      action: "team.updated",
-      targetType: "team",
-      targetId: team.id,
-      targetName: updated.displayName,
-      changes: {
-        ...(updated.displayName !== team.displayName
-          ? { displayName: { from: team.displayName, to: updated.displayName } }
-          : {}),
-        ...(updated.externalId !== team.externalId
-          ? { externalId: { from: team.externalId, to: updated.externalId } }
-          : {}),
+  await joiningMembers(db, team, add);
+  const externalId = input.externalId ?? null;
+  const target = teamTarget({ ...team, displayName: input.displayName }, actor);
+  const batch = new ChangeBatch(db).write(
+    touchTeamStatement(db, team.id, {
+      displayName: input.displayName,
+      displayNameLower: input.displayName.toLowerCase(),
+      externalId,
+      updatedAt: now(),
+    }),
+  );
+  if (input.displayName !== team.displayName || externalId !== team.externalId) {
+    batch.stage(
+      {
+        ...target,
+        action: "team.updated",
+        changes: {
+          ...(input.displayName !== team.displayName
+            ? { displayName: { from: team.displayName, to: input.displayName } }
+            : {}),
+          ...(externalId !== team.externalId ? { externalId: { from: team.externalId, to: externalId } } : {}),
+        },
       },
-    });
+      { when: PREVIOUS_STATEMENT_CHANGED },
+    );
   }
-  await recordMembershipActivity(db, updated, actor, "team.members_added", added, joining);
-  await recordMembershipActivity(db, updated, actor, "team.members_removed", removed);
+  // Each membership entry names the members the database finds changing, just before the change
+  // (add and remove never share an id).
+  if (add.length > 0) {
+    batch
+      .stage({ ...target, action: "team.members_added", changes: {} }, { members: membersAmong(team, add, false) })
+      .write(...addMembershipStatements(db, team, add));
+  }
+  if (remove.length > 0) {
+    batch
+      .stage({ ...target, action: "team.members_removed", changes: {} }, { members: membersAmong(team, remove, true) })
+      .write(...removeMembershipStatements(db, team.id, remove));
+  }
+  const [[updated]] = (await batch.commit().catch(async (error) => {
+    throw await explainWriteFailure(db, team.orgId, input.displayName, error);
+  })) as [Team[]];
   return updated;
 }
 
-export async function deleteTeam(db: Database, scope: TeamScope, id: string, actor: Actor): Promise<void> {
-  const team = await deleteTeamRow(db, scope, id);
-  if (!team) throw new DomainError("not_found", `No team ${id}.`);
-  await recordActivity(db, {
-    orgId: scope.orgId,
-    actor,
-    action: "team.deleted",
-    targetType: "team",
-    targetId: team.id,
-    targetName: team.displayName,
-  });
+/** Deletes a team the caller read (in its scope); `not_found` if it is gone meanwhile. */
+export async function deleteTeam(db: Database, team: Team, actor: Actor): Promise<void> {
+  const [deleted] = (await new ChangeBatch(db)
+    .write(deleteTeamStatement(db, team))
+    .stage({ ...teamTarget(team, actor), action: "team.deleted" }, { when: PREVIOUS_STATEMENT_CHANGED })
+    .commit()) as [unknown[]];
+  if (deleted.length === 0) throw new DomainError("not_found", `No team ${team.id}.`);
 }
 
 /** The members about to join a team, checked against the rules: they exist in the organization and may join. */
@@ -172,24 +169,15 @@ async function joiningMembers(db: Database, team: { orgId: string; provisioned: 
   return found;
 }
 
-async function recordMembershipActivity(
-  db: Database,
-  team: Team,
-  actor: Actor,
-  action: "team.members_added" | "team.members_removed",
-  memberIds: string[],
-  names?: Map<string, { userName: string }>,
-) {
-  if (memberIds.length === 0) return;
-  await recordActivity(db, {
+/** Who did it to which team: the common part of a team's activity entries. */
+function teamTarget(team: { orgId: string; id: string; displayName: string }, actor: Actor) {
+  return {
     orgId: team.orgId,
     actor,
-    action,
-    targetType: "team",
+    targetType: "team" as const,
     targetId: team.id,
     targetName: team.displayName,
-    changes: { members: memberIds.map((id) => ({ id, userName: names?.get(id)?.userName })) },
-  });
+  };
 }
 
 async function explainWriteFailure(db: Database, orgId: string, displayName: string, error: unknown): Promise<unknown> {

@@ -19,6 +19,48 @@ const entry = (orgId: string, overrides: Partial<ActivityEntry> = {}): ActivityE
   ...overrides,
 });
 
+const message = (e: ActivityEntry) => ({ kind: "activity", entry: e });
+
+const pendingEntries = async (orgId: string) =>
+  (await env.DB.prepare("SELECT entry FROM activity_outbox ORDER BY at").all<{ entry: string }>()).results
+    .map((row) => JSON.parse(row.entry) as ActivityEntry)
+    .filter((e) => e.orgId === orgId);
+
+const pendingFor = async (orgId: string) => (await pendingEntries(orgId)).length;
+
+const pending = async (ids: string[]) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM activity_outbox WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(ids))
+    .first<{ n: number }>())!.n;
+
+function captureErrors(): string[] {
+  const errors: string[] = [];
+  vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+  return errors;
+}
+
+function refuseQueue() {
+  vi.spyOn(env.ACTIVITY_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
+  vi.spyOn(env.ACTIVITY_QUEUE, "sendBatch").mockRejectedValue(new Error("queue unavailable"));
+}
+
+/** D1 refusing every write to activity_log (the consumer's and the fallback's), as under overload. */
+function failActivityLogWrites() {
+  const prepare = env.DB.prepare.bind(env.DB);
+  return vi.spyOn(env.DB, "prepare").mockImplementation((query: string) => {
+    if (/^insert into "activity_log"/i.test(query)) throw new Error("D1_ERROR: D1 is overloaded.");
+    return prepare(query);
+  });
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("timed out waiting");
+}
+
 const countFor = async (orgId: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM activity_log WHERE org_id = ?").bind(orgId).first<{ n: number }>())!
     .n;
@@ -27,8 +69,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("activity pipeline", () => {
   it("logs every action exactly once, through the queue consumer", async () => {
-    const errors: string[] = [];
-    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    const errors = captureErrors();
     const tenant = await createTenant({ licenses: 1 });
     const orgPath = `/organizations/${tenant.orgId}`;
     await admin(orgPath, { method: "PATCH", json: { name: "Renamed" } });
@@ -90,15 +131,24 @@ describe("activity pipeline", () => {
     expect(everything).not.toContain(rotated.token);
   });
 
-  it("never duplicates an entry when a batch is delivered again", async () => {
+  it("never duplicates an entry when a batch is delivered again, and clears the outbox", async () => {
     const tenant = await createTenant();
     await activity(tenant.orgId);
     const before = await countFor(tenant.orgId);
     const entries = [entry(tenant.orgId), entry(tenant.orgId, { action: "member.deleted" })];
+    await env.DB.batch(
+      entries.map((e) =>
+        env.DB.prepare("INSERT INTO activity_outbox (id, at, entry) VALUES (?, ?, ?)").bind(
+          e.id,
+          e.at,
+          JSON.stringify(e),
+        ),
+      ),
+    );
     for (let delivery = 0; delivery < 2; delivery++) {
       const batch = createMessageBatch(
         "scim-activity",
-        entries.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: delivery + 1, body })),
+        entries.map((e, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: delivery + 1, body: message(e) })),
       );
       const ctx = createExecutionContext();
       await worker.queue(batch, env);
@@ -107,6 +157,7 @@ describe("activity pipeline", () => {
       expect(result.retryMessages).toEqual([]);
     }
     expect(await countFor(tenant.orgId)).toBe(before + 2);
+    expect(await pending(entries.map((e) => e.id))).toBe(0);
   });
 
   it("retries a batch the database refuses, and retries malformed messages toward the dead-letter queue", async () => {
@@ -118,7 +169,7 @@ describe("activity pipeline", () => {
       },
     };
     const batch = createMessageBatch("scim-activity", [
-      { id: "ok", timestamp: new Date(), attempts: 1, body: entry(tenant.orgId) },
+      { id: "ok", timestamp: new Date(), attempts: 1, body: message(entry(tenant.orgId)) },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, { ...env, DB: failingDb as unknown as D1Database });
@@ -128,28 +179,108 @@ describe("activity pipeline", () => {
 
     const malformed = createMessageBatch<unknown>("scim-activity", [
       { id: "bad", timestamp: new Date(), attempts: 1, body: { nonsense: true } },
-      { id: "good", timestamp: new Date(), attempts: 1, body: entry(tenant.orgId) },
+      { id: "bare", timestamp: new Date(), attempts: 1, body: entry(tenant.orgId) },
+      { id: "good", timestamp: new Date(), attempts: 1, body: message(entry(tenant.orgId)) },
     ]);
     const ctx2 = createExecutionContext();
     await worker.queue(malformed, env);
     const result = await getQueueResult(malformed, ctx2);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad"]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad", "bare"]);
     expect(result.explicitAcks).toEqual(["good"]);
   });
 
   it("writes straight to D1 when the queue refuses an entry", async () => {
     const tenant = await createTenant();
     await activity(tenant.orgId);
-    const errors: string[] = [];
-    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
-    vi.spyOn(env.ACTIVITY_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
+    const errors = captureErrors();
+    refuseQueue();
     const created = await createUser(tenant, "fallback@acme.test");
-    // No waiting for a consumer: the entry is already in the table when the response arrives.
-    const row = await env.DB.prepare("SELECT action FROM activity_log WHERE target_id = ?")
-      .bind(created.id)
-      .first<{ action: string }>();
-    expect(row?.action).toBe("member.created");
+    const rows = await activity(tenant.orgId);
+    expect(rows.filter((r) => r.target_id === created.id).map((r) => r.action)).toEqual(["member.created"]);
     expect(errors.some((e) => e.includes("activity_queue_failed"))).toBe(true);
+    expect(await pendingFor(tenant.orgId)).toBe(0);
+  });
+
+  it("keeps an accepted change's entry when the queue and the D1 fallback both fail, and the cron delivers it", async () => {
+    const tenant = await createTenant();
+    await activity(tenant.orgId);
+    const errors = captureErrors();
+    refuseQueue();
+    const refuseLogWrites = failActivityLogWrites();
+
+    // The change happened, so the client hears so (not a 429 that its retry would turn into a 409).
+    const created = await scim(tenant, "/Users", { method: "POST", json: user("outage@acme.test") });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const patch = patchOp({ op: "replace", path: "title", value: "Lead" });
+    expect((await scim(tenant, `/Users/${id}`, { method: "PATCH", json: patch })).status).toBe(200);
+    // The IdP's retry of the same PATCH finds nothing to change; the entry of the change that did happen stays.
+    expect((await scim(tenant, `/Users/${id}`, { method: "PATCH", json: patch })).status).toBe(200);
+    await until(() => errors.filter((e) => e.includes("activity_delivery_deferred")).length >= 2);
+    expect((await activity(tenant.orgId)).filter((r) => r.target_id === id)).toEqual([]);
+    expect(await pendingFor(tenant.orgId)).toBe(2);
+
+    vi.restoreAllMocks();
+    refuseLogWrites.mockRestore();
+    // A run within the minute leaves fresh entries alone (their own send may still be under way).
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "*/5 * * * *" }), env);
+    expect(await pendingFor(tenant.orgId)).toBe(2);
+    const later = new Date(Date.now() + 2 * 60_000);
+    await worker.scheduled(createScheduledController({ scheduledTime: later, cron: "*/5 * * * *" }), env);
+    const rows = (await activity(tenant.orgId)).filter((r) => r.target_id === id);
+    expect(rows.map((r) => r.action)).toEqual(["member.created", "member.updated"]);
+    expect(JSON.parse(rows[1].changes!)).toEqual({ title: { from: null, to: "Lead" } });
+    expect(await pendingFor(tenant.orgId)).toBe(0);
+
+    // Sending again what was already delivered changes nothing.
+    await worker.scheduled(createScheduledController({ scheduledTime: later, cron: "*/5 * * * *" }), env);
+    expect((await activity(tenant.orgId)).filter((r) => r.target_id === id)).toHaveLength(2);
+  });
+
+  it("retries a failing consumer, then dead-letters the message; the entry stays pending until the cron delivers it", async () => {
+    const tenant = await createTenant();
+    await activity(tenant.orgId);
+    const errors = captureErrors();
+    const refuseLogWrites = failActivityLogWrites();
+    const created = await createUser(tenant, "deadletter@acme.test");
+    const [pendingEntry] = await pendingEntries(tenant.orgId);
+    expect(pendingEntry).toMatchObject({ action: "member.created", targetId: created.id });
+
+    await until(() => errors.some((e) => e.includes("activity_dead_lettered") && e.includes(pendingEntry.id)));
+    const failures = errors.filter((e) => e.includes("activity_batch_failed") && e.includes(pendingEntry.id));
+    // maxRetries is 2 in the tests: the first delivery and two retries, then the dead-letter queue.
+    expect(failures.map((e) => JSON.parse(e).attempts)).toEqual([1, 2, 3]);
+    expect(await pendingFor(tenant.orgId)).toBe(1);
+
+    refuseLogWrites.mockRestore();
+    const later = new Date(Date.now() + 2 * 60_000);
+    await worker.scheduled(createScheduledController({ scheduledTime: later, cron: "*/5 * * * *" }), env);
+    const rows = (await activity(tenant.orgId)).filter((r) => r.target_id === created.id);
+    expect(rows.map((r) => r.action)).toEqual(["member.created"]);
+    expect(await pendingFor(tenant.orgId)).toBe(0);
+  });
+
+  it("commits no entry for a change that did not happen", async () => {
+    const tenant = await createTenant();
+    const created = await createUser(tenant, "stale@acme.test");
+    await activity(tenant.orgId);
+    const stale = patchOp({ op: "replace", path: "title", value: "Stale" });
+    const etag = `W/"${created.meta.version}"`;
+    await scim(tenant, `/Users/${created.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", path: "title", value: "A" }),
+    });
+    const refused = await scim(tenant, `/Users/${created.id}`, {
+      method: "PATCH",
+      json: stale,
+      headers: { "If-Match": etag },
+    });
+    expect(refused.status).toBe(412);
+    const titles = (await activity(tenant.orgId))
+      .filter((r) => r.action === "member.updated")
+      .map((r) => JSON.parse(r.changes!).title.to);
+    expect(titles).toEqual(["A"]);
+    expect(await pendingFor(tenant.orgId)).toBe(0);
   });
 });
 

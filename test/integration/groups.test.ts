@@ -118,7 +118,7 @@ describe("Okta group push", () => {
       "team.members_removed",
     ]);
     const removal = entries.filter((e) => e.action === "team.members_removed")[0];
-    expect(JSON.parse(removal.changes!)).toEqual({ members: [{ id: b }] });
+    expect(JSON.parse(removal.changes!)).toEqual({ members: [{ id: b, userName: "u1@acme.test" }] });
   });
 
   it("adds 256 members in one PATCH", async () => {

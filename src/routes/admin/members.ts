@@ -94,9 +94,9 @@ membersApi.patch("/:id", async (c) => {
 membersApi.delete("/:id", async (c) => {
   const db = database(c.env.DB);
   const organization = await getOrganization(db, orgId(c));
-  const scope = { orgId: organization.id, provisionedOnly: false };
-  assertEditable(organization, await findMember(db, scope, c.req.param("id")), "member");
-  await deleteMember(db, scope, c.req.param("id"), ADMIN);
+  const member = await findMember(db, { orgId: organization.id, provisionedOnly: false }, c.req.param("id"));
+  assertEditable(organization, member, "member");
+  await deleteMember(db, member, ADMIN);
   return c.body(null, 204);
 });
 

@@ -78,8 +78,8 @@ teamsApi.patch("/:id", async (c) => {
 });
 
 teamsApi.delete("/:id", async (c) => {
-  const { db, organization, team } = await editableTeam(c);
-  await deleteTeam(db, scopeOf(organization), team.id, ADMIN);
+  const { db, team } = await editableTeam(c);
+  await deleteTeam(db, team, ADMIN);
   return c.body(null, 204);
 });
 

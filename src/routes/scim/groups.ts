@@ -120,7 +120,7 @@ groups.delete("/:id", async (c) => {
   const db = database(c.env.DB);
   const team = await readTeam(c, db);
   requireCurrentVersion(c, team);
-  await deleteTeam(db, scope(c), team.id, actor(c));
+  await deleteTeam(db, team, actor(c));
   return c.body(null, 204);
 });
 

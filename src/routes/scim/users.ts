@@ -102,7 +102,7 @@ users.delete("/:id", async (c) => {
   const db = database(c.env.DB);
   const existing = await readMember(c, db);
   requireCurrentVersion(c, existing);
-  await deleteMember(db, scope(c), existing.id, actor(c));
+  await deleteMember(db, existing, actor(c));
   return c.body(null, 204);
 });
 
