@@ -1,6 +1,6 @@
-import { invalidValue } from "./errors";
+import { invalidSyntax, invalidValue } from "./errors";
 import { type Projection, parseProjection } from "./projection";
-import { LIST_RESPONSE_SCHEMA } from "./schemas/urns";
+import { LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA } from "./schemas/urns";
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -50,4 +50,42 @@ export function listRequestFromQuery(query: Record<string, string>): ListRequest
     sortOrder: query.sortOrder,
     projection: parseProjection(query),
   };
+}
+
+/**
+ * A POST .search body (RFC 7644 §3.4.3): the same parameters as a GET's query, typed as JSON, read
+ * into that query's shape so that both take one path. `attributes` lists may also be comma strings.
+ */
+export function listRequestFromSearch(body: unknown): ListRequest {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalidSyntax("A search request is a JSON object.");
+  }
+  const request = body as Record<string, unknown>;
+  const schemas = request.schemas;
+  if (!Array.isArray(schemas) || !schemas.includes(SEARCH_REQUEST_SCHEMA)) {
+    throw invalidValue(`schemas must contain ${SEARCH_REQUEST_SCHEMA}.`);
+  }
+  const query: Record<string, string> = {};
+  for (const name of ["filter", "sortBy", "sortOrder", "cursor"]) {
+    const value = request[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") throw invalidValue(`${name} must be a string.`);
+    query[name] = value;
+  }
+  for (const name of ["startIndex", "count"]) {
+    const value = request[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "number" && typeof value !== "string") throw invalidValue(`${name} must be an integer.`);
+    query[name] = String(value);
+  }
+  for (const name of ["attributes", "excludedAttributes"]) {
+    const value = request[name];
+    if (value === undefined || value === null) continue;
+    const list = typeof value === "string" ? [value] : value;
+    if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
+      throw invalidValue(`${name} must be a list of attribute names.`);
+    }
+    query[name] = list.join(",");
+  }
+  return listRequestFromQuery(query);
 }

@@ -16,14 +16,13 @@ import { createTeam, deleteTeam, type TeamScope, updateTeam } from "../../domain
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { planGroupPatch } from "../../scim/group-membership";
-import { listRequestFromQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
 import { authorize } from "./auth";
-import { type Listing, respondWithList } from "./list";
+import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
@@ -51,7 +50,9 @@ export const groupListing: Listing<Team, TeamSortField> = {
   },
 };
 
-groups.get("/", (c) => respondWithList(c, groupListing, () => listRequestFromQuery(c.req.query())));
+groups.get("/", (c) => respondWithList(c, [groupListing], queryRequest(c)));
+groups.post("/.search", (c) => respondWithList(c, [groupListing], searchRequest(c)));
+groups.all("/.search", methodNotAllowed("POST"));
 
 groups.post("/", async (c) => {
   const db = database(c.env.DB);

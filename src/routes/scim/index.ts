@@ -6,9 +6,11 @@ import { errorBody, ScimError } from "../../scim/errors";
 import { authorize, scimAuth } from "./auth";
 import { discovery } from "./discovery";
 import { toScimError } from "./errors";
-import { groups } from "./groups";
+import { groupListing, groups } from "./groups";
+import { respondWithList, searchRequest } from "./list";
+import { methodNotAllowed } from "./method-not-allowed";
 import { scimJson } from "./respond";
-import { users } from "./users";
+import { userListing, users } from "./users";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 1;
@@ -35,7 +37,11 @@ scim.all("/Me", async (c) => {
   await authorize(c, database(c.env.DB), []);
   throw new ScimError(501, "/Me is not supported: a provisioning token authenticates a client, not a user.");
 });
-for (const unsupported of ["/Bulk", "/.search", "/Users/.search", "/Groups/.search"]) {
+// The root search lists users, then groups (see respondWithList for the paging across both).
+scim.post("/.search", (c) => respondWithList(c, [userListing, groupListing], searchRequest(c)));
+scim.all("/.search", methodNotAllowed("POST"));
+
+for (const unsupported of ["/Bulk"]) {
   scim.all(unsupported, () => {
     throw new ScimError(501, `${unsupported} is not supported by this server (see /ServiceProviderConfig).`);
   });

@@ -16,14 +16,13 @@ import { DomainError } from "../../domain/errors";
 import { createMember, deleteMember, type MemberScope, updateMember } from "../../domain/members";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
-import { listRequestFromQuery } from "../../scim/list-response";
 import { normalizeResource } from "../../scim/normalize";
 import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
 import { authorize } from "./auth";
-import { type Listing, respondWithList } from "./list";
+import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
 import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
@@ -46,7 +45,9 @@ export const userListing: Listing<MemberWithGroups, MemberSortField> = {
   positions: { store: memberListPositions, revision: (organization) => organization.membersRevision },
 };
 
-users.get("/", (c) => respondWithList(c, userListing, () => listRequestFromQuery(c.req.query())));
+users.get("/", (c) => respondWithList(c, [userListing], queryRequest(c)));
+users.post("/.search", (c) => respondWithList(c, [userListing], searchRequest(c)));
+users.all("/.search", methodNotAllowed("POST"));
 
 users.post("/", async (c) => {
   const db = database(c.env.DB);
