@@ -4,11 +4,13 @@ import { admin } from "./routes/admin";
 import { requestLog } from "./routes/request-log";
 import { scim } from "./routes/scim";
 import { scimJson } from "./routes/scim/respond";
+import { securityHeaders } from "./routes/security-headers";
 import { errorBody, ScimError } from "./scim/errors";
 
 export const app = new Hono<AppEnv>();
 
 app.use(requestLog);
+app.use(securityHeaders);
 
 /** Unauthenticated and free of I/O: the platform's floor, for health checks and the benchmark baseline. */
 app.get("/health", (c) => c.json({ status: "ok" }));

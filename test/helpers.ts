@@ -105,3 +105,24 @@ export async function activity(orgId: string): Promise<ActivityRow[]> {
   }
   throw new Error("activity_log kept changing");
 }
+
+/**
+ * Every stored row of an organization: its organizations row and its rows in every table with an
+ * org_id column (found from the schema, so tables added later are covered too). Equal before and
+ * after a refused request means the request changed nothing.
+ */
+export async function tenantRows(orgId: string): Promise<Record<string, unknown[]>> {
+  const { results: tables } = await env.DB.prepare(
+    // pragma_table_info is not allowed in D1; the CREATE statement names the column.
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%org_id%' ORDER BY name",
+  ).all<{ name: string }>();
+  const statements = [
+    env.DB.prepare("SELECT * FROM organizations WHERE id = ?").bind(orgId),
+    ...tables.map(({ name }) => env.DB.prepare(`SELECT * FROM "${name}" WHERE org_id = ?`).bind(orgId)),
+  ];
+  const results = await env.DB.batch(statements);
+  const sorted = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).sort();
+  return Object.fromEntries(
+    ["organizations", ...tables.map((t) => t.name)].map((name, i) => [name, sorted(results[i].results)]),
+  );
+}

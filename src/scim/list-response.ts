@@ -45,7 +45,7 @@ export interface ListRequest {
 export function listRequestFromQuery(query: Record<string, string>): ListRequest {
   return {
     ...parseListQuery(query),
-    filter: query.filter || undefined,
+    filter: query.filter,
     sortBy: query.sortBy,
     sortOrder: query.sortOrder,
     projection: parseProjection(query),

@@ -1,7 +1,7 @@
 import { invalidSyntax, invalidValue } from "./errors";
 import { commonAttributes } from "./schemas/common";
-import { type AttributeDefinition, findAttribute, isClientWritable } from "./schemas/definition";
-import type { ResourceTypeDefinition } from "./schemas/resource-type";
+import { type AttributeDefinition, findAttribute, isClientWritable, type SchemaDefinition } from "./schemas/definition";
+import { classifyBodyKey, type ResourceTypeDefinition } from "./schemas/resource-type";
 
 /** RFC 7643 leaves sizes to the server; these keep one resource small and predictable. */
 export interface NormalizeLimits {
@@ -28,30 +28,64 @@ const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
- * Turns a client's resource body into the stored document: canonical attribute names, coerced
- * types, extension attributes under their URN, `schemas` recomputed from what is present. Unknown,
- * read-only and null attributes are ignored (clients send them freely); `password` is discarded;
- * anything malformed is a 400 invalidValue naming its path.
+ * Turns a client's resource body into the stored document: canonical attribute names, every value
+ * of its schema type, extension attributes under their URN, `schemas` recomputed from what is
+ * present. `schemas` must name the resource type's core schema; data under a schema URN the type
+ * does not declare is refused (it would be lost). Unknown, read-only and null attributes are
+ * ignored (clients send them freely); `password` is discarded. The only coercions are the client
+ * quirks: Entra's "True"/"False" booleans and its bare-string manager. Anything malformed is a
+ * 400 invalidValue naming its path.
  */
 export function normalizeResource(input: unknown, type: ResourceTypeDefinition): Json {
   if (!isObject(input)) throw invalidSyntax("The request body must be a JSON object.");
-  const corePrefix = `${type.schema.id.toLowerCase()}:`;
+  requireCoreSchema(Object.entries(input).find(([key]) => key.toLowerCase() === "schemas")?.[1], type);
   const coreInput: Json = {};
-  const extensions: Json = {};
+  const extensionInput = new Map<SchemaDefinition, Json>();
+  const extensionOf = (schema: SchemaDefinition) => {
+    const attributes = extensionInput.get(schema) ?? {};
+    extensionInput.set(schema, attributes);
+    return attributes;
+  };
   for (const [key, value] of Object.entries(input)) {
-    const extension = type.extensions.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
-    if (!extension) {
-      // `urn:...:core:2.0:User:userName` is the fully qualified form of `userName` (RFC 7644 §3.10).
-      coreInput[key.toLowerCase().startsWith(corePrefix) ? key.slice(corePrefix.length) : key] = value;
-      continue;
+    const target = classifyBodyKey(type, key);
+    if (target.kind === "core") coreInput[target.name] = value;
+    else if (target.kind === "undeclared") refuseUndeclaredSchema(type, key, value);
+    else if (target.name !== undefined) extensionOf(target.schema)[target.name] = value;
+    else if (value !== null) {
+      if (!isObject(value))
+        throw invalidValue(`${target.schema.id} must be an object of ${target.schema.name} attributes.`);
+      Object.assign(extensionOf(target.schema), value);
     }
-    if (value === null) continue;
-    if (!isObject(value)) throw invalidValue(`${extension.id} must be an object of ${extension.name} attributes.`);
-    const attributes = normalizeAttributes(value, extension.attributes, `${extension.id}:`);
-    if (Object.keys(attributes).length > 0) extensions[extension.id] = attributes;
+  }
+  const extensions: Json = {};
+  for (const [schema, value] of extensionInput) {
+    const attributes = normalizeAttributes(value, schema.attributes, `${schema.id}:`);
+    if (Object.keys(attributes).length > 0) extensions[schema.id] = attributes;
   }
   const document = normalizeAttributes(coreInput, [...type.schema.attributes, ...commonAttributes], "");
   return { schemas: [type.schema.id, ...Object.keys(extensions)], ...document, ...extensions };
+}
+
+/** RFC 7643 §3: `schemas` is required and names the resource's core schema (extensions are recomputed). */
+function requireCoreSchema(schemas: unknown, type: ResourceTypeDefinition) {
+  const core = type.schema.id.toLowerCase();
+  const listed = Array.isArray(schemas) && schemas.every((schema) => typeof schema === "string");
+  if (!listed || !schemas.some((schema) => schema.toLowerCase() === core)) {
+    throw invalidValue(`schemas must be a list of schema URNs that includes ${type.schema.id}.`);
+  }
+}
+
+/**
+ * Data under a schema URN the resource type does not declare would be silently lost: refused. A null
+ * or empty one carries nothing and is ignored, like a URN listed in `schemas` without data.
+ */
+export function refuseUndeclaredSchema(type: ResourceTypeDefinition, key: string, value: unknown) {
+  if (value === null || (isObject(value) && Object.keys(value).length === 0)) return;
+  const declared =
+    type.extensions.length === 0
+      ? "it declares no extension"
+      : `its extensions are ${type.extensions.map((schema) => schema.id).join(", ")}`;
+  throw invalidValue(`${key} is not a schema of ${type.name}: ${declared}.`);
 }
 
 /** The attributes of one level (resource, extension or complex value), by their definitions. */
@@ -82,29 +116,41 @@ const clientKept = (definition: AttributeDefinition) => isClientWritable(definit
 /** One attribute's value; undefined when nothing is left of it (null, empty list, empty object). */
 function normalizeValue(value: unknown, definition: AttributeDefinition, path: string): unknown {
   if (value === null || value === undefined) return undefined;
-  if (!definition.multiValued) return normalizeSingle(value, definition, path);
-  const elements = Array.isArray(value) ? value : [value];
-  if (elements.length > NORMALIZE_LIMITS.multiValuedCount) {
-    throw invalidValue(
-      `${path} has ${elements.length} values; at most ${NORMALIZE_LIMITS.multiValuedCount} are allowed.`,
-    );
+  if (!definition.multiValued) return normalizeSingleValue(value, definition, path);
+  if (!Array.isArray(value))
+    throw invalidValue(`${path} is multi-valued: it must be an array, not ${describe(value)}.`);
+  if (value.length > NORMALIZE_LIMITS.multiValuedCount) {
+    throw invalidValue(`${path} has ${value.length} values; at most ${NORMALIZE_LIMITS.multiValuedCount} are allowed.`);
   }
-  const normalized = elements
-    .map((element) => (element === null ? undefined : normalizeSingle(element, definition, path)))
+  const normalized = value
+    .map((element) => {
+      if (element === null) throw invalidValue(`${path} must not hold null: leave the value out instead.`);
+      return normalizeSingleValue(element, definition, path);
+    })
     .filter((element) => element !== undefined);
   return normalized.length > 0 ? normalized : undefined;
 }
 
-function normalizeSingle(value: unknown, definition: AttributeDefinition, path: string): unknown {
+/**
+ * One value (one element, for a multi-valued attribute) of its schema type, RFC 7643 §2.3; undefined
+ * for a complex value left empty. PATCH checks each operation's values with it too.
+ */
+export function normalizeSingleValue(value: unknown, definition: AttributeDefinition, path: string): unknown {
   switch (definition.type) {
     case "complex":
       return normalizeComplex(value, definition, path);
     case "boolean":
       return toBoolean(value, path);
     case "integer":
+      if (Number.isInteger(value)) return value;
+      throw invalidValue(`${path} must be an integer, not ${describe(value)}.`);
     case "decimal":
       if (typeof value === "number" && Number.isFinite(value)) return value;
       throw invalidValue(`${path} must be a number, not ${describe(value)}.`);
+    case "dateTime":
+      return toDateTime(value, path);
+    case "reference":
+      return toReference(value, path);
     default:
       return toBoundedString(value, path);
   }
@@ -120,21 +166,38 @@ function normalizeComplex(value: unknown, definition: AttributeDefinition, path:
   return Object.keys(output).length > 0 ? output : undefined;
 }
 
-/** Booleans arrive as JSON booleans or, from Entra, as "True"/"False". */
+/** Booleans arrive as JSON booleans or, from Entra, as "True"/"False" (in any case). */
 export function toBoolean(value: unknown, path: string): boolean {
   if (typeof value === "boolean") return value;
-  const text = typeof value === "string" ? value.trim().toLowerCase() : undefined;
+  const text = typeof value === "string" ? value.toLowerCase() : undefined;
   if (text === "true" || text === "false") return text === "true";
   throw invalidValue(`${path} must be true or false, not ${describe(value)}.`);
 }
 
 function toBoundedString(value: unknown, path: string): string {
-  const text = typeof value === "number" && Number.isFinite(value) ? String(value) : value;
-  if (typeof text !== "string") throw invalidValue(`${path} must be a string, not ${describe(value)}.`);
+  if (typeof value !== "string") throw invalidValue(`${path} must be a string, not ${describe(value)}.`);
   const limit = EMAIL_PATHS.has(path) ? NORMALIZE_LIMITS.emailLength : NORMALIZE_LIMITS.stringLength;
-  if (text.length > limit) {
-    throw invalidValue(`${path} is ${text.length} characters long; at most ${limit} are allowed.`);
+  if (value.length > limit) {
+    throw invalidValue(`${path} is ${value.length} characters long; at most ${limit} are allowed.`);
   }
+  return value;
+}
+
+/** RFC 7643 §2.3.5: an xsd:dateTime, such as 2026-01-31T09:30:00Z, that names a real instant. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+function toDateTime(value: unknown, path: string): string {
+  const text = toBoundedString(value, path);
+  if (!DATE_TIME.test(text) || Number.isNaN(Date.parse(text))) {
+    throw invalidValue(`${path} must be a dateTime such as 2026-01-31T09:30:00Z.`);
+  }
+  return text;
+}
+
+/** RFC 7643 §2.3.7: a reference is a URI. */
+function toReference(value: unknown, path: string): string {
+  const text = toBoundedString(value, path);
+  if (!URL.canParse(text)) throw invalidValue(`${path} must be an absolute URI such as https://example.com/ada.`);
   return text;
 }
 
@@ -144,6 +207,7 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") return "an object";
   if (typeof value === "string") return "a string";
+  if (typeof value === "number") return "a number";
   return `a ${typeof value}`;
 }
 

@@ -9,7 +9,7 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 const normalize = (input: unknown) => normalizeResource(input, userResourceType);
 /** A valid user body with the given attributes added. */
-const user = (extra: object) => ({ userName: "ada@acme.test", ...extra });
+const user = (extra: object) => ({ schemas: [CORE], userName: "ada@acme.test", ...extra });
 
 /** Asserts a 400 ScimError of the given type whose detail mentions every given fragment. */
 function expectScimError(run: () => unknown, scimType: string, ...fragments: string[]) {
@@ -103,6 +103,7 @@ describe("normalizeResource: client bodies", () => {
 
   it("matches attribute names, extension URNs and fully qualified core names case-insensitively", () => {
     const document = normalize({
+      SCHEMAS: [CORE.toLowerCase()],
       USERNAME: "ada@acme.test",
       Name: { GivenName: "Ada" },
       EMAILS: [{ VALUE: "ada@acme.test", Primary: true }],
@@ -122,8 +123,8 @@ describe("normalizeResource: client bodies", () => {
   });
 
   it("recomputes schemas from what is present instead of trusting the client's list", () => {
-    expect(normalize(user({ schemas: [ENTERPRISE, "urn:unknown"] })).schemas).toEqual([CORE]);
-    expect(normalize(user({ schemas: "nonsense" })).schemas).toEqual([CORE]);
+    // A URN listed without data (Entra lists the enterprise extension even when it sends none of it).
+    expect(normalize(user({ schemas: [ENTERPRISE, CORE, "urn:unknown"] })).schemas).toEqual([CORE]);
     // An extension whose attributes are all null or unknown leaves no trace.
     expect(normalize(user({ schemas: [CORE, ENTERPRISE], [ENTERPRISE]: { department: null, shoeSize: 44 } }))).toEqual({
       schemas: [CORE],
@@ -132,12 +133,41 @@ describe("normalizeResource: client bodies", () => {
     expect(normalize(user({ [ENTERPRISE]: null })).schemas).toEqual([CORE]);
   });
 
-  it("ignores unknown schema URNs, unknown attributes and read-only sub-attributes", () => {
+  it("requires schemas to be a list naming the core schema", () => {
+    for (const schemas of [undefined, null, "nonsense", CORE, [], [ENTERPRISE], ["urn:unknown"], [CORE, 7], [GROUP]]) {
+      expectScimError(() => normalize({ ...user({}), schemas }), "invalidValue", "schemas", CORE);
+    }
+    expectScimError(
+      () => normalizeResource({ schemas: [CORE], displayName: "Sales" }, groupResourceType),
+      "invalidValue",
+      GROUP,
+    );
+    expect(normalize(user({ schemas: [CORE.toUpperCase()] })).schemas).toEqual([CORE]);
+  });
+
+  it("refuses data under a schema URN the resource type does not declare, naming it", () => {
+    const custom = "urn:ietf:params:scim:schemas:extension:custom:2.0:User";
+    for (const value of [{ costCenter: "x" }, "y", ["z"], 0]) {
+      expectScimError(() => normalize(user({ schemas: [CORE, custom], [custom]: value })), "invalidValue", custom);
+    }
+    expectScimError(() => normalize(user({ "urn:okta:custom:attr": "y" })), "invalidValue", "urn:okta:custom:attr");
+    // Null or empty, it carries nothing to lose.
+    expect(normalize(user({ schemas: [CORE, custom], [custom]: null, "urn:x": {} }))).toEqual(user({}));
+  });
+
+  it("reads an extension attribute qualified by its URN at the top level", () => {
+    expect(normalize(user({ [`${ENTERPRISE}:department`]: "R&D", [ENTERPRISE]: { costCenter: "C1" } }))).toEqual({
+      ...user({}),
+      schemas: [CORE, ENTERPRISE],
+      [ENTERPRISE]: { department: "R&D", costCenter: "C1" },
+    });
+  });
+
+  it("ignores unknown attributes and read-only sub-attributes", () => {
     expect(
       normalize(
         user({
-          "urn:ietf:params:scim:schemas:extension:custom:2.0:User": { costCenter: "x" },
-          "urn:okta:custom": "y",
+          customAttribute: "x",
           name: { givenName: "Ada", nickname: "unknown sub-attribute" },
           [ENTERPRISE]: { manager: { value: "m1", displayName: "read-only", $ref: "https://elsewhere/Users/m1" } },
         }),
@@ -165,11 +195,12 @@ describe("normalizeResource: client bodies", () => {
 
   it("gives the same document when normalising a document again", () => {
     const once = normalize({
+      schemas: [CORE],
       userName: "ada",
       active: "False",
       name: { formatted: "Ada" },
-      emails: { value: "ada@acme.test" },
-      [ENTERPRISE]: { manager: "m1", employeeNumber: 7 },
+      emails: [{ value: "ada@acme.test" }],
+      [ENTERPRISE]: { manager: "m1", employeeNumber: "7" },
     });
     expect(normalizeResource(once, userResourceType)).toEqual(once);
   });
@@ -193,7 +224,7 @@ describe("normalizeResource: types and coercions", () => {
   });
 
   it("refuses anything else for a boolean, naming the path", () => {
-    for (const active of [1, 0, "yes", "", {}, [true]])
+    for (const active of [1, 0, "yes", "", " true", "null", {}, [true]])
       expectScimError(() => normalize(user({ active })), "invalidValue", "active");
     expectScimError(
       () => normalize(user({ emails: [{ value: "a@b.c", primary: "1" }] })),
@@ -203,10 +234,16 @@ describe("normalizeResource: types and coercions", () => {
     expect(() => toBoolean("maybe", "x.y")).toThrow(/x\.y must be true or false/);
   });
 
-  it("converts finite numbers to strings and refuses objects, arrays and booleans", () => {
-    const document = normalize(user({ nickName: 7, [ENTERPRISE]: { employeeNumber: 1815, costCenter: 0.5 } }));
-    expect(document.nickName).toBe("7");
-    expect(document[ENTERPRISE]).toEqual({ employeeNumber: "1815", costCenter: "0.5" });
+  it("refuses numbers, objects, arrays and booleans where the schema says string", () => {
+    expectScimError(() => normalize(user({ nickName: 7 })), "invalidValue", "nickName", "must be a string", "a number");
+    expectScimError(() => normalize({ ...user({}), userName: 42 }), "invalidValue", "userName", "a number");
+    expectScimError(
+      () => normalize(user({ [ENTERPRISE]: { employeeNumber: 1815 } })),
+      "invalidValue",
+      `${ENTERPRISE}:employeeNumber`,
+    );
+    expectScimError(() => normalize(user({ name: { givenName: 0.5 } })), "invalidValue", "name.givenName");
+    expectScimError(() => normalize(user({ emails: [{ value: 7 }] })), "invalidValue", "emails.value");
     expectScimError(
       () => normalize(user({ displayName: { text: "Ada" } })),
       "invalidValue",
@@ -248,18 +285,56 @@ describe("normalizeResource: types and coercions", () => {
     expectScimError(() => normalize(user({ [ENTERPRISE]: [{ department: "R&D" }] })), "invalidValue", ENTERPRISE);
   });
 
-  it("wraps a single element of a multi-valued attribute, drops null and empty elements", () => {
-    expect(normalize(user({ emails: { value: "a@b.c", type: "work" } })).emails).toEqual([
-      { value: "a@b.c", type: "work" },
-    ]);
+  it("requires a multi-valued attribute to be an array without null elements; drops empty elements", () => {
+    for (const emails of [{ value: "a@b.c", type: "work" }, "a@b.c", 1, true]) {
+      expectScimError(() => normalize(user({ emails })), "invalidValue", "emails", "must be an array");
+    }
+    expectScimError(() => normalize(user({ emails: [null, { value: "a@b.c" }] })), "invalidValue", "emails", "null");
     expect(
-      normalize(user({ emails: [null, { value: "a@b.c" }, {}, { value: null, type: null }, { unknown: 1 }] })).emails,
+      normalize(user({ emails: [{ value: "a@b.c" }, {}, { value: null, type: null }, { unknown: 1 }] })).emails,
     ).toEqual([{ value: "a@b.c" }]);
+  });
+
+  it("checks integer, decimal, dateTime and reference attributes by their type", () => {
+    const type = {
+      ...userResourceType,
+      schema: {
+        ...userResourceType.schema,
+        attributes: [
+          ...userResourceType.schema.attributes,
+          { ...userResourceType.schema.attributes[0], name: "shoeSize", type: "integer", required: false },
+          { ...userResourceType.schema.attributes[0], name: "height", type: "decimal", required: false },
+          { ...userResourceType.schema.attributes[0], name: "hiredAt", type: "dateTime", required: false },
+        ] as typeof userResourceType.schema.attributes,
+      },
+    };
+    const valid = {
+      shoeSize: 44,
+      height: 1.75,
+      hiredAt: "2026-01-31T09:30:00.5+01:00",
+      profileUrl: "https://x.test/a",
+    };
+    expect(normalizeResource(user(valid), type)).toMatchObject(valid);
+    const invalid: [string, unknown][] = [
+      ["shoeSize", 44.5],
+      ["shoeSize", "44"],
+      ["height", "1.75"],
+      ["height", true],
+      ["hiredAt", "2026-01-31"],
+      ["hiredAt", "yesterday"],
+      ["hiredAt", "2026-13-31T09:30:00Z"],
+      ["hiredAt", 1769851800],
+      ["profileUrl", "not a uri"],
+      ["profileUrl", 7],
+    ];
+    for (const [name, value] of invalid) {
+      expectScimError(() => normalizeResource(user({ [name]: value }), type), "invalidValue", name);
+    }
   });
 
   it("drops empty complex values and lists that end up empty", () => {
     const document = normalize(
-      user({ name: {}, addresses: [{}], roles: [], phoneNumbers: [null], [ENTERPRISE]: { manager: {} } }),
+      user({ name: {}, addresses: [{}], roles: [], phoneNumbers: null, [ENTERPRISE]: { manager: {} } }),
     );
     expect(document).toEqual({ schemas: [CORE], userName: "ada@acme.test" });
   });
@@ -279,8 +354,16 @@ describe("normalizeResource: limits and required attributes", () => {
   it("holds userName and emails[].value to 254 characters", () => {
     const longest = `${"a".repeat(emailLength - 7)}@b.test`;
     expect(longest).toHaveLength(254);
-    expect(normalize({ userName: longest, emails: [{ value: longest }] })).toMatchObject({ userName: longest });
-    expectScimError(() => normalize({ userName: `a${longest}` }), "invalidValue", "userName", "255", "254");
+    expect(normalize({ ...user({}), userName: longest, emails: [{ value: longest }] })).toMatchObject({
+      userName: longest,
+    });
+    expectScimError(
+      () => normalize({ ...user({}), userName: `a${longest}` }),
+      "invalidValue",
+      "userName",
+      "255",
+      "254",
+    );
     expectScimError(
       () => normalize(user({ emails: [{ value: `a${longest}` }] })),
       "invalidValue",
@@ -315,18 +398,26 @@ describe("normalizeResource: limits and required attributes", () => {
       "100",
     );
     expectScimError(
-      () => normalizeResource({ displayName: "Big", members: roles(multiValuedCount + 1) }, groupResourceType),
+      () =>
+        normalizeResource(
+          { schemas: [GROUP], displayName: "Big", members: roles(multiValuedCount + 1) },
+          groupResourceType,
+        ),
       "invalidValue",
       "members",
     );
   });
 
   it("requires a non-empty userName", () => {
-    expectScimError(() => normalize({ emails: [{ value: "a@b.c" }] }), "invalidValue", "userName is required");
+    expectScimError(
+      () => normalize({ schemas: [CORE], emails: [{ value: "a@b.c" }] }),
+      "invalidValue",
+      "userName is required",
+    );
     for (const userName of ["", "   ", null])
-      expectScimError(() => normalize({ userName }), "invalidValue", "userName is required");
+      expectScimError(() => normalize({ schemas: [CORE], userName }), "invalidValue", "userName is required");
     // Read-only and unknown keys do not stand in for it.
-    expectScimError(() => normalize({ id: "u1", user_name: "a@b.c" }), "invalidValue", "userName");
+    expectScimError(() => normalize({ schemas: [CORE], id: "u1", user_name: "a@b.c" }), "invalidValue", "userName");
   });
 });
 
@@ -342,7 +433,6 @@ describe("normalizeResource: groups", () => {
           { value: "u1", display: "a@acme.test" }, // Okta
           { $ref: null, value: "u2" }, // Entra
           { value: "u3", $ref: "https://x/Users/u3", type: "User" },
-          null,
         ],
       },
       groupResourceType,
@@ -357,26 +447,34 @@ describe("normalizeResource: groups", () => {
   });
 
   it("does not know user attributes on a group and requires displayName", () => {
-    expect(
-      normalizeResource({ displayName: "Sales", userName: "x", [ENTERPRISE]: { department: "d" } }, groupResourceType),
-    ).toEqual({
+    expect(normalizeResource({ schemas: [GROUP], displayName: "Sales", userName: "x" }, groupResourceType)).toEqual({
       schemas: [GROUP],
       displayName: "Sales",
     });
     expectScimError(
-      () => normalizeResource({ members: [] }, groupResourceType),
+      () =>
+        normalizeResource(
+          { schemas: [GROUP, ENTERPRISE], displayName: "Sales", [ENTERPRISE]: { department: "d" } },
+          groupResourceType,
+        ),
+      "invalidValue",
+      ENTERPRISE,
+      "declares no extension",
+    );
+    expectScimError(
+      () => normalizeResource({ schemas: [GROUP], members: [] }, groupResourceType),
       "invalidValue",
       "displayName is required",
     );
     expectScimError(
-      () => normalizeResource({ displayName: "" }, groupResourceType),
+      () => normalizeResource({ schemas: [GROUP], displayName: "" }, groupResourceType),
       "invalidValue",
       "displayName is required",
     );
   });
 
   it("keeps an empty push out of the document", () => {
-    expect(normalizeResource({ displayName: "Sales", members: [] }, groupResourceType)).toEqual({
+    expect(normalizeResource({ schemas: [GROUP], displayName: "Sales", members: [] }, groupResourceType)).toEqual({
       schemas: [GROUP],
       displayName: "Sales",
     });
@@ -428,6 +526,7 @@ describe("memberEmail", () => {
 
   it("works on what normalizeResource produces from Entra's body", () => {
     const document = normalize({
+      schemas: [CORE],
       userName: "ada",
       emails: [{ type: "work", value: "Ada@Acme.test", primary: "True" }],
     });

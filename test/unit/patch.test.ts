@@ -648,3 +648,56 @@ describe("parsePatchPath", () => {
     expect(result.emails).toEqual([{ value: "a]b@x.com", type: "work" }]);
   });
 });
+
+describe("value types, checked operation by operation", () => {
+  it("refuses a value of the wrong type in every kind of operation, naming the path", () => {
+    const cases: [PatchOperation, string][] = [
+      [{ op: "replace", path: "userName", value: 42 }, "userName"],
+      [{ op: "add", path: "name.givenName", value: 7 }, "name.givenName"],
+      [{ op: "replace", path: "name", value: { familyName: ["L"] } }, "name.familyName"],
+      [{ op: "replace", path: 'emails[type eq "work"].value', value: 1 }, 'emails[type eq "work"].value'],
+      [{ op: "add", path: "emails", value: [{ value: "x@y.z", primary: "yes" }] }, "emails.primary"],
+      [{ op: "replace", value: { displayName: false } }, "displayName"],
+      [{ op: "replace", value: { "name.formatted": { text: "Ada" } } }, "name.formatted"],
+      [{ op: "replace", path: `${ENTERPRISE}:employeeNumber`, value: 7 }, `${ENTERPRISE}:employeeNumber`],
+      [{ op: "add", path: ENTERPRISE, value: { department: 3 } }, `${ENTERPRISE}:department`],
+      [{ op: "replace", path: "active", value: "no" }, "active"],
+      [{ op: "replace", path: "profileUrl", value: "not a uri" }, "profileUrl"],
+    ];
+    for (const [operation, path] of cases) expectScimError(() => patchUser(user(), operation), "invalidValue", path);
+    expectScimError(() => patchGroup(group(), { op: "replace", path: "displayName", value: 5 }), "invalidValue");
+  });
+
+  it("refuses a wrong type even when a later operation would remove it again", () => {
+    expectScimError(
+      () => patchUser(user(), { op: "add", path: "title", value: 5 }, { op: "remove", path: "title" }),
+      "invalidValue",
+      "title",
+    );
+  });
+
+  it("keeps Entra's string booleans and null as unassignment, never the string null", () => {
+    const patched = patchUser(
+      { ...user(), title: "Engineer" },
+      { op: "Replace", path: "active", value: "False" },
+      { op: "Replace", path: "title", value: null },
+      { op: "Replace", value: { "name.givenName": null } },
+    );
+    expect(patched.active).toBe(false);
+    expect(patched).not.toHaveProperty("title");
+    expect(patched.name).toEqual({ familyName: "Lovelace" });
+    expect(JSON.stringify(patched)).not.toContain("null");
+  });
+
+  it("refuses data under an undeclared schema URN in a path-less value, ignores it when null", () => {
+    const custom = "urn:ietf:params:scim:schemas:extension:custom:2.0:User";
+    expectScimError(
+      () => patchUser(user(), { op: "replace", value: { [custom]: { costCenter: "C1" } } }),
+      "invalidValue",
+      custom,
+    );
+    expectScimError(() => patchUser(user(), { op: "add", value: { [`${custom}:costCenter`]: "C1" } }), "invalidValue");
+    expect(patchUser(user(), { op: "replace", value: { [custom]: null, title: "T" } }).title).toBe("T");
+    expectScimError(() => patchUser(user(), { op: "add", path: `${custom}:costCenter`, value: "C1" }), "invalidPath");
+  });
+});

@@ -1,6 +1,7 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DomainError, type DomainErrorCode } from "../../domain/errors";
+import { BodyError } from "../json-body";
 
 /** An admin API failure: `{"error":{"code","message"}}` with its status. */
 export class AdminError extends HTTPException {
@@ -31,6 +32,11 @@ const CODE: Partial<Record<DomainErrorCode, string>> = { user_name_taken: "email
 
 export function toAdminError(error: unknown): AdminError | undefined {
   if (error instanceof AdminError) return error;
+  if (error instanceof BodyError) {
+    return error.problem === "unsupported_media_type"
+      ? new AdminError(415, "unsupported_media_type", error.message)
+      : new AdminError(400, "invalid_json", error.message);
+  }
   if (error instanceof DomainError)
     return new AdminError(STATUS[error.code], CODE[error.code] ?? error.code, error.message);
   if (error instanceof HTTPException) {

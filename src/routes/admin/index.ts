@@ -1,9 +1,10 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
-import { toAdminError } from "./errors";
+import { AdminError, toAdminError } from "./errors";
 import { membersApi } from "./members";
 import { organizationsApi } from "./organizations";
 import { teamsApi } from "./teams";
@@ -11,7 +12,18 @@ import { teamsApi } from "./teams";
 /** The control panel's API, mounted at /admin/v1. */
 export const admin = new Hono<AppEnv>();
 
+/** The largest admin request is a team's 1,000 member ids, about 40 KB. */
+const MAX_BODY_BYTES = 64 * 1024;
+
 admin.use(adminAuth);
+admin.use(
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AdminError(413, "body_too_large", `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    },
+  }),
+);
 admin.route("/organizations", organizationsApi);
 admin.route("/organizations", activityApi);
 admin.route("/organizations/:orgId/members", membersApi);

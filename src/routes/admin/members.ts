@@ -10,10 +10,11 @@ import { assertEditable, isReadOnly } from "../../domain/read-only";
 import type { AppEnv } from "../../env";
 import { USER_SCHEMA } from "../../scim/schemas/urns";
 import { limitParameter, readPage, readQuery } from "./paging";
-import { readBody } from "./validate";
+import { noControlCharacters, readBody } from "./validate";
 
 const email = v.pipe(v.string(), v.trim(), v.maxLength(254), v.email("must be an email address"));
-const personName = v.pipe(v.string(), v.trim(), v.maxLength(1024));
+// A member's first and last name are SCIM's name.givenName/familyName: the same length limit; empty clears.
+const personName = v.pipe(v.string(), v.trim(), v.maxLength(1024), noControlCharacters);
 
 const inviteRequest = v.strictObject({ email, firstName: v.optional(personName), lastName: v.optional(personName) });
 const updateRequest = v.pipe(

@@ -12,15 +12,14 @@ import {
 } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
 import { tenantUrl } from "../scim/respond";
-import { readBody } from "./validate";
+import { nameSchema, readBody } from "./validate";
 
-const name = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(200));
 const licenses = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));
 const provider = v.picklist(["okta", "entra", "generic"]);
 
-const createRequest = v.strictObject({ name, licenses });
+const createRequest = v.strictObject({ name: nameSchema, licenses });
 const updateRequest = v.pipe(
-  v.strictObject({ name: v.optional(name), licenses: v.optional(licenses) }),
+  v.strictObject({ name: v.optional(nameSchema), licenses: v.optional(licenses) }),
   v.check((body) => body.name !== undefined || body.licenses !== undefined, "give name or licenses"),
 );
 const scimRequest = v.strictObject({ enabled: v.boolean(), provider: v.optional(provider) });

@@ -9,10 +9,9 @@ import { assertEditable, isReadOnly } from "../../domain/read-only";
 import { createTeam, deleteTeam, findTeam, updateTeam } from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { limitParameter, readPage, readQuery } from "./paging";
-import { readBody } from "./validate";
+import { nameSchema, readBody } from "./validate";
 
-const name = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(1024));
-const teamRequest = v.strictObject({ name });
+const teamRequest = v.strictObject({ name: nameSchema });
 const membersRequest = v.strictObject({
   memberIds: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1), v.maxLength(1000)),
 });

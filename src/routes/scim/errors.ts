@@ -1,9 +1,15 @@
 import { DomainError } from "../../domain/errors";
-import { invalidValue, ScimError, uniqueness } from "../../scim/errors";
+import { invalidSyntax, invalidValue, ScimError, uniqueness } from "../../scim/errors";
+import { BodyError } from "../json-body";
 
 /** How a domain refusal reads in SCIM (RFC 7644 §3.12). */
 export function toScimError(error: unknown): ScimError | undefined {
   if (error instanceof ScimError) return error;
+  if (error instanceof BodyError) {
+    return error.problem === "unsupported_media_type"
+      ? new ScimError(415, error.message)
+      : invalidSyntax(error.message);
+  }
   if (!(error instanceof DomainError)) return undefined;
   switch (error.code) {
     case "not_found":

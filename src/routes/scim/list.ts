@@ -72,7 +72,8 @@ function plan(c: Context<AppEnv>, listings: readonly SomeListing[], request: Lis
   let refusal: unknown;
   for (const listing of listings) {
     try {
-      const where = request.filter ? compileFilter(request.filter, listing.filterTarget(orgIdOf(c))) : undefined;
+      const where =
+        request.filter === undefined ? undefined : compileFilter(request.filter, listing.filterTarget(orgIdOf(c)));
       parts.push({ listing, where });
     } catch (error) {
       refusal ??= error;

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../env";
-import { invalidSyntax } from "../../scim/errors";
 import { type Projection, parseProjection } from "../../scim/projection";
 import { etag, ifNoneMatchHolds } from "../../scim/resource";
+import { readJsonBody } from "../json-body";
 
 export const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
@@ -17,15 +17,8 @@ export function scimJson(
   return c.body(JSON.stringify(body), status, { ...headers, "Content-Type": SCIM_CONTENT_TYPE });
 }
 
-/** Parses a request body as JSON whatever its declared type (clients send scim+json or plain json). */
-export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidSyntax("The request body is not valid JSON.");
-  }
-}
+/** The request body as JSON (scim+json, json or undeclared; see readJsonBody for what is refused). */
+export const readJson = (c: Context): Promise<unknown> => readJsonBody(c.req);
 
 /** The Tenant URL the request came in on: `<origin>/scim/v2/<orgId>`. */
 export function tenantUrl(c: Context, orgId: string): string {

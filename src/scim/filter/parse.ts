@@ -28,6 +28,7 @@ const VALUE_PATH_SUB_ATTRIBUTE =
  * as JSON strings. Syntax errors and filters beyond the size limits are 400 invalidFilter.
  */
 export function parseFilter(text: string): Filter {
+  if (text.trim() === "") throw invalidFilter("The filter is empty: leave filter out to list every resource.");
   if (text.length > MAX_FILTER_LENGTH) {
     throw invalidFilter(`The filter is longer than ${MAX_FILTER_LENGTH} characters.`);
   }

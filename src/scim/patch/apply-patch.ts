@@ -1,6 +1,7 @@
 import { invalidSyntax, invalidValue, mutability, noTarget } from "../errors";
+import { refuseUndeclaredSchema } from "../normalize";
 import type { AttributeDefinition, SchemaDefinition } from "../schemas/definition";
-import type { ResourceTypeDefinition } from "../schemas/resource-type";
+import { classifyBodyKey, type ResourceTypeDefinition } from "../schemas/resource-type";
 import { findPatchPath, type PatchPath, parsePatchPath } from "./path";
 import { equalityTerms, equalValues, matchesValueFilter } from "./value-filter";
 import {
@@ -63,13 +64,14 @@ function operationName(op: string): Op {
 /**
  * No path: each key of the value is an attribute path or an extension URN holding extension
  * attributes. Unknown, read-only and write-only keys (Okta's `id` in a group rename) are ignored,
- * as in POST and PUT bodies.
+ * and data under an undeclared schema URN is refused, as in POST and PUT bodies.
  */
 function applyWithoutPath(document: Json, op: Op, value: unknown, type: ResourceTypeDefinition) {
   if (!isObject(value)) throw invalidValue(`A ${op} operation without a path needs an object value.`);
   for (const [key, item] of Object.entries(value)) {
     const extension = findExtension(type, key);
-    if (!extension) applyKey(document, op, key, item, type);
+    if (classifyBodyKey(type, key).kind === "undeclared") refuseUndeclaredSchema(type, key, item);
+    else if (!extension) applyKey(document, op, key, item, type);
     else if (isObject(item)) {
       for (const [name, attributeValue] of Object.entries(item)) {
         applyKey(document, op, `${extension.id}:${name}`, attributeValue, type);

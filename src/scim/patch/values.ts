@@ -1,5 +1,5 @@
 import { invalidValue } from "../errors";
-import { toBoolean } from "../normalize";
+import { normalizeSingleValue } from "../normalize";
 import { type AttributeDefinition, findAttribute, isClientWritable } from "../schemas/definition";
 
 export type Json = Record<string, unknown>;
@@ -9,14 +9,12 @@ export const isObject = (value: unknown): value is Json =>
 
 /**
  * Shapes one client value (one element, for a multi-valued attribute) by its definition, so the
- * document keeps canonical names and real types. Deeper checks (lengths, string types) are the
- * normaliser's, which runs on the patched document.
+ * document keeps canonical names and real types: each operation's values are checked against the
+ * schema as it is applied, and the normaliser checks the patched document as a whole.
  */
 export function prepareValue(value: unknown, definition: AttributeDefinition, path: string): unknown {
   if (definition.type === "complex") return prepareComplex(value, definition, path);
-  // Entra sends "True"/"False".
-  if (definition.type === "boolean") return toBoolean(value, path);
-  return value;
+  return normalizeSingleValue(value, definition, path);
 }
 
 /**

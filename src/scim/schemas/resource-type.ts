@@ -32,6 +32,28 @@ export const groupResourceType: ResourceTypeDefinition = {
   extensions: [],
 };
 
+/** What a top-level key of a resource body names. */
+export type BodyKey =
+  /** A core or common attribute, plainly (`userName`) or qualified by the core URN. */
+  | { kind: "core"; name: string }
+  /** A declared extension: the whole of it (`urn:…:enterprise:2.0:User`), or one attribute (`…:User:department`). */
+  | { kind: "extension"; schema: SchemaDefinition; name?: string }
+  /** A schema URN the resource type does not declare. */
+  | { kind: "undeclared" };
+
+/** Classifies a body key case-insensitively; any other key starting with `urn:` names an undeclared schema. */
+export function classifyBodyKey(type: ResourceTypeDefinition, key: string): BodyKey {
+  const lower = key.toLowerCase();
+  for (const schema of type.extensions) {
+    const id = schema.id.toLowerCase();
+    if (lower === id) return { kind: "extension", schema };
+    if (lower.startsWith(`${id}:`)) return { kind: "extension", schema, name: key.slice(id.length + 1) };
+  }
+  const corePrefix = `${type.schema.id.toLowerCase()}:`;
+  if (lower.startsWith(corePrefix)) return { kind: "core", name: key.slice(corePrefix.length) };
+  return lower.startsWith("urn:") ? { kind: "undeclared" } : { kind: "core", name: key };
+}
+
 /** Where an attribute path lands: the schema that owns it (undefined for core/common) and its definition. */
 export interface ResolvedAttribute {
   /** Extension schema URN, or undefined for core and common attributes. */
