@@ -1,5 +1,5 @@
-import type { Compare, Filter } from "scim2-parse-filter";
 import { invalidPath, invalidValue, ScimError } from "./errors";
+import type { Compare, Filter } from "./filter/ast";
 import { parseFilter } from "./filter/parse";
 import type { PatchOperation } from "./patch/apply-patch";
 

@@ -52,6 +52,24 @@ describe("SCIM protocol", () => {
     }
   });
 
+  it("answers a hostile filter at once: 401 to a wrong token, 400 invalidFilter to the tenant", async () => {
+    const tenant = await createTenant();
+    // The old tokenizer backtracked exponentially on an unclosed quote followed by newlines.
+    const filter = encodeURIComponent(`userName eq "${"\n".repeat(4000)}`);
+    for (const [token, status] of [
+      ["wrong", 401],
+      [tenant.token, 400],
+    ] as const) {
+      for (const resource of ["Users", "Groups"]) {
+        const started = performance.now();
+        const response = await call(`/scim/v2/${tenant.orgId}/${resource}?filter=${filter}`, { token });
+        const body = await expectScimError(response, status, status === 400 ? "invalidFilter" : undefined);
+        expect(performance.now() - started).toBeLessThan(1000); // a guard against blow-up, not a speed target
+        if (status === 400) expect(body.detail).toContain("control character (U+000A)");
+      }
+    }
+  });
+
   it("answers malformed JSON with 400 invalidSyntax", async () => {
     const tenant = await createTenant();
     const response = await scim(tenant, "/Users", {

@@ -41,8 +41,10 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
 }
 
 /**
- * Parses request input that the tenant's reads depend on (a filter, paging). If the input is bad,
- * the token is still checked first, so an unauthenticated caller learns nothing but 401.
+ * Parses request input that the tenant's reads depend on (a filter, paging), so that they go in the
+ * same round trip as the token check. Any caller reaches `parse`, so it must be linear in the input
+ * (the filter parser is). If the input is bad, the token is still checked first, so an
+ * unauthenticated caller learns nothing but 401.
  */
 export async function parseBeforeAuthorizing<T>(
   c: Context<AppEnv>,

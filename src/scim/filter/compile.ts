@@ -1,8 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Compare, Filter, Suffix, ValuePath } from "scim2-parse-filter";
 import { invalidFilter } from "../errors";
 import { type AttributeDefinition, findAttribute, findSubAttribute } from "../schemas/definition";
 import { type ResolvedAttribute, resolveAttributePath } from "../schemas/resource-type";
+import type { Compare, Filter, Suffix, ValuePath } from "./ast";
 import { compare, type Operand, type Test } from "./compare";
 import { parseFilter } from "./parse";
 import type { FilterTarget } from "./target";

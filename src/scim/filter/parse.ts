@@ -1,5 +1,6 @@
-import { type Filter, parse } from "scim2-parse-filter";
 import { invalidFilter } from "../errors";
+import type { Compare, CompareOp, Filter } from "./ast";
+import { type Token, tokenize } from "./tokenize";
 
 export type { Filter };
 
@@ -10,72 +11,179 @@ export type { Filter };
 const MAX_FILTER_LENGTH = 4096;
 const MAX_COMPARISONS = 24;
 const MAX_NESTING = 16;
+/**
+ * Open `(`, `[` and `not` at any point while parsing. A `not (` pair is one level of the result, so
+ * twice its depth; this also bounds the parser's recursion before the result's depth is known.
+ */
+const MAX_GROUPING = 2 * MAX_NESTING;
 
-// The library mangles JSON escapes in string literals (`\\`, `\u00e9`), so literals are decoded here
-// and replaced by numbered placeholders before it tokenizes the rest.
-const STRING_LITERAL = /"(?:[^"\\]|\\[\s\S])*"/g;
-// ABNF literals are case-insensitive (`True`, `NULL`); the library knows only the lower-case forms.
-// Attribute names are case-insensitive too, so lower-casing a name that happens to be one is harmless.
-const KEYWORD = /\b(?:true|false|null)\b/gi;
-// `emails[type eq "work"].value eq "x"` (Entra) is about ONE element; the library would read it as two
-// independent conditions, so it becomes `emails[(type eq "work") and value eq "x"]`. Runs after the
-// literals are placeholders, so no bracket can hide inside a string.
-const VALUE_PATH_SUB_ATTRIBUTE =
-  /\[([^[\]]*)\]\.([a-z][\w-]*\s+(?:pr\b|(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+[^\s()[\]]+))/gi;
+const COMPARE_OPS = new Set<string>(["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"]);
+// ATTRNAME, optionally with sub-attributes and a schema URN prefix; one character class, so linear.
+const ATTRIBUTE_PATH = /^[A-Za-z][\w:.$-]*$/;
+// A JSON number (RFC 8259 §6): each part is unambiguous, so the match is linear too.
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
 /**
- * Parses an RFC 7644 §3.4.2.2 filter into the scim2-parse-filter AST, with string literals decoded
- * as JSON strings. Syntax errors and filters beyond the size limits are 400 invalidFilter.
+ * Parses an RFC 7644 §3.4.2.2 filter by recursive descent over the tokens of `tokenize`. Operators
+ * and the keywords `true`/`false`/`null` are case-insensitive; `not` binds tighter than `and`, which
+ * binds tighter than `or`. Entra's `emails[type eq "work"].value eq "x"` is about ONE element, so it
+ * reads as `emails[type eq "work" and value eq "x"]`. Every step is linear in the filter's length:
+ * the text is parsed before the caller's token is checked. Syntax errors and filters beyond the size
+ * limits are 400 invalidFilter.
  */
 export function parseFilter(text: string): Filter {
   if (text.trim() === "") throw invalidFilter("The filter is empty: leave filter out to list every resource.");
   if (text.length > MAX_FILTER_LENGTH) {
     throw invalidFilter(`The filter is longer than ${MAX_FILTER_LENGTH} characters.`);
   }
-  const literals: string[] = [];
-  const prepared = text
-    .replace(STRING_LITERAL, (literal) => `"${literals.push(decodeString(literal, text)) - 1}"`)
-    .replace(KEYWORD, (keyword) => keyword.toLowerCase())
-    .replace(VALUE_PATH_SUB_ATTRIBUTE, "[($1) and $2]");
-  let filter: Filter;
-  try {
-    filter = parse(prepared);
-  } catch {
-    throw invalidFilter(`The filter ${JSON.stringify(text)} is not valid filter syntax (RFC 7644 §3.4.2.2).`);
+  const parser = new Parser(tokenize(text), text);
+  const filter = parser.filter();
+  parser.expectEnd();
+  if (height(filter) > MAX_NESTING) {
+    throw invalidFilter(`The filter ${JSON.stringify(text)} nests deeper than ${MAX_NESTING} levels.`);
   }
-  return restoreLiterals(filter, literals, text);
+  return filter;
 }
 
-function decodeString(literal: string, text: string): string {
-  try {
-    return JSON.parse(literal) as string;
-  } catch {
-    throw invalidFilter(`The filter ${JSON.stringify(text)} has a malformed string ${literal}.`);
+class Parser {
+  private next = 0;
+  private grouping = 0;
+  private comparisons = 0;
+
+  constructor(
+    private readonly tokens: Token[],
+    private readonly text: string,
+  ) {}
+
+  /** filter = term *("or" term) */
+  filter(): Filter {
+    return this.chain("or", () => this.term());
+  }
+
+  expectEnd(): void {
+    if (this.peek()) throw this.unexpected("and, or, or the end of the filter");
+  }
+
+  /** term = factor *("and" factor) */
+  private term(): Filter {
+    return this.chain("and", () => this.factor());
+  }
+
+  private chain(op: "and" | "or", operand: () => Filter): Filter {
+    const first = operand();
+    const filters = [first];
+    while (this.isKeyword(this.peek(), op)) {
+      this.next++;
+      filters.push(operand());
+    }
+    return filters.length === 1 ? first : { op, filters };
+  }
+
+  /** factor = "not" factor / "(" filter ")" / attrPath ("pr" / compareOp compValue / "[" filter "]" [".subAttr" …]) */
+  private factor(): Filter {
+    const token = this.take("an attribute, not or (");
+    if (token.kind === "(") {
+      const filter = this.grouped(() => this.filter());
+      this.expect(")");
+      return filter;
+    }
+    if (this.isKeyword(token, "not")) return { op: "not", filter: this.grouped(() => this.factor()) };
+    const attrPath = this.attributePath(token);
+    if (this.peek()?.kind !== "[") return this.comparison(attrPath);
+    this.next++;
+    const valFilter = this.grouped(() => this.filter());
+    this.expect("]");
+    const sub = this.peek();
+    if (sub?.kind !== "word" || !sub.text.startsWith(".")) return { op: "[]", attrPath, valFilter };
+    this.next++;
+    const element = this.comparison(this.attributePath({ ...sub, text: sub.text.slice(1) }));
+    return { op: "[]", attrPath, valFilter: { op: "and", filters: [valFilter, element] } };
+  }
+
+  private comparison(attrPath: string): Filter {
+    if (++this.comparisons > MAX_COMPARISONS) {
+      throw invalidFilter(`The filter ${JSON.stringify(this.text)} has more than ${MAX_COMPARISONS} comparisons.`);
+    }
+    const operator = this.take("an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr)");
+    const op = operator.kind === "word" ? operator.text.toLowerCase() : "";
+    if (op === "pr") return { op, attrPath };
+    if (!COMPARE_OPS.has(op)) throw this.unexpected("an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr)", operator);
+    return { op: op as CompareOp, attrPath, compValue: this.value() };
+  }
+
+  private value(): Compare["compValue"] {
+    const token = this.take("a value");
+    if (token.kind === "string") return token.value;
+    if (token.kind === "word") {
+      const keyword = token.text.toLowerCase();
+      if (keyword === "true" || keyword === "false" || keyword === "null") return JSON.parse(keyword);
+      if (NUMBER.test(token.text)) {
+        const number = Number(token.text);
+        if (Number.isFinite(number)) return number;
+      }
+    }
+    throw this.unexpected('a value ("string", number, true, false or null)', token);
+  }
+
+  private attributePath(token: Token): string {
+    if (token.kind === "word" && ATTRIBUTE_PATH.test(token.text)) return token.text;
+    throw this.unexpected("an attribute", token);
+  }
+
+  /** Runs `parse` one grouping level deeper, refusing before the recursion can grow with the input. */
+  private grouped(parse: () => Filter): Filter {
+    if (++this.grouping > MAX_GROUPING) {
+      throw invalidFilter(`The filter ${JSON.stringify(this.text)} nests deeper than ${MAX_NESTING} levels.`);
+    }
+    const filter = parse();
+    this.grouping--;
+    return filter;
+  }
+
+  private isKeyword(token: Token | undefined, keyword: string): boolean {
+    return token?.kind === "word" && token.text.toLowerCase() === keyword;
+  }
+
+  private peek(): Token | undefined {
+    return this.tokens[this.next];
+  }
+
+  private take(expected: string): Token {
+    const token = this.tokens[this.next++];
+    if (!token) throw this.unexpected(expected);
+    return token;
+  }
+
+  private expect(kind: ")" | "]"): void {
+    const token = this.take(kind);
+    if (token.kind !== kind) throw this.unexpected(kind, token);
+  }
+
+  private unexpected(expected: string, token = this.peek()) {
+    const found = token ? `${describe(token)} at character ${token.at}` : "the end of the filter";
+    return invalidFilter(
+      `The filter ${JSON.stringify(this.text)} is not valid filter syntax (RFC 7644 §3.4.2.2): expected ${expected}, found ${found}.`,
+    );
   }
 }
 
-/** Puts the decoded literals back in place of their placeholders, enforcing the size limits on the way. */
-function restoreLiterals(root: Filter, literals: string[], text: string): Filter {
-  let comparisons = 0;
-  const visit = (filter: Filter, nesting: number): Filter => {
-    if (nesting > MAX_NESTING) {
-      throw invalidFilter(`The filter ${JSON.stringify(text)} nests deeper than ${MAX_NESTING} levels.`);
-    }
-    switch (filter.op) {
-      case "and":
-      case "or":
-        return { ...filter, filters: filter.filters.map((part) => visit(part, nesting + 1)) };
-      case "not":
-        return { ...filter, filter: visit(filter.filter, nesting + 1) };
-      case "[]":
-        return { ...filter, valFilter: visit(filter.valFilter, nesting + 1) };
-    }
-    if (++comparisons > MAX_COMPARISONS) {
-      throw invalidFilter(`The filter ${JSON.stringify(text)} has more than ${MAX_COMPARISONS} comparisons.`);
-    }
-    if (filter.op === "pr" || typeof filter.compValue !== "string") return filter;
-    // Only quoted tokens parse to strings, and every quoted token is a placeholder.
-    return { ...filter, compValue: literals[Number(filter.compValue)] };
-  };
-  return visit(root, 1);
+function describe(token: Token): string {
+  if (token.kind === "word") return JSON.stringify(token.text);
+  if (token.kind === "string") return "a string";
+  return `"${token.kind}"`;
+}
+
+/** Levels of the parsed filter: a comparison is 1; recursion is bounded by MAX_GROUPING. */
+function height(filter: Filter): number {
+  switch (filter.op) {
+    case "and":
+    case "or":
+      return 1 + Math.max(...filter.filters.map(height));
+    case "not":
+      return 1 + height(filter.filter);
+    case "[]":
+      return 1 + height(filter.valFilter);
+    default:
+      return 1;
+  }
 }

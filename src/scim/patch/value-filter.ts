@@ -1,5 +1,5 @@
-import type { Compare, Filter } from "scim2-parse-filter";
 import { invalidPath, ScimError } from "../errors";
+import type { Compare, Filter } from "../filter/ast";
 import { parseFilter } from "../filter/parse";
 import { type AttributeDefinition, findSubAttribute } from "../schemas/definition";
 import { isObject, type Json } from "./values";
