@@ -8,6 +8,11 @@ export interface Bindings {
   ADMIN_TOKEN: string;
   /** Producer of the activity pipeline; the same worker consumes it into activity_log. */
   ACTIVITY_QUEUE: Queue<PipelineMessage>;
+  /**
+   * Optional secret that signs SCIM list cursors (RFC 9865). Unset, cursors are signed with a key
+   * derived from ADMIN_TOKEN, so rotating the admin token ends the cursors in flight.
+   */
+  CURSOR_SECRET?: string;
   /** Days activity entries are kept (default 365). */
   ACTIVITY_RETENTION_DAYS?: string;
 }

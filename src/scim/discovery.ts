@@ -1,4 +1,7 @@
-import { MAX_PAGE_SIZE } from "./list-response";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./list-response";
+
+const CURSOR_TIMEOUT_SECONDS = 86_400;
+
 import type { SchemaDefinition } from "./schemas/definition";
 import { groupResourceType, type ResourceTypeDefinition, userResourceType } from "./schemas/resource-type";
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from "./schemas/urns";
@@ -13,6 +16,16 @@ export function serviceProviderConfig(baseUrl: string) {
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_PAGE_SIZE },
+    // RFC 9865 §4. Cursors are keyset positions signed for one list: they do not expire (only a new
+    // CURSOR_SECRET or ADMIN_TOKEN ends them), so a day is a floor this server always keeps.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: "index",
+      defaultPageSize: DEFAULT_PAGE_SIZE,
+      maxPageSize: MAX_PAGE_SIZE,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    },
     changePassword: { supported: false },
     sort: { supported: true }, // by the attributes in memberSortFields / teamSortFields, each with an index
     etag: { supported: true }, // weak ETags, in meta.version and the ETag header

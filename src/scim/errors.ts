@@ -9,7 +9,10 @@ export type ScimErrorType =
   | "noTarget"
   | "invalidValue"
   | "invalidVers"
-  | "sensitive";
+  | "sensitive"
+  // RFC 9865 §5
+  | "invalidCursor"
+  | "expiredCursor";
 
 export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 
@@ -32,6 +35,7 @@ export const invalidSyntax = (detail: string) => new ScimError(400, detail, "inv
 export const noTarget = (detail: string) => new ScimError(400, detail, "noTarget");
 export const mutability = (detail: string) => new ScimError(400, detail, "mutability");
 export const uniqueness = (detail: string) => new ScimError(409, detail, "uniqueness");
+export const invalidCursor = (detail: string) => new ScimError(400, detail, "invalidCursor");
 export const notFound = (detail: string) => new ScimError(404, detail);
 
 export function errorBody(error: ScimError) {

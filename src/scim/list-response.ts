@@ -16,6 +16,21 @@ export function listResponse(resources: readonly unknown[], { totalResults, star
   return { schemas: [LIST_RESPONSE_SCHEMA], totalResults, startIndex, itemsPerPage, Resources: resources };
 }
 
+/** RFC 9865 §2.2: a cursor page has no startIndex; `nextCursor` only while more rows follow. */
+export function cursorListResponse(
+  resources: readonly unknown[],
+  page: { totalResults: number; itemsPerPage: number; nextCursor?: string },
+) {
+  const { totalResults, itemsPerPage, nextCursor } = page;
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults,
+    itemsPerPage,
+    ...(nextCursor ? { nextCursor } : {}),
+    Resources: resources,
+  };
+}
+
 /** RFC 7644 §3.4.2.4: 1-based startIndex (below 1 means 1), count clamped to 0..MAX_PAGE_SIZE. */
 export function parseListQuery(query: { startIndex?: string; count?: string }): { startIndex: number; count: number } {
   const startIndex = Math.max(1, integerParameter(query.startIndex, "startIndex") ?? 1);
@@ -38,16 +53,22 @@ export interface ListRequest {
   count: number;
   sortBy?: string;
   sortOrder?: string;
+  /** RFC 9865: present (empty for the first page) when the client pages by cursor rather than startIndex. */
+  cursor?: string;
   projection: Projection;
 }
 
 /** A GET list request's query parameters. */
 export function listRequestFromQuery(query: Record<string, string>): ListRequest {
+  if (query.cursor !== undefined && query.startIndex !== undefined) {
+    throw invalidValue("Page by startIndex or by cursor, not both.");
+  }
   return {
     ...parseListQuery(query),
     filter: query.filter,
     sortBy: query.sortBy,
     sortOrder: query.sortOrder,
+    cursor: query.cursor,
     projection: parseProjection(query),
   };
 }

@@ -154,6 +154,7 @@ describe("discovery", () => {
       patch: { supported: true },
       bulk: { supported: false },
       filter: { supported: true, maxResults: 1000 },
+      pagination: { cursor: true, index: true, defaultPaginationMethod: "index", maxPageSize: 1000 },
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },

@@ -6,9 +6,17 @@ import type { SortKey } from "../../db/keyset";
 import type { ListPositions, Position } from "../../db/list-positions";
 import type { Organization } from "../../db/schema-types";
 import type { AppEnv } from "../../env";
+import { openCursor, sealCursor } from "../../scim/cursor";
+import { invalidCursor } from "../../scim/errors";
 import { compileFilter } from "../../scim/filter/compile";
 import type { FilterTarget } from "../../scim/filter/target";
-import { type ListRequest, listRequestFromQuery, listRequestFromSearch, listResponse } from "../../scim/list-response";
+import {
+  cursorListResponse,
+  type ListRequest,
+  listRequestFromQuery,
+  listRequestFromSearch,
+  listResponse,
+} from "../../scim/list-response";
 import type { ResourceTypeDefinition } from "../../scim/schemas/resource-type";
 import { DEFAULT_SORT, parseSort, type Sort } from "../../scim/sort";
 import { authorize, parseBeforeAuthorizing } from "./auth";
@@ -92,8 +100,9 @@ const pageSort = (listing: SomeListing, sort: Sort) => ({
  * A list request, GET or POST .search, of one resource type or (the root) several, one after the
  * other: the tenant check, the first type's page and every filtered count in one D1 batch;
  * unfiltered totals from the organization's counters; a later type's page only when the earlier
- * ones leave room on it. An unfiltered page in creation order that follows one served before starts
- * by key instead of an OFFSET walk.
+ * ones leave room on it. By startIndex, an unfiltered page in creation order that follows one
+ * served before starts by key instead of an OFFSET walk; by cursor (RFC 9865), every page starts
+ * by key after the cursor's row, and one row more than asked tells whether a next page exists.
  */
 export async function respondWithList(
   c: Context<AppEnv>,
@@ -101,23 +110,34 @@ export async function respondWithList(
   readRequest: () => ListRequest | Promise<ListRequest>,
 ) {
   const db = database(c.env.DB);
-  const { request, sort, parts } = await parseBeforeAuthorizing(c, db, async () => {
+  const { request, sort, parts, context, position } = await parseBeforeAuthorizing(c, db, async () => {
     const request = await readRequest();
-    return { request, ...plan(c, listings, request) };
+    const planned = plan(c, listings, request);
+    const context = cursorContext(c, listings, request, planned.sort);
+    const position = request.cursor ? await openCursor(cursorSecret(c), context, request.cursor) : undefined;
+    if (position && !planned.parts[position.part]) throw invalidCursor("The cursor is not one this list issued.");
+    return { request, ...planned, context, position };
   });
   c.set("projection", request.projection);
+  const byCursor = request.cursor !== undefined;
   const { startIndex, count } = request;
-  const [first, ...later] = parts;
+  // By cursor, one row more than asked: whether it exists decides nextCursor.
+  const limit = byCursor && count > 0 ? count + 1 : count;
+  const startPart = position?.part ?? 0;
+  const first = parts[startPart];
 
-  const remembering = parts.length === 1 && !first.where && sort === DEFAULT_SORT ? first.listing.positions : undefined;
-  const from = remembering?.store.find(orgIdOf(c), startIndex);
-  const firstPage = (position: Position | undefined) =>
+  const remembering =
+    !byCursor && parts.length === 1 && !first.where && sort === DEFAULT_SORT ? first.listing.positions : undefined;
+  const from = position
+    ? { key: { value: position.value, id: position.id }, inclusive: false }
+    : remembering?.store.find(orgIdOf(c), startIndex);
+  const firstPage = (start: Omit<Position, "revision"> | undefined) =>
     first.listing.page(c, db, {
       where: first.where,
       sort: pageSort(first.listing, sort),
-      from: position,
-      offset: startIndex - 1,
-      limit: count,
+      from: start,
+      offset: byCursor ? 0 : startIndex - 1,
+      limit,
     });
   const counted = parts.filter((part) => part.where);
   const [firstRows, ...counts] = (await authorize(c, db, [
@@ -132,34 +152,60 @@ export async function respondWithList(
 
   let rows = firstRows;
   if (remembering) {
-    const revision = remembering.revision(organization);
-    if (from && from.revision !== revision) rows = await firstPage(undefined); // rows were added or deleted since
+    const stale = from && "revision" in from && from.revision !== remembering.revision(organization);
+    if (stale) rows = await firstPage(undefined); // rows were added or deleted since
     const field = pageSort(first.listing, sort).field;
-    remembering.store.remember(
-      orgIdOf(c),
-      revision,
-      startIndex,
-      rows.map((row) => keyOf(row, field)),
-    );
+    const keys = rows.map((row) => keyOf(row, field));
+    remembering.store.remember(orgIdOf(c), remembering.revision(organization), startIndex, keys);
   }
-  const pages = [rows];
-  // The later types continue the same index: type k starts after every row of the types before it.
-  let before = totals[0];
-  for (const [index, part] of later.entries()) {
-    const room = count - pages.flat().length;
-    const offset = Math.max(0, startIndex - 1 - before);
-    before += totals[index + 1];
-    pages.push(
-      room > 0
-        ? await part.listing.page(c, db, { where: part.where, sort: pageSort(part.listing, sort), offset, limit: room })
-        : [],
-    );
+  const pages = new Map([[startPart, rows]]);
+  // The later types continue the same sequence: type k starts after every row of the types before it.
+  let before = totals.slice(0, startPart + 1).reduce((sum, total) => sum + total, 0);
+  let collected = rows.length;
+  for (let index = startPart + 1; index < parts.length && collected < limit; index++) {
+    const part = parts[index];
+    const offset = byCursor ? 0 : Math.max(0, startIndex - 1 - before);
+    before += totals[index];
+    const page = await part.listing.page(c, db, {
+      where: part.where,
+      sort: pageSort(part.listing, sort),
+      offset,
+      limit: limit - collected,
+    });
+    pages.set(index, page);
+    collected += page.length;
   }
-  const rendered = await Promise.all(parts.map((part, index) => part.listing.render(c, pages[index])));
+  let nextCursor: string | undefined;
+  if (byCursor && collected > count) {
+    // Drop the extra row; the cursor continues after the last row shown.
+    const last = [...pages.keys()].at(-1)!;
+    pages.get(last)!.pop();
+    const [part, shown] = [...pages].findLast(([, page]) => page.length > 0)!;
+    const key = keyOf(shown.at(-1)!, pageSort(parts[part].listing, sort).field);
+    nextCursor = await sealCursor(cursorSecret(c), context, { part, ...key });
+  }
+  const rendered = await Promise.all([...pages].map(([index, page]) => parts[index].listing.render(c, page)));
   const resources = rendered.flat();
   const totalResults = totals.reduce((sum, total) => sum + total, 0);
-  return scimJson(c, listResponse(resources, { totalResults, startIndex, itemsPerPage: resources.length }));
+  const itemsPerPage = resources.length;
+  return scimJson(
+    c,
+    byCursor
+      ? cursorListResponse(resources, { totalResults, itemsPerPage, nextCursor })
+      : listResponse(resources, { totalResults, startIndex, itemsPerPage }),
+  );
 }
+
+/** What a cursor belongs to: the tenant, the listed types, the filter and the order. */
+function cursorContext(c: Context<AppEnv>, listings: readonly SomeListing[], request: ListRequest, sort: Sort) {
+  const types = listings.map((listing) => listing.type.id).join(",");
+  return [orgIdOf(c), types, request.filter ?? "", sort.attribute, sort.descending ? "descending" : "ascending"].join(
+    "\n",
+  );
+}
+
+/** Cursors are signed with CURSOR_SECRET when set, else with a key derived from ADMIN_TOKEN. */
+const cursorSecret = (c: Context<AppEnv>) => c.env.CURSOR_SECRET || c.env.ADMIN_TOKEN;
 
 const keyOf = (row: Record<string, unknown> & { id: string }, field: string): SortKey => ({
   value: String(row[field]),
