@@ -4,6 +4,7 @@ import { purgeExpiredActivity } from "./activity/retention";
 import { app } from "./app";
 import { database } from "./db/client";
 import { optimizeQueryPlanner } from "./db/optimize";
+import { purgeExpiredConsoleSessions } from "./domain/console-sessions";
 import type { Bindings } from "./env";
 
 /** The daily schedule in wrangler.toml; the other one only re-sends pending activity. */
@@ -14,11 +15,12 @@ export default {
   fetch: app.fetch,
   queue: async (batch, env) =>
     batch.queue === DEAD_LETTER_QUEUE ? consumeDeadLetters(batch) : consumeActivity(batch, env),
-  // Every few minutes: pending activity goes out again. Daily: retention, then fresh planner statistics.
+  // Every few minutes: pending activity goes out again. Daily: retention, ended console sessions, then fresh planner statistics.
   scheduled: async (controller, env) => {
     await resendPendingActivity(env, new Date(controller.scheduledTime));
     if (controller.cron !== DAILY_CRON) return;
     await purgeExpiredActivity(env, new Date(controller.scheduledTime));
+    await purgeExpiredConsoleSessions(database(env.DB), new Date(controller.scheduledTime));
     await optimizeQueryPlanner(database(env.DB));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

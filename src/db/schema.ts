@@ -2,8 +2,10 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Who a member or team came from: created by hand, or provisioned by an identity provider. */
-export type Source = "manual" | ScimProvider;
-export type ScimProvider = "okta" | "entra" | "generic";
+export const SCIM_PROVIDERS = ["okta", "entra", "generic"] as const;
+export const SOURCES = ["manual", ...SCIM_PROVIDERS] as const;
+export type ScimProvider = (typeof SCIM_PROVIDERS)[number];
+export type Source = (typeof SOURCES)[number];
 
 export const organizations = sqliteTable(
   "organizations",
@@ -30,6 +32,8 @@ export const organizations = sqliteTable(
     // The licence limit is enforced by the database, so no interleaving of requests can exceed it.
     check("licenses_within_limit", sql`${t.licensesUsed} <= ${t.licenses}`),
     check("licenses_not_negative", sql`${t.licensesUsed} >= 0`),
+    // The console's organization list: keyset pages in (created_at, id) order.
+    index("organizations_order").on(t.createdAt, t.id),
   ],
 );
 
@@ -181,4 +185,34 @@ export const activityOutbox = sqliteTable(
   },
   // The cron re-sends the oldest pending entries first.
   (t) => [index("activity_outbox_at").on(t.at)],
+);
+
+/**
+ * Console sign-in sessions. Only the SHA-256 of the session id is stored: a copy of the table opens
+ * nothing. `orgId` null is an operator (ADMIN_TOKEN) session that sees every organization.
+ */
+export const consoleSessions = sqliteTable(
+  "console_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    orgId: text("org_id").references(() => organizations.id, { onDelete: "cascade" }),
+    createdAt: text("created_at").notNull(),
+    lastSeenAt: text("last_seen_at").notNull(),
+  },
+  // The daily purge of sessions past their absolute lifetime.
+  (t) => [index("console_sessions_created").on(t.createdAt)],
+);
+
+/** Single-use console sign-in links for one organization's admin; only the token's SHA-256 is stored. */
+export const consoleLinks = sqliteTable(
+  "console_links",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+  },
+  (t) => [index("console_links_expires").on(t.expiresAt)],
 );

@@ -1,10 +1,13 @@
 const TOKEN_BYTES = 32; // 256 bits
 
-/** A new SCIM secret token: 256 random bits, base64url, with a prefix that makes leaked tokens easy to spot. */
-export function generateSecretToken(): string {
+/** A new secret: 256 random bits, base64url, with a prefix that makes a leaked one easy to spot. */
+export function generateSecret(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
-  return `scim_${base64url(bytes)}`;
+  return `${prefix}_${base64url(bytes)}`;
 }
+
+/** A new SCIM secret token. */
+export const generateSecretToken = () => generateSecret("scim");
 
 export async function hashToken(token: string): Promise<string> {
   const digest = await sha256(token);

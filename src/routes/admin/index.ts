@@ -4,6 +4,7 @@ import { transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
+import { consoleLinksApi } from "./console-links";
 import { AdminError, toAdminError } from "./errors";
 import { membersApi } from "./members";
 import { organizationsApi } from "./organizations";
@@ -26,6 +27,7 @@ admin.use(
 );
 admin.route("/organizations", organizationsApi);
 admin.route("/organizations", activityApi);
+admin.route("/organizations", consoleLinksApi);
 admin.route("/organizations/:orgId/members", membersApi);
 admin.route("/organizations/:orgId/teams", teamsApi);
 
