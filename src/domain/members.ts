@@ -14,12 +14,17 @@ import {
 import type { Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";
 import { memberEmail } from "../scim/normalize";
+import { USER_SCHEMA } from "../scim/schemas/urns";
 import { now } from "./clock";
 import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT, licenceLimitReached } from "./licences";
 import { getOrganization } from "./organizations";
+import { assertEditable } from "./read-only";
 
 export type { MemberScope };
+
+/** The control panel acts as the organization's admin, whether through the admin API or the console. */
+const CONTROL_PANEL = "admin" as const;
 
 /** A member's profile is its SCIM document; these columns are derived from it for lookups and uniqueness. */
 function profileColumns(document: Record<string, unknown>) {
@@ -182,11 +187,59 @@ async function explainWriteFailure(
   return new DomainError("email_taken", `${manually ?? "Another member"} already has the email ${columns.email}.`);
 }
 
+/** What the control panel (admin API and console) sees of an organization: manual and provisioned alike. */
+export const controlPanelScope = (organization: Organization): MemberScope => ({
+  orgId: organization.id,
+  provisionedOnly: false,
+});
+
+export interface ProfileEdit {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+/** The control panel's invitation: a manual member whose login is its email. */
+export function inviteMember(db: Database, organization: Organization, input: ProfileEdit & { email: string }) {
+  const document = withProfileEdit(
+    { schemas: [USER_SCHEMA], userName: input.email, emails: [{ value: input.email, primary: true }] },
+    input,
+  );
+  return createMember(db, organization, { document, active: true, source: "manual" }, CONTROL_PANEL);
+}
+
+/** The control panel's edit of a member (refused while it is provisioned under active provisioning). */
+export async function editMember(
+  db: Database,
+  organization: Organization,
+  id: string,
+  edit: ProfileEdit & { active?: boolean },
+): Promise<Member> {
+  const existing = await findMember(db, controlPanelScope(organization), id);
+  assertEditable(organization, existing, "member");
+  return updateMember(
+    db,
+    existing,
+    { document: withProfileEdit(existing.document, edit), active: edit.active ?? existing.active },
+    CONTROL_PANEL,
+  );
+}
+
+/** The control panel's delete of a member, under the same read-only rule. */
+export async function removeMember(db: Database, organization: Organization, id: string): Promise<void> {
+  const member = await findMember(db, controlPanelScope(organization), id);
+  assertEditable(organization, member, "member");
+  await deleteMember(db, member, CONTROL_PANEL);
+}
+
+/** A member's given and family name, as the control panel shows and edits them. */
+export function profileName(member: Member): { firstName: string | null; lastName: string | null } {
+  const name = (member.document.name ?? {}) as { givenName?: string; familyName?: string };
+  return { firstName: name.givenName ?? null, lastName: name.familyName ?? null };
+}
+
 /** The control panel's edit of a member's profile, applied to its SCIM document. */
-export function withProfileEdit(
-  document: Record<string, unknown>,
-  edit: { firstName?: string; lastName?: string; email?: string },
-): Record<string, unknown> {
+export function withProfileEdit(document: Record<string, unknown>, edit: ProfileEdit): Record<string, unknown> {
   const next = structuredClone(document);
   if (edit.firstName !== undefined || edit.lastName !== undefined) {
     const name = { ...((next.name as Record<string, unknown>) ?? {}) };

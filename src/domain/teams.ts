@@ -20,8 +20,14 @@ import {
 import type { MembershipChange } from "../scim/group-membership";
 import { now } from "./clock";
 import { DomainError } from "./errors";
+import { controlPanelScope, findMember } from "./members";
+import { assertEditable } from "./read-only";
 
 export type { TeamScope };
+
+/** The control panel acts as the organization's admin, whether through the admin API or the console. */
+const CONTROL_PANEL = "admin" as const;
+const NO_MEMBERSHIP_CHANGE = { add: [], remove: [] };
 
 /** The membership rule: a manual member cannot join a provisioned team; a provisioned member may join any team. */
 export function mayJoin(team: { provisioned: boolean }, member: { provisioned: boolean }): boolean {
@@ -149,6 +155,45 @@ export async function deleteTeam(db: Database, team: Team, actor: Actor): Promis
     .stage({ ...teamTarget(team, actor), action: "team.deleted" }, { when: PREVIOUS_STATEMENT_CHANGED })
     .commit()) as [unknown[]];
   if (deleted.length === 0) throw new DomainError("not_found", `No team ${team.id}.`);
+}
+
+/** The control panel creates manual teams. */
+export function createManualTeam(
+  db: Database,
+  organization: Organization,
+  displayName: string,
+  memberIds: string[] = [],
+) {
+  return createTeam(db, organization, { displayName, memberIds, source: "manual" }, CONTROL_PANEL);
+}
+
+/** The team a control panel write targets, refused while it is a provisioned team under active provisioning. */
+export async function findEditableTeam(db: Database, organization: Organization, id: string): Promise<Team> {
+  const team = await findTeam(db, controlPanelScope(organization), id);
+  assertEditable(organization, team, "team");
+  return team;
+}
+
+export async function renameTeam(db: Database, organization: Organization, id: string, displayName: string) {
+  const team = await findEditableTeam(db, organization, id);
+  return updateTeam(db, team, { displayName, externalId: team.externalId }, NO_MEMBERSHIP_CHANGE, CONTROL_PANEL);
+}
+
+/** Adds members to a team under every rule: read-only while provisioned, manual members never in a provisioned team. */
+export async function addTeamMembers(db: Database, organization: Organization, id: string, memberIds: string[]) {
+  const team = await findEditableTeam(db, organization, id);
+  return updateTeam(db, team, team, { add: memberIds, remove: [] }, CONTROL_PANEL);
+}
+
+export async function removeTeamMember(db: Database, organization: Organization, id: string, memberId: string) {
+  const team = await findEditableTeam(db, organization, id);
+  const member = await findMember(db, controlPanelScope(organization), memberId);
+  return updateTeam(db, team, team, { add: [], remove: [member.id] }, CONTROL_PANEL);
+}
+
+export async function removeTeam(db: Database, organization: Organization, id: string): Promise<void> {
+  const team = await findEditableTeam(db, organization, id);
+  await deleteTeam(db, team, CONTROL_PANEL);
 }
 
 /** The members about to join a team, checked against the rules: they exist in the organization and may join. */

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { database } from "../../db/client";
 import type { Organization } from "../../db/schema-types";
 import { countProvisioned } from "../../db/team-queries";
+import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import {
   createOrganization,
   getOrganization,
@@ -12,17 +13,14 @@ import {
 } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
 import { tenantUrl } from "../scim/respond";
-import { nameSchema, readBody } from "./validate";
+import { readBody } from "./validate";
 
-const licenses = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));
-const provider = v.picklist(["okta", "entra", "generic"]);
-
-const createRequest = v.strictObject({ name: nameSchema, licenses });
+const createRequest = v.strictObject({ name: nameSchema, licenses: licenseCount });
 const updateRequest = v.pipe(
-  v.strictObject({ name: v.optional(nameSchema), licenses: v.optional(licenses) }),
+  v.strictObject({ name: v.optional(nameSchema), licenses: v.optional(licenseCount) }),
   v.check((body) => body.name !== undefined || body.licenses !== undefined, "give name or licenses"),
 );
-const scimRequest = v.strictObject({ enabled: v.boolean(), provider: v.optional(provider) });
+const scimRequest = v.strictObject({ enabled: v.boolean(), provider: v.optional(scimProvider) });
 
 export const organizationsApi = new Hono<AppEnv>();
 

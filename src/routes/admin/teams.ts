@@ -3,13 +3,21 @@ import * as v from "valibot";
 import { type Database, database } from "../../db/client";
 import type { Organization, Team } from "../../db/schema-types";
 import { countMembersOfTeams, selectMembersOfTeams, selectTeamKeysetPage } from "../../db/team-queries";
-import { findMember } from "../../domain/members";
+import { nameSchema } from "../../domain/inputs";
+import { controlPanelScope, findMember } from "../../domain/members";
 import { getOrganization } from "../../domain/organizations";
-import { assertEditable, isReadOnly } from "../../domain/read-only";
-import { createTeam, deleteTeam, findTeam, updateTeam } from "../../domain/teams";
+import { isReadOnly } from "../../domain/read-only";
+import {
+  addTeamMembers,
+  createManualTeam,
+  findTeam,
+  removeTeam,
+  removeTeamMember,
+  renameTeam,
+} from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { limitParameter, readPage, readQuery } from "./paging";
-import { nameSchema, readBody } from "./validate";
+import { readBody } from "./validate";
 
 const teamRequest = v.strictObject({ name: nameSchema });
 const membersRequest = v.strictObject({
@@ -21,9 +29,6 @@ const listQuery = v.object({
   cursor: v.optional(v.string()),
 });
 
-const ADMIN = "admin" as const;
-const NO_MEMBERSHIP_CHANGE = { add: [], remove: [] };
-
 /** Teams of one organization, manual and provisioned side by side, at /organizations/:orgId/teams. */
 export const teamsApi = new Hono<AppEnv>();
 
@@ -32,7 +37,7 @@ teamsApi.get("/", async (c) => {
   const organization = await getOrganization(db, orgId(c));
   const { assignableTo, limit, cursor } = readQuery(c.req.query(), listQuery);
   // The teams offered to a member: a manual member may join manual teams only.
-  const member = assignableTo ? await findMember(db, scopeOf(organization), assignableTo) : undefined;
+  const member = assignableTo ? await findMember(db, controlPanelScope(organization), assignableTo) : undefined;
   const { page, nextCursor } = await readPage(
     { cursor, limit },
     (after, pageLimit) =>
@@ -50,14 +55,14 @@ teamsApi.post("/", async (c) => {
   const { name } = await readBody(c, teamRequest);
   const db = database(c.env.DB);
   const organization = await getOrganization(db, orgId(c));
-  const team = await createTeam(db, organization, { displayName: name, memberIds: [], source: "manual" }, ADMIN);
+  const team = await createManualTeam(db, organization, name);
   return c.json((await views(db, organization, [team]))[0], 201);
 });
 
 teamsApi.get("/:id", async (c) => {
   const db = database(c.env.DB);
   const organization = await getOrganization(db, orgId(c));
-  const team = await findTeam(db, scopeOf(organization), c.req.param("id"));
+  const team = await findTeam(db, controlPanelScope(organization), c.req.param("id"));
   const [view] = await views(db, organization, [team]);
   const members = (await selectMembersOfTeams(db, [team.id])).get(team.id) ?? [];
   return c.json({ ...view, members: members.map((m) => ({ id: m.id, email: m.userName })) });
@@ -65,47 +70,34 @@ teamsApi.get("/:id", async (c) => {
 
 teamsApi.patch("/:id", async (c) => {
   const { name } = await readBody(c, teamRequest);
-  const { db, organization, team } = await editableTeam(c);
-  const renamed = await updateTeam(
-    db,
-    team,
-    { displayName: name, externalId: team.externalId },
-    NO_MEMBERSHIP_CHANGE,
-    ADMIN,
-  );
-  return c.json((await views(db, organization, [renamed]))[0]);
+  const { db, organization } = await context(c);
+  return c.json((await views(db, organization, [await renameTeam(db, organization, c.req.param("id"), name)]))[0]);
 });
 
 teamsApi.delete("/:id", async (c) => {
-  const { db, team } = await editableTeam(c);
-  await deleteTeam(db, team, ADMIN);
+  const { db, organization } = await context(c);
+  await removeTeam(db, organization, c.req.param("id"));
   return c.body(null, 204);
 });
 
 teamsApi.post("/:id/members", async (c) => {
   const { memberIds } = await readBody(c, membersRequest);
-  const { db, organization, team } = await editableTeam(c);
-  const updated = await updateTeam(db, team, team, { add: memberIds, remove: [] }, ADMIN);
+  const { db, organization } = await context(c);
+  const updated = await addTeamMembers(db, organization, c.req.param("id"), memberIds);
   return c.json((await views(db, organization, [updated]))[0]);
 });
 
 teamsApi.delete("/:id/members/:memberId", async (c) => {
-  const { db, organization, team } = await editableTeam(c);
-  const member = await findMember(db, scopeOf(organization), c.req.param("memberId"));
-  const updated = await updateTeam(db, team, team, { add: [], remove: [member.id] }, ADMIN);
+  const { db, organization } = await context(c);
+  const updated = await removeTeamMember(db, organization, c.req.param("id"), c.req.param("memberId"));
   return c.json((await views(db, organization, [updated]))[0]);
 });
 
 const orgId = (c: Context) => c.req.param("orgId")!;
-const scopeOf = (organization: Organization) => ({ orgId: organization.id, provisionedOnly: false });
 
-/** The team a write targets, refused while it is a provisioned team under active provisioning. */
-async function editableTeam(c: Context<AppEnv>) {
+async function context(c: Context<AppEnv>) {
   const db = database(c.env.DB);
-  const organization = await getOrganization(db, orgId(c));
-  const team = await findTeam(db, scopeOf(organization), c.req.param("id")!);
-  assertEditable(organization, team, "team");
-  return { db, organization, team };
+  return { db, organization: await getOrganization(db, orgId(c)) };
 }
 
 async function views(db: Database, organization: Organization, teams: Team[]) {
