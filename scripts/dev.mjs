@@ -41,6 +41,9 @@ console.log(`
 SCIM service starting on ${base}
 Local admin token (from .dev.vars): ${token}
 
+Console: open ${base}/console and sign in with the admin token above.
+
+Or with curl:
 1. Create an organization:
    curl -s -X POST ${base}/admin/v1/organizations -H 'Authorization: Bearer ${token}' \\
      -H 'Content-Type: application/json' -d '{"name":"Acme","licenses":50}'

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { consoleApp } from "./console";
 import type { AppEnv } from "./env";
 import { admin } from "./routes/admin";
 import { requestLog } from "./routes/request-log";
@@ -16,6 +17,7 @@ app.use(securityHeaders);
 app.get("/health", (c) => c.json({ status: "ok" }));
 
 app.route("/admin/v1", admin);
+app.route("/console", consoleApp);
 app.route("/scim/v2/:orgId", scim);
 
 app.notFound((c) => {

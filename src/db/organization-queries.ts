@@ -1,6 +1,24 @@
-import { eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { escapeLike } from "../scim/filter/compare";
 import type { Database } from "./client";
+import { afterKeyset, type Keyset } from "./keyset";
 import { organizations } from "./schema";
 
 export const selectOrganizationStatement = (db: Database, id: string) =>
   db.select().from(organizations).where(eq(organizations.id, id)).limit(1);
+
+/** The console's organization list: names containing `q` (case-insensitively), a keyset page in (created_at, id) order. */
+export function selectOrganizationKeysetPage(db: Database, query: { q?: string; after?: Keyset; limit: number }) {
+  const pattern = query.q ? `%${escapeLike(query.q.toLowerCase())}%` : undefined;
+  return db
+    .select()
+    .from(organizations)
+    .where(
+      and(
+        pattern ? sql`lower(${organizations.name}) LIKE ${pattern} ESCAPE '\\'` : undefined,
+        afterKeyset(organizations.createdAt, organizations.id, query.after),
+      ),
+    )
+    .orderBy(asc(organizations.createdAt), asc(organizations.id))
+    .limit(query.limit);
+}

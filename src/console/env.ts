@@ -1,0 +1,12 @@
+import type { Organization } from "../db/schema-types";
+import type { ConsoleSession } from "../domain/console-sessions";
+import type { Bindings } from "../env";
+
+export interface ConsoleVariables {
+  /** The signed-in session, set by `requireSession`. */
+  session: ConsoleSession;
+  /** The organization a page under /console/orgs/:orgId belongs to, checked against the session's scope. */
+  organization: Organization;
+}
+
+export type ConsoleEnv = { Bindings: Bindings; Variables: ConsoleVariables };

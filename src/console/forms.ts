@@ -1,0 +1,60 @@
+import type { Context } from "hono";
+import * as v from "valibot";
+import { toAdminError } from "../routes/admin/errors";
+import type { FormState } from "./components";
+
+/** A form's fields as strings (the console's forms carry no files). */
+export async function formValues(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  return Object.fromEntries(
+    Object.entries(body).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : [])),
+  );
+}
+
+/** A form field that breaks one of the shared input rules; shown next to its form in the field's words. */
+class InvalidForm extends Error {}
+
+/** Validates fields with the same schemas the admin API uses; `labels` name the fields as the form does. */
+export function parseForm<T extends v.GenericSchema>(
+  schema: T,
+  input: unknown,
+  labels: Record<string, string>,
+): v.InferOutput<T> {
+  const parsed = v.safeParse(schema, input);
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  const path = v.getDotPath(issue);
+  throw new InvalidForm(path ? `${labels[path] ?? path} ${issue.message}.` : `${issue.message}.`);
+}
+
+/** An empty optional field is absent. */
+export const optional = (value: string | undefined) => (value?.trim() ? value : undefined);
+
+/**
+ * Runs a form's action; when the domain (or an input rule) refuses it, the page is shown again
+ * with the refusal next to that form and what was typed still in it, under the refusal's status.
+ */
+export async function submitForm(
+  c: Context,
+  form: string | ((values: Record<string, string>) => string),
+  action: (values: Record<string, string>) => Promise<Response>,
+  render: (state: FormState) => Response | Promise<Response>,
+): Promise<Response> {
+  const values = await formValues(c);
+  const name = typeof form === "string" ? form : form(values);
+  try {
+    return await action(values);
+  } catch (error) {
+    if (error instanceof InvalidForm) {
+      c.status(400);
+      return render({ form: name, values, error: error.message });
+    }
+    const refusal = toAdminError(error);
+    if (!refusal || refusal.status === 404) throw error;
+    c.status(refusal.status);
+    return render({ form: name, values, error: refusal.message });
+  }
+}
+
+/** Whether a form that needs confirmation was confirmed (by the script's dialog or the server's page). */
+export const confirmed = (values: Record<string, string>) => values.confirmed === "yes";

@@ -1,0 +1,80 @@
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { csrf } from "hono/csrf";
+import { secureHeaders } from "hono/secure-headers";
+import { DomainError } from "../domain/errors";
+import { toAdminError } from "../routes/admin/errors";
+import { SCRIPT, STYLESHEET } from "./assets";
+import type { ConsoleEnv } from "./env";
+import { orgPath } from "./layout";
+import { membersPages } from "./pages/members";
+import { errorPage, notFoundPage } from "./pages/not-found";
+import { organizationsPages } from "./pages/organizations";
+import { settingsPages } from "./pages/settings";
+import { home, signInPages } from "./pages/sign-in";
+import { requireOrganization, requireSession } from "./session";
+
+/** The control panel in a browser, at /console: server-rendered pages over the same domain functions as /admin/v1. */
+export const consoleApp = new Hono<ConsoleEnv>();
+
+consoleApp.use(
+  secureHeaders({
+    // Nothing inline and nothing from elsewhere: one stylesheet and one script, both served below.
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    referrerPolicy: "no-referrer",
+  }),
+);
+/**
+ * CSRF: every state change is a POST, and Hono's `csrf` refuses a form POST whose Origin (or
+ * Sec-Fetch-Site) is not this origin. The session cookie is SameSite=Strict besides, so a
+ * cross-site form never carries it. Together that suffices without a token: browsers always send
+ * Origin on POST, and a non-browser client has no victim's cookie to ride on.
+ */
+consoleApp.use(csrf());
+consoleApp.use(bodyLimit({ maxSize: 64 * 1024 }));
+
+const asset = (body: string, type: string) => (c: Context) =>
+  c.body(body, 200, { "Content-Type": type, "Cache-Control": "public, max-age=300" });
+consoleApp.get("/assets/console.css", asset(STYLESHEET, "text/css; charset=utf-8"));
+consoleApp.get("/assets/console.js", asset(SCRIPT, "text/javascript; charset=utf-8"));
+
+consoleApp.use(async (c, next) => {
+  await next();
+  // Pages show members and settings: never kept by a shared cache or restored from one.
+  if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+});
+
+consoleApp.route("/", signInPages);
+consoleApp.get("/", requireSession, home);
+
+const orgPages = new Hono<ConsoleEnv>();
+orgPages.use(requireOrganization);
+orgPages.get("/", (c) => c.redirect(orgPath(c.var.organization, "/members"), 303));
+orgPages.route("/settings", settingsPages);
+orgPages.route("/members", membersPages);
+
+const signedIn = new Hono<ConsoleEnv>();
+signedIn.use(requireSession);
+signedIn.route("/:orgId", orgPages);
+signedIn.route("/", organizationsPages);
+consoleApp.route("/orgs", signedIn);
+
+consoleApp.all("*", notFoundPage);
+
+consoleApp.onError((error, c) => {
+  if (error instanceof DomainError && error.code === "not_found") return notFoundPage(c);
+  const refusal = toAdminError(error);
+  if (refusal?.status === 403 && refusal.code === "http_error") return refusal.getResponse();
+  if (refusal && refusal.status < 500) return errorPage(c, 400, "That did not work", refusal.message);
+  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
+  return errorPage(c, 500, "Something went wrong", "The console could not show this page. Try again in a moment.");
+});

@@ -1,0 +1,89 @@
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import type { Organization } from "../db/schema-types";
+import type { ConsoleSession } from "../domain/console-sessions";
+
+export type Section = "members" | "teams" | "activity" | "settings" | "organizations";
+
+const SECTIONS: { id: Exclude<Section, "organizations">; label: string }[] = [
+  { id: "members", label: "Members" },
+  { id: "teams", label: "Teams" },
+  { id: "activity", label: "Activity" },
+  { id: "settings", label: "Settings" },
+];
+
+export const orgPath = (organization: { id: string }, path = "") =>
+  `/console/orgs/${encodeURIComponent(organization.id)}${path}`;
+
+/** A bare page: the document, the stylesheet and the script; no inline script or style anywhere. */
+export function Document({ title, children }: { title: string; children: Child }) {
+  return (
+    <>
+      {raw("<!doctype html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${title} · scim-edge console`}</title>
+          <link rel="stylesheet" href="/console/assets/console.css" />
+          <script src="/console/assets/console.js" defer />
+        </head>
+        <body>{children}</body>
+      </html>
+    </>
+  );
+}
+
+/** Every signed-in page: the sidebar (a top menu under 640 px), then the page's own content. */
+export function Layout(props: {
+  title: string;
+  session: ConsoleSession;
+  organization?: Organization;
+  section: Section;
+  children: Child;
+}) {
+  const { session, organization, section } = props;
+  const operator = session.scope.kind === "operator";
+  return (
+    <Document title={props.title}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <div class="shell">
+        <nav class="sidebar" aria-label="Console">
+          {organization && <div class="org-name">{organization.name}</div>}
+          <ul>
+            {organization &&
+              SECTIONS.map((item) => (
+                <li>
+                  <a
+                    href={orgPath(organization, `/${item.id}`)}
+                    aria-current={item.id === section ? "page" : undefined}
+                  >
+                    {item.label}
+                  </a>
+                </li>
+              ))}
+            {operator && (
+              <li>
+                <a href="/console/orgs" aria-current={section === "organizations" ? "page" : undefined}>
+                  Organizations
+                </a>
+              </li>
+            )}
+          </ul>
+          <div class="who">
+            <span>{operator ? "Signed in as operator" : `Signed in as ${organization?.name ?? ""} admin`}</span>
+            <form method="post" action="/console/sign-out">
+              <button type="submit">Sign out</button>
+            </form>
+          </div>
+        </nav>
+        <main id="main">
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+      </div>
+    </Document>
+  );
+}

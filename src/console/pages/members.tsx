@@ -1,0 +1,439 @@
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { type Database, database } from "../../db/client";
+import { selectMemberKeysetPage } from "../../db/member-queries";
+import { SOURCES } from "../../db/schema";
+import type { Member, Organization } from "../../db/schema-types";
+import { selectTeamKeysetPage, selectTeamsOfMembers } from "../../db/team-queries";
+import { memberEmail, memberSearch, memberSource, memberStatus, personName } from "../../domain/inputs";
+import {
+  controlPanelScope,
+  editMember,
+  findMember,
+  inviteMember,
+  profileName,
+  removeMember,
+} from "../../domain/members";
+import { isReadOnly } from "../../domain/read-only";
+import { addTeamMembers } from "../../domain/teams";
+import { readPage, readQuery } from "../../routes/admin/paging";
+import {
+  Avatar,
+  Field,
+  FormError,
+  type FormState,
+  kept,
+  Locked,
+  Pager,
+  PostForm,
+  Select,
+  SourceTag,
+  withQuery,
+} from "../components";
+import type { ConsoleEnv } from "../env";
+import { confirmed, optional, parseForm, submitForm } from "../forms";
+import { sourceLabel } from "../icons";
+import { Layout, orgPath } from "../layout";
+import { confirmPage } from "./confirm";
+
+const PAGE_SIZE = 50;
+/** Teams offered by "Assign to team": the first ones, by age; a longer list is the Teams page's job. */
+const TEAM_CHOICES = 200;
+
+const listQuery = v.object({
+  q: v.optional(memberSearch),
+  source: v.optional(v.union([memberSource, v.literal("")])),
+  status: v.optional(v.union([memberStatus, v.literal("")])),
+  cursor: v.optional(v.string()),
+});
+const profileForm = v.object({
+  email: memberEmail,
+  firstName: v.optional(personName),
+  lastName: v.optional(personName),
+});
+const LABELS = { email: "Email", firstName: "First name", lastName: "Last name" };
+
+const displayName = (member: Member) => {
+  const { firstName, lastName } = profileName(member);
+  return [firstName, lastName].filter(Boolean).join(" ") || member.email;
+};
+
+/** The notice shown while provisioned members and teams exist and their provider is on. */
+export function ReadOnlyNotice({ organization }: { organization: Organization }) {
+  if (!organization.scimEnabled || !organization.scimProvider) return null;
+  if (organization.provisionedMembers + organization.provisionedTeams === 0) return null;
+  const provider = sourceLabel(organization.scimProvider);
+  return (
+    <p class="notice" role="note">
+      Members and teams provisioned by {provider} are read-only here. Change them in {provider}.
+    </p>
+  );
+}
+
+/** Members: the table with search and filters, keyset pages, and Invite new member. */
+export const membersPages = new Hono<ConsoleEnv>();
+
+async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
+  const organization = c.var.organization;
+  const db = database(c.env.DB);
+  const query = readQuery(c.req.query(), listQuery);
+  const q = query.q?.trim() || undefined;
+  const filters = { q, source: query.source || undefined, status: query.status || undefined };
+  const [{ page, nextCursor }, manualTeams] = await Promise.all([
+    readPage(
+      { cursor: query.cursor, limit: PAGE_SIZE },
+      (after, limit) =>
+        selectMemberKeysetPage(db, organization.id, {
+          q,
+          source: filters.source,
+          active: filters.status === undefined ? undefined : filters.status === "active",
+          after: after && { createdAt: after[0], id: after[1] },
+          limit,
+        }),
+      (m) => [m.createdAt, m.id],
+    ),
+    selectTeamKeysetPage(db, organization.id, { manualOnly: true, limit: TEAM_CHOICES }),
+  ]);
+  const teams = await selectTeamsOfMembers(
+    db,
+    controlPanelScope(organization),
+    page.map((m) => m.id),
+  );
+  const listPath = orgPath(organization, "/members");
+  const filtered = Boolean(q || filters.source || filters.status);
+  const invited = c.req.query("invited");
+  return c.html(
+    <Layout title="Members" session={c.var.session} organization={organization} section="members">
+      <ReadOnlyNotice organization={organization} />
+      {invited && (
+        <p class="success" role="status">
+          Invited {invited}.
+        </p>
+      )}
+      <form method="get" action={listPath} class="row panel" aria-label="Search and filter members">
+        <div class="field">
+          <label for="member-search">Search by name or email</label>
+          <input id="member-search" name="q" type="search" value={q} />
+        </div>
+        <Select
+          name="source"
+          label="Source"
+          id="member-source"
+          value={filters.source}
+          options={[{ value: "", label: "Any source" }, ...SOURCES.map((s) => ({ value: s, label: sourceLabel(s) }))]}
+        />
+        <Select
+          name="status"
+          label="Status"
+          id="member-status"
+          value={filters.status}
+          options={[
+            { value: "", label: "Any status" },
+            { value: "active", label: "Active" },
+            { value: "deactivated", label: "Deactivated" },
+          ]}
+        />
+        <button type="submit" class="secondary">
+          Apply
+        </button>
+      </form>
+      {page.length === 0 ? (
+        <div class="panel">
+          {filtered ? (
+            <p>No member matches these filters.</p>
+          ) : (
+            <p>
+              No members yet. Connect Okta or Microsoft Entra ID in{" "}
+              <a href={orgPath(organization, "/settings")}>Settings</a> to provision them, or invite one below.
+            </p>
+          )}
+        </div>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Status</th>
+                <th scope="col">Teams</th>
+                <th scope="col" class="hide-narrow">
+                  Source
+                </th>
+                <th scope="col">
+                  <span class="hide-narrow">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.map((member) => (
+                <MemberRow organization={organization} member={member} teams={teams.get(member.id) ?? []} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        first={query.cursor ? withQuery(listPath, filters) : undefined}
+        next={nextCursor ? withQuery(listPath, { ...filters, cursor: nextCursor }) : undefined}
+      />
+      <section class="panel" aria-labelledby="invite-heading">
+        <h2 id="invite-heading">Invite new member</h2>
+        <form method="post" action={listPath}>
+          <div class="row">
+            <Field name="email" label="Email" type="email" required value={kept(state, "invite", "email")} />
+            <Field name="firstName" label="First name" value={kept(state, "invite", "firstName")} />
+            <Field name="lastName" label="Last name" value={kept(state, "invite", "lastName")} />
+          </div>
+          <Select
+            name="teamId"
+            label="Assign to team (optional)"
+            value={kept(state, "invite", "teamId")}
+            options={[
+              { value: "", label: "No team" },
+              ...manualTeams.map((t) => ({ value: t.id, label: t.displayName })),
+            ]}
+            hint="Only teams created here are listed: a member invited here cannot join a team provisioned by an identity provider."
+          />
+          <FormError state={state} form="invite" />
+          <button type="submit">Invite member</button>
+        </form>
+      </section>
+    </Layout>,
+  );
+}
+
+function MemberRow(props: {
+  organization: Organization;
+  member: Member;
+  teams: { id: string; displayName: string }[];
+}) {
+  const { organization, member, teams } = props;
+  const name = displayName(member);
+  const readOnly = isReadOnly(organization, member);
+  return (
+    <tr>
+      <td>
+        <span class="person">
+          <Avatar name={name} source={member.source} provisioned={member.provisioned} />
+          <span>
+            <a href={orgPath(organization, `/members/${member.id}`)}>{name}</a>
+            <small>{member.email}</small>
+            {member.provisioned && <small class="sr-only">Provisioned by {sourceLabel(member.source)}</small>}
+          </span>
+        </span>
+      </td>
+      <td>
+        <span class={`status ${member.active ? "active" : "deactivated"}`}>
+          {member.active ? "Active" : "Deactivated"}
+        </span>
+      </td>
+      <td>
+        {teams.slice(0, 2).map((team, index) => (
+          <>
+            {index > 0 && ", "}
+            <a href={orgPath(organization, `/teams/${team.id}`)}>{team.displayName}</a>
+          </>
+        ))}
+        {teams.length > 2 && ` +${teams.length - 2}`}
+      </td>
+      <td class="hide-narrow">
+        <SourceTag source={member.source} />
+      </td>
+      <td>
+        {readOnly ? (
+          <Locked source={member.source} />
+        ) : (
+          <a href={orgPath(organization, `/members/${member.id}`)} aria-label={`Edit ${name}`}>
+            Edit
+          </a>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+membersPages.get("/", (c) => renderList(c));
+
+membersPages.post("/", (c) =>
+  submitForm(
+    c,
+    "invite",
+    async (values) => {
+      const organization = c.var.organization;
+      const input = parseForm(
+        profileForm,
+        { email: values.email, firstName: optional(values.firstName), lastName: optional(values.lastName) },
+        LABELS,
+      );
+      const db = database(c.env.DB);
+      const member = await inviteMember(db, organization, input);
+      if (values.teamId) await addTeamMembers(db, organization, values.teamId, [member.id]);
+      return c.redirect(withQuery(orgPath(organization, "/members"), { invited: member.email }), 303);
+    },
+    (state) => renderList(c, state),
+  ),
+);
+
+async function renderMember(c: Context<ConsoleEnv>, state?: FormState, message?: string) {
+  const organization = c.var.organization;
+  const db = database(c.env.DB);
+  const member = await findMember(db, controlPanelScope(organization), c.req.param("id")!);
+  return memberPage(c, db, member, state, message);
+}
+
+async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, state?: FormState, message?: string) {
+  const organization = c.var.organization;
+  const teams = (await selectTeamsOfMembers(db, controlPanelScope(organization), [member.id])).get(member.id) ?? [];
+  const readOnly = isReadOnly(organization, member);
+  const { firstName, lastName } = profileName(member);
+  const memberPath = orgPath(organization, `/members/${member.id}`);
+  const name = displayName(member);
+  return c.html(
+    <Layout title={name} session={c.var.session} organization={organization} section="members">
+      <p>
+        <a href={orgPath(organization, "/members")}>← Members</a>
+      </p>
+      {message && (
+        <p class="success" role="status">
+          {message}
+        </p>
+      )}
+      <section class="panel" aria-labelledby="profile-heading">
+        <h2 id="profile-heading" class="person">
+          <Avatar name={name} source={member.source} provisioned={member.provisioned} />
+          Profile
+        </h2>
+        <p>
+          <SourceTag source={member.source} /> ·{" "}
+          <span class={`status ${member.active ? "active" : "deactivated"}`}>
+            {member.active ? "Active" : "Deactivated"}
+          </span>
+        </p>
+        {readOnly ? (
+          <>
+            <p class="notice">
+              <Locked source={member.source} />: this member is provisioned by {sourceLabel(member.source)} and is
+              read-only here while provisioning is on. Change it in {sourceLabel(member.source)}.
+            </p>
+            <dl>
+              <dt>Email</dt>
+              <dd>{member.email}</dd>
+              <dt>Name</dt>
+              <dd>{[firstName, lastName].filter(Boolean).join(" ") || "—"}</dd>
+            </dl>
+          </>
+        ) : (
+          <>
+            <form method="post" action={memberPath} aria-labelledby="profile-heading">
+              <div class="row">
+                <Field
+                  name="email"
+                  label="Email"
+                  type="email"
+                  required
+                  value={kept(state, "profile", "email", member.email)}
+                />
+                <Field
+                  name="firstName"
+                  label="First name"
+                  value={kept(state, "profile", "firstName", firstName ?? "")}
+                />
+                <Field name="lastName" label="Last name" value={kept(state, "profile", "lastName", lastName ?? "")} />
+              </div>
+              <FormError state={state} form="profile" />
+              <button type="submit">Save</button>
+            </form>
+            <div class="row">
+              <PostForm action={`${memberPath}/status`} label="Status">
+                <input type="hidden" name="active" value={member.active ? "false" : "true"} />
+                <button type="submit" class="secondary">
+                  {member.active ? "Deactivate" : "Reactivate"}
+                </button>
+              </PostForm>
+              <PostForm
+                action={`${memberPath}/delete`}
+                confirm={`Delete ${member.email}? This cannot be undone.`}
+                label="Delete"
+              >
+                <button type="submit" class="danger">
+                  Delete member
+                </button>
+              </PostForm>
+            </div>
+            <FormError state={state} form="status" />
+          </>
+        )}
+      </section>
+      <section class="panel" aria-labelledby="teams-heading">
+        <h2 id="teams-heading">Teams</h2>
+        {teams.length === 0 ? (
+          <p>Not in any team.</p>
+        ) : (
+          <ul>
+            {teams.map((team) => (
+              <li>
+                <a href={orgPath(organization, `/teams/${team.id}`)}>{team.displayName}</a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </Layout>,
+  );
+}
+
+membersPages.get("/:id", (c) => renderMember(c));
+
+membersPages.post("/:id", (c) =>
+  submitForm(
+    c,
+    "profile",
+    async (values) => {
+      const input = parseForm(profileForm, values, LABELS);
+      const db = database(c.env.DB);
+      const member = await editMember(db, c.var.organization, c.req.param("id"), input);
+      return memberPage(c, db, member, undefined, "Saved.");
+    },
+    (state) => renderMember(c, state),
+  ),
+);
+
+membersPages.post("/:id/status", (c) =>
+  submitForm(
+    c,
+    "status",
+    async (values) => {
+      const db = database(c.env.DB);
+      const active = values.active === "true";
+      const member = await editMember(db, c.var.organization, c.req.param("id"), { active });
+      return memberPage(c, db, member, undefined, active ? "Reactivated." : "Deactivated.");
+    },
+    (state) => renderMember(c, state),
+  ),
+);
+
+membersPages.post("/:id/delete", (c) =>
+  submitForm(
+    c,
+    "status",
+    async (values) => {
+      const organization = c.var.organization;
+      const db = database(c.env.DB);
+      if (!confirmed(values)) {
+        const member = await findMember(db, controlPanelScope(organization), c.req.param("id"));
+        return confirmPage(c, {
+          section: "members",
+          title: `Delete ${member.email}?`,
+          message: `Delete ${member.email}? This cannot be undone.`,
+          action: orgPath(organization, `/members/${member.id}/delete`),
+          button: "Delete member",
+          back: orgPath(organization, `/members/${member.id}`),
+          values: {},
+        });
+      }
+      await removeMember(db, organization, c.req.param("id"));
+      return c.redirect(orgPath(organization, "/members"), 303);
+    },
+    (state) => renderMember(c, state),
+  ),
+);

@@ -1,0 +1,278 @@
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { database } from "../../db/client";
+import { SCIM_PROVIDERS, type ScimProvider } from "../../db/schema";
+import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
+import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
+import { tenantUrl } from "../../routes/scim/respond";
+import { Field, FormError, type FormState, kept, PostForm } from "../components";
+import type { ConsoleEnv } from "../env";
+import { confirmed, parseForm, submitForm } from "../forms";
+import { SourceIcon, sourceLabel } from "../icons";
+import { Layout, orgPath } from "../layout";
+import { confirmPage } from "./confirm";
+import { notFoundPage } from "./not-found";
+
+const PROVIDER_NAMES: Record<ScimProvider, string> = {
+  okta: "Okta",
+  entra: "Microsoft Entra ID",
+  generic: "Generic SCIM 2.0",
+};
+
+const switchForm = v.object({ provider: scimProvider, enabled: v.picklist(["on", "off"]) });
+const organizationForm = v.object({
+  name: nameSchema,
+  licenses: v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), licenseCount),
+});
+
+const regenerateWarning = (provider: string) =>
+  `Regenerating the token cancels the current integration: ${provider} stops provisioning until the new token is entered there.`;
+const switchOffWarning = (provider: string) =>
+  `Turning provisioning off cancels the current integration: ${provider} stops provisioning, and its token stops working. Provisioned members become editable here and keep their ${provider} marker.`;
+
+/** Settings → Access management: the identity provider switches, the one-time token, licences. */
+export const settingsPages = new Hono<ConsoleEnv>();
+
+interface SettingsView {
+  state?: FormState;
+  /** The Secret Token just issued: shown in this response only. */
+  token?: string;
+  message?: string;
+}
+
+function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
+  const organization = c.var.organization;
+  const operator = c.var.session.scope.kind === "operator";
+  const active = organization.scimEnabled ? organization.scimProvider : null;
+  const remaining = organization.licenses - organization.licensesUsed;
+  const settingsPath = orgPath(organization, "/settings");
+  // The one-time token must not outlive this response anywhere: no cache, no history snapshot.
+  c.header("Cache-Control", "no-store");
+  return c.html(
+    <Layout title="Settings" session={c.var.session} organization={organization} section="settings">
+      {view.message && (
+        <p class="success" role="status">
+          {view.message}
+        </p>
+      )}
+      {view.token && active && (
+        <section class="panel reveal" aria-labelledby="reveal-heading">
+          <h2 id="reveal-heading">Connect {PROVIDER_NAMES[active]}</h2>
+          <CopyField id="tenant-url" label="Tenant URL" value={tenantUrl(c, organization.id)} />
+          <CopyField id="secret-token" label="Secret Token" value={view.token} />
+          <p class="warning">
+            This token does not expire. It is shown only now: copy it into {sourceLabel(active)} before you continue.
+          </p>
+          <a class="button" href={settingsPath}>
+            Continue
+          </a>
+        </section>
+      )}
+      <section class="panel" aria-labelledby="access-heading">
+        <h2 id="access-heading">Access management</h2>
+        <p class="hint">One identity provider provisions members and teams at a time.</p>
+        <ul class="providers">
+          {SCIM_PROVIDERS.map((provider) => {
+            const on = active === provider;
+            const form = `provider-${provider}`;
+            return (
+              <li>
+                <span class="name">
+                  <SourceIcon source={provider} size={24} />
+                  {PROVIDER_NAMES[provider]}
+                </span>
+                <PostForm
+                  action={orgPath(organization, "/settings/provisioning")}
+                  confirm={on ? switchOffWarning(sourceLabel(provider)) : undefined}
+                  label={`${PROVIDER_NAMES[provider]} provisioning`}
+                >
+                  <input type="hidden" name="provider" value={provider} />
+                  <input type="hidden" name="enabled" value={on ? "off" : "on"} />
+                  <button
+                    type="submit"
+                    class="switch"
+                    role="switch"
+                    aria-checked={on ? "true" : "false"}
+                    aria-label={`${PROVIDER_NAMES[provider]} provisioning`}
+                  >
+                    <span class="track" />
+                    {on ? "On" : "Off"}
+                  </button>
+                </PostForm>
+                <FormError state={view.state} form={form} />
+              </li>
+            );
+          })}
+        </ul>
+        {active && (
+          <div>
+            <p>
+              Tenant URL: <code>{tenantUrl(c, organization.id)}</code>
+              <br />
+              Token created {formatTime(organization.scimTokenCreatedAt)}. It is never shown again; regenerate it if it
+              is lost.
+            </p>
+            <PostForm
+              action={orgPath(organization, "/settings/token")}
+              confirm={regenerateWarning(sourceLabel(active))}
+              label="Regenerate token"
+            >
+              <button type="submit" class="secondary">
+                Regenerate token
+              </button>
+            </PostForm>
+          </div>
+        )}
+      </section>
+      <section class="panel" aria-labelledby="licences-heading">
+        <h2 id="licences-heading">Licences</h2>
+        <p>
+          {organization.licensesUsed} of {organization.licenses} licences in use.{" "}
+          <a href={`${orgPath(organization, "/members")}?status=active`}>See active members</a>
+        </p>
+        {remaining * 20 < organization.licenses || remaining === 0 ? (
+          <p class="warning" role="status">
+            {remaining === 0
+              ? "No licence is left"
+              : `Only ${remaining} ${remaining === 1 ? "licence is" : "licences are"} left`}
+            : new members, provisioned or invited, are refused once none is free.
+          </p>
+        ) : null}
+        {operator && (
+          <form
+            method="post"
+            action={orgPath(organization, "/settings/organization")}
+            aria-labelledby="licences-heading"
+          >
+            <div class="row">
+              <Field
+                name="name"
+                label="Organization name"
+                required
+                value={kept(view.state, "organization", "name", organization.name)}
+              />
+              <Field
+                name="licenses"
+                label="Licences"
+                type="number"
+                required
+                value={kept(view.state, "organization", "licenses", String(organization.licenses))}
+              />
+              <button type="submit">Save</button>
+            </div>
+            <FormError state={view.state} form="organization" />
+          </form>
+        )}
+      </section>
+    </Layout>,
+  );
+}
+
+function CopyField({ id, label, value }: { id: string; label: string; value: string }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <div class="copy">
+        <input id={id} type="text" readonly value={value} />
+        {/* Shown by the script; without it the field is still selectable. */}
+        <button type="button" class="secondary" data-copy={id} hidden aria-label={`Copy ${label}`}>
+          Copy
+        </button>
+      </div>
+    </div>
+  );
+}
+
+const formatTime = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—");
+
+settingsPages.get("/", (c) => renderSettings(c));
+
+settingsPages.post("/provisioning", async (c) => {
+  const organization = c.var.organization;
+  return submitForm(
+    c,
+    (values) => `provider-${values.provider}`,
+    async (values) => {
+      const input = parseForm(switchForm, values, { provider: "Provider", enabled: "Switch" });
+      const db = database(c.env.DB);
+      const current = organization.scimEnabled ? organization.scimProvider : null;
+      if (input.enabled === "on") {
+        if (current && current !== input.provider) {
+          c.status(409);
+          return renderSettings(c, {
+            state: {
+              form: `provider-${input.provider}`,
+              values,
+              error: `Only one identity provider can provision at a time: turn ${PROVIDER_NAMES[current]} off first.`,
+            },
+          });
+        }
+        // Already on (a reload of this POST, say): the settings without the token, which was shown once.
+        if (current) return c.redirect(orgPath(organization, "/settings"), 303);
+        const issued = await setScimProvisioning(db, organization.id, { enabled: true, provider: input.provider });
+        c.set("organization", issued.organization);
+        return renderSettings(c, { token: issued.token });
+      }
+      if (!current) return c.redirect(orgPath(organization, "/settings"), 303);
+      if (!confirmed(values)) {
+        return confirmPage(c, {
+          section: "settings",
+          title: `Turn ${PROVIDER_NAMES[current]} provisioning off?`,
+          message: switchOffWarning(sourceLabel(current)),
+          action: orgPath(organization, "/settings/provisioning"),
+          button: "Turn provisioning off",
+          back: orgPath(organization, "/settings"),
+          values: { provider: input.provider, enabled: "off" },
+        });
+      }
+      const { organization: updated } = await setScimProvisioning(db, organization.id, { enabled: false });
+      c.set("organization", updated);
+      return renderSettings(c, {
+        message: `${PROVIDER_NAMES[current]} provisioning is off. Provisioned members and teams are editable here and keep their marker.`,
+      });
+    },
+    (state) => renderSettings(c, { state }),
+  );
+});
+
+settingsPages.post("/token", (c) =>
+  submitForm(
+    c,
+    "token",
+    async (values) => {
+      const organization = c.var.organization;
+      if (!organization.scimEnabled || !organization.scimProvider) {
+        return c.redirect(orgPath(organization, "/settings"), 303);
+      }
+      if (!confirmed(values)) {
+        return confirmPage(c, {
+          section: "settings",
+          title: "Regenerate the Secret Token?",
+          message: regenerateWarning(sourceLabel(organization.scimProvider)),
+          action: orgPath(organization, "/settings/token"),
+          button: "Regenerate token",
+          back: orgPath(organization, "/settings"),
+          values: {},
+        });
+      }
+      const issued = await rotateScimToken(database(c.env.DB), organization.id);
+      c.set("organization", issued.organization);
+      return renderSettings(c, { token: issued.token });
+    },
+    (state) => renderSettings(c, { state }),
+  ),
+);
+
+settingsPages.post("/organization", (c) =>
+  submitForm(
+    c,
+    "organization",
+    async (values) => {
+      if (c.var.session.scope.kind !== "operator") return notFoundPage(c);
+      const input = parseForm(organizationForm, values, { name: "Organization name", licenses: "Licences" });
+      c.set("organization", await updateOrganization(database(c.env.DB), c.var.organization.id, input));
+      return renderSettings(c, { message: "Saved." });
+    },
+    (state) => renderSettings(c, { state }),
+  ),
+);

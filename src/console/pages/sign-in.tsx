@@ -1,0 +1,152 @@
+import { type Context, Hono } from "hono";
+import { database } from "../../db/client";
+import { endSession, peekConsoleLink, redeemConsoleLink, signInOperator } from "../../domain/console-sessions";
+import { getOrganization } from "../../domain/organizations";
+import type { ConsoleEnv } from "../env";
+import { formValues } from "../forms";
+import { Document, orgPath } from "../layout";
+import { clearSessionCookie, sessionCookie, setSessionCookie } from "../session";
+
+/** Sign-in by the operator's ADMIN_TOKEN, by an organization's single-use link, and sign-out. */
+export const signInPages = new Hono<ConsoleEnv>();
+
+/** Only a console path goes into `next`: sign-in never redirects anywhere else. */
+const safeNext = (next: string | undefined) =>
+  next && /^\/console(?:[/?]|$)/.test(next) && !/[\\\s]/.test(next) ? next : "/console";
+
+function SignInPage(props: { next: string; expired?: boolean; signedOut?: boolean; error?: string }) {
+  return (
+    <Document title="Sign in">
+      <main class="sign-in" id="main">
+        <h1>Sign in to the console</h1>
+        {props.expired && (
+          <p class="notice" role="status">
+            Your session has ended. Sign in again to continue where you were.
+          </p>
+        )}
+        {props.signedOut && (
+          <p class="success" role="status">
+            You are signed out.
+          </p>
+        )}
+        <form method="post" action="/console/sign-in" class="panel">
+          <input type="hidden" name="next" value={props.next} />
+          <div class="field">
+            <label for="token">Admin token</label>
+            <input
+              id="token"
+              name="token"
+              type="password"
+              required
+              autocomplete="current-password"
+              aria-describedby="token-hint"
+            />
+            <p class="hint" id="token-hint">
+              The deployment's ADMIN_TOKEN (locally, the one <code>npm run dev</code> printed).
+            </p>
+          </div>
+          {props.error && (
+            <p class="error" role="alert">
+              {props.error}
+            </p>
+          )}
+          <button type="submit">Sign in</button>
+        </form>
+        <p class="muted">
+          Administering one organization? Open the sign-in link your provider gave you; if it has expired, ask them for
+          a new one.
+        </p>
+      </main>
+    </Document>
+  );
+}
+
+signInPages.get("/sign-in", (c) =>
+  c.html(
+    <SignInPage
+      next={safeNext(c.req.query("next"))}
+      expired={c.req.query("expired") === "1"}
+      signedOut={c.req.query("signedOut") === "1"}
+    />,
+  ),
+);
+
+signInPages.post("/sign-in", async (c) => {
+  const values = await formValues(c);
+  const next = safeNext(values.next);
+  const id = await signInOperator(database(c.env.DB), values.token ?? "", c.env.ADMIN_TOKEN);
+  if (!id) {
+    c.status(401);
+    // The typed token is not sent back: a secret never appears in a response.
+    return c.html(<SignInPage next={next} error="That is not the admin token of this deployment." />);
+  }
+  setSessionCookie(c, id);
+  return c.redirect(next === "/console" ? "/console/orgs" : next, 303);
+});
+
+signInPages.post("/sign-out", async (c) => {
+  const id = sessionCookie(c);
+  if (id) await endSession(database(c.env.DB), id);
+  clearSessionCookie(c);
+  return c.redirect("/console/sign-in?signedOut=1", 303);
+});
+
+function LinkPage(props: { token?: string; organization?: string }) {
+  return (
+    <Document title="Console sign-in link">
+      <main class="sign-in" id="main">
+        {props.token && props.organization ? (
+          <>
+            <h1>Open the {props.organization} console</h1>
+            <form method="post" action="/console/link" class="panel">
+              <input type="hidden" name="token" value={props.token} />
+              <p>This link signs you in once, as an administrator of {props.organization}.</p>
+              <button type="submit">Open the console</button>
+            </form>
+          </>
+        ) : (
+          <>
+            <h1>This sign-in link cannot be used</h1>
+            <p class="warning" role="alert">
+              It was already used or has expired (links work once, within 10 minutes). Ask your provider for a new link.
+            </p>
+          </>
+        )}
+      </main>
+    </Document>
+  );
+}
+
+const linkGone = (c: Context) => {
+  c.status(410);
+  return c.html(<LinkPage />);
+};
+
+/**
+ * Opening a link only shows a button: the link is used by the POST it sends. So a mail scanner or
+ * chat preview that fetches the URL does not spend it, and the session cookie is set in answer to
+ * a same-site request, where SameSite=Strict lets the browser keep sending it.
+ */
+signInPages.get("/link", async (c) => {
+  const db = database(c.env.DB);
+  const token = c.req.query("token") ?? "";
+  const orgId = token ? await peekConsoleLink(db, token) : undefined;
+  if (!orgId) return linkGone(c);
+  const organization = await getOrganization(db, orgId);
+  return c.html(<LinkPage token={token} organization={organization.name} />);
+});
+
+signInPages.post("/link", async (c) => {
+  const { token } = await formValues(c);
+  const db = database(c.env.DB);
+  const session = token ? await redeemConsoleLink(db, token) : undefined;
+  if (!session) return linkGone(c);
+  setSessionCookie(c, session.id);
+  return c.redirect(orgPath({ id: session.orgId }, "/members"), 303);
+});
+
+/** The console's front door: the organization list for the operator, the organization for its admin. */
+export function home(c: Context<ConsoleEnv>) {
+  const { scope } = c.var.session;
+  return c.redirect(scope.kind === "operator" ? "/console/orgs" : orgPath({ id: scope.orgId }, "/members"), 303);
+}

@@ -1,0 +1,83 @@
+// Starts the real worker for the browser tests: `wrangler dev` on a fresh local D1 (its own
+// --persist-to directory) with the migrations applied and a known admin token.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+const PORT = Number(process.env.E2E_PORT ?? 8805);
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseUrl: string;
+    adminToken: string;
+  }
+}
+
+async function waitUntilServing(url: string, child: ChildProcess, output: () => string) {
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`wrangler dev did not answer on ${url}:\n${output()}`);
+}
+
+export default async function setup(project: TestProject) {
+  const state = mkdtempSync(join(tmpdir(), "scim-edge-e2e-"));
+  const adminToken = `e2e_admin_${randomBytes(18).toString("base64url")}`;
+  const migrations = spawnSync(
+    "npx",
+    ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
+    { env, encoding: "utf8" },
+  );
+  if (migrations.status !== 0) throw new Error(`migrations failed:\n${migrations.stdout}${migrations.stderr}`);
+
+  let log = "";
+  const child = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--port",
+      String(PORT),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      state,
+      "--var",
+      `ADMIN_TOKEN:${adminToken}`,
+      "--show-interactive-dev-session=false",
+    ],
+    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (chunk) => {
+    log += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    log += chunk;
+  });
+  const baseUrl = `http://localhost:${PORT}`;
+  try {
+    await waitUntilServing(`${baseUrl}/health`, child, () => log);
+  } catch (error) {
+    process.kill(-child.pid!, "SIGTERM");
+    throw error;
+  }
+  project.provide("baseUrl", baseUrl);
+  project.provide("adminToken", adminToken);
+
+  return async () => {
+    // wrangler dev runs workerd as a child: end the whole process group it leads.
+    process.kill(-child.pid!, "SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    rmSync(state, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,276 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ADMIN_TOKEN, admin, call, createOrganization, ORIGIN } from "../helpers";
+
+/** A console request as a browser on this origin sends it: the session cookie, and Origin on a form POST. */
+function page(path: string, init: { cookie?: string; form?: Record<string, string>; origin?: string } = {}) {
+  const headers = new Headers();
+  if (init.cookie) headers.set("Cookie", `__Host-console_session=${init.cookie}`);
+  if (init.form) {
+    headers.set("Content-Type", "application/x-www-form-urlencoded");
+    headers.set("Origin", init.origin ?? ORIGIN);
+  }
+  return call(path, {
+    method: init.form ? "POST" : "GET",
+    headers,
+    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    redirect: "manual",
+  });
+}
+
+/** The session id a response set, from its Set-Cookie. */
+function sessionFrom(response: Response): string {
+  const match = /__Host-console_session=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "");
+  if (!match) throw new Error(`no session cookie: ${response.status}`);
+  return match[1];
+}
+
+async function operatorSession() {
+  return sessionFrom(await page("/console/sign-in", { form: { token: ADMIN_TOKEN, next: "/console" } }));
+}
+
+async function consoleLink(orgId: string) {
+  const response = await admin(`/organizations/${orgId}/console-links`, { method: "POST" });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { url: string; expiresAt: string };
+}
+
+async function sha256Hex(text: string) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const linkToken = (url: string) => new URL(url).searchParams.get("token")!;
+
+async function orgSession(orgId: string) {
+  const { url } = await consoleLink(orgId);
+  return sessionFrom(await page("/console/link", { form: { token: linkToken(url) } }));
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("console sign-in and cookie", () => {
+  it("signs the operator in with ADMIN_TOKEN into a __Host- cookie that is HttpOnly, Secure and SameSite=Strict", async () => {
+    const response = await page("/console/sign-in", { form: { token: ADMIN_TOKEN, next: "/console/orgs?q=a" } });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/console/orgs?q=a");
+    const cookie = response.headers.get("Set-Cookie")!;
+    expect(cookie).toMatch(/^__Host-console_session=[A-Za-z0-9_-]{40,};/);
+    expect(cookie).toContain("Path=/");
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).not.toContain("Domain");
+
+    // Only the hash of the session id is stored.
+    const id = sessionFrom(response);
+    const rows = await env.DB.prepare("SELECT * FROM console_sessions").all<{ id_hash: string }>();
+    expect(rows.results.map((r) => r.id_hash)).toContain(await sha256Hex(id));
+    expect(JSON.stringify(rows.results)).not.toContain(id);
+    expect((await page("/console/orgs", { cookie: id })).status).toBe(200);
+  });
+
+  it("refuses a wrong admin token without echoing it, and never redirects outside the console", async () => {
+    const wrong = await page("/console/sign-in", { form: { token: "guess-123", next: "/console" } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("Set-Cookie")).toBeNull();
+    const body = await wrong.text();
+    expect(body).toContain("not the admin token");
+    expect(body).not.toContain("guess-123");
+
+    const offsite = await page("/console/sign-in", { form: { token: ADMIN_TOKEN, next: "https://evil.test/x" } });
+    expect(offsite.headers.get("Location")).toBe("/console/orgs");
+  });
+
+  it("sends a visitor without a session to sign-in, remembering the page asked for", async () => {
+    const response = await page("/console/orgs?q=acme");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe(
+      `/console/sign-in?next=${encodeURIComponent("/console/orgs?q=acme")}`,
+    );
+  });
+
+  it("deletes the session on sign-out", async () => {
+    const id = await operatorSession();
+    const out = await page("/console/sign-out", { cookie: id, form: {} });
+    expect(out.status).toBe(303);
+    expect(out.headers.get("Set-Cookie")).toMatch(/__Host-console_session=;.*Max-Age=0/);
+    expect((await page("/console/orgs", { cookie: id })).headers.get("Location")).toMatch(/^\/console\/sign-in/);
+    const stored = await env.DB.prepare("SELECT count(*) AS count FROM console_sessions WHERE id_hash = ?")
+      .bind(await sha256Hex(id))
+      .first<{ count: number }>();
+    expect(stored?.count).toBe(0);
+  });
+
+  it("never accepts the session cookie on /admin/v1 or /scim/v2", async () => {
+    const organization = await createOrganization();
+    const id = await operatorSession();
+    expect((await page(`/admin/v1/organizations/${organization.id}`, { cookie: id })).status).toBe(401);
+    expect((await page(`/scim/v2/${organization.id}/Users`, { cookie: id })).status).toBe(401);
+  });
+});
+
+describe("console session expiry", () => {
+  it("ends a session after an hour without a request, back to sign-in and then to the page asked for", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-01T08:00:00Z"));
+    const id = await operatorSession();
+    vi.setSystemTime(new Date("2026-12-01T08:59:00Z"));
+    expect((await page("/console/orgs", { cookie: id })).status).toBe(200); // and now last seen 08:59
+    vi.setSystemTime(new Date("2026-12-01T09:58:59Z"));
+    expect((await page("/console/orgs", { cookie: id })).status).toBe(200);
+    vi.setSystemTime(new Date("2026-12-01T10:59:00Z"));
+    const expired = await page("/console/orgs?q=x", { cookie: id });
+    expect(expired.status).toBe(303);
+    expect(expired.headers.get("Location")).toBe(
+      `/console/sign-in?next=${encodeURIComponent("/console/orgs?q=x")}&expired=1`,
+    );
+    expect(expired.headers.get("Set-Cookie")).toMatch(/Max-Age=0/);
+    expect((await page("/console/sign-in?next=%2Fconsole%2Forgs&expired=1")).status).toBe(200);
+    // Gone for good, even if the clock went back.
+    vi.setSystemTime(new Date("2026-12-01T09:00:00Z"));
+    expect((await page("/console/orgs", { cookie: id })).status).toBe(303);
+  });
+
+  it("ends a session 12 hours after sign-in however busy it was", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const start = Date.parse("2026-12-01T00:00:00Z");
+    vi.setSystemTime(start);
+    const id = await operatorSession();
+    for (let hour = 0.5; hour < 12; hour += 0.5) {
+      vi.setSystemTime(start + hour * 3_600_000);
+      expect((await page("/console/orgs", { cookie: id })).status).toBe(200);
+    }
+    vi.setSystemTime(start + 12 * 3_600_000);
+    expect((await page("/console/orgs", { cookie: id })).status).toBe(303);
+  });
+});
+
+describe("console links", () => {
+  it("mints a link that signs in once, within 10 minutes, to that organization only", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-01T08:00:00Z"));
+    const organization = await createOrganization(5, "Linked Co");
+    const { url, expiresAt } = await consoleLink(organization.id);
+    expect(expiresAt).toBe("2026-12-01T08:10:00.000Z");
+    expect(url).toMatch(new RegExp(`^${ORIGIN}/console/link\\?token=cl_[A-Za-z0-9_-]{43}$`));
+    const token = linkToken(url);
+    // Stored as a hash only.
+    const stored = await env.DB.prepare("SELECT * FROM console_links WHERE org_id = ?").bind(organization.id).all();
+    expect(JSON.stringify(stored.results)).not.toContain(token);
+
+    // Opening the link does not use it (a mail scanner's GET spends nothing).
+    const preview = await page(`/console/link?token=${token}`);
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toContain("Open the Linked Co console");
+
+    const used = await page("/console/link", { form: { token } });
+    expect(used.status).toBe(303);
+    expect(used.headers.get("Location")).toBe(`/console/orgs/${organization.id}/members`);
+    sessionFrom(used);
+
+    // Single use: the second try, by GET or POST, is refused with the way out.
+    const again = await page("/console/link", { form: { token } });
+    expect(again.status).toBe(410);
+    expect(again.headers.get("Set-Cookie")).toBeNull();
+    expect(await again.text()).toContain("Ask your provider for a new link");
+    expect((await page(`/console/link?token=${token}`)).status).toBe(410);
+  });
+
+  it("refuses a link after 10 minutes", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-01T08:00:00Z"));
+    const organization = await createOrganization();
+    const token = linkToken((await consoleLink(organization.id)).url);
+    vi.setSystemTime(new Date("2026-12-01T08:10:00Z"));
+    expect((await page(`/console/link?token=${token}`)).status).toBe(410);
+    expect((await page("/console/link", { form: { token } })).status).toBe(410);
+  });
+
+  it("lets only one of two concurrent redemptions of a link through", async () => {
+    const organization = await createOrganization();
+    const token = linkToken((await consoleLink(organization.id)).url);
+    const results = await Promise.all([1, 2, 3].map(() => page("/console/link", { form: { token } })));
+    expect(results.map((r) => r.status).sort()).toEqual([303, 410, 410]);
+  });
+
+  it("answers 404 for a link to an unknown organization", async () => {
+    const response = await admin("/organizations/nope/console-links", { method: "POST" });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("organization-scoped sessions", () => {
+  it("sees its own organization and gets 404 for any other, for the organization list and for the admin API", async () => {
+    const mine = await createOrganization(5, "Mine");
+    const theirs = await createOrganization(5, "Theirs");
+    const id = await orgSession(mine.id);
+    expect((await page(`/console/orgs/${mine.id}/settings`, { cookie: id })).status).toBe(200);
+    expect((await page("/console", { cookie: id })).headers.get("Location")).toBe(`/console/orgs/${mine.id}/members`);
+
+    for (const path of [
+      `/console/orgs/${theirs.id}/settings`,
+      `/console/orgs/${theirs.id}`,
+      "/console/orgs/does-not-exist/settings",
+      "/console/orgs",
+    ]) {
+      const response = await page(path, { cookie: id });
+      expect(response.status, path).toBe(404);
+      expect(await response.text()).not.toContain("Theirs");
+    }
+    const write = await page(`/console/orgs/${theirs.id}/settings/provisioning`, {
+      cookie: id,
+      form: { provider: "okta", enabled: "on" },
+    });
+    expect(write.status).toBe(404);
+    expect(((await (await admin(`/organizations/${theirs.id}`)).json()) as any).scim.enabled).toBe(false);
+    const create = await page("/console/orgs", { cookie: id, form: { name: "Sneaky", licenses: "5" } });
+    expect(create.status).toBe(404);
+    expect((await page(`/admin/v1/organizations/${mine.id}`, { cookie: id })).status).toBe(401);
+  });
+});
+
+describe("console request protection", () => {
+  it("refuses a cross-site form post, signed in or not, and changes nothing", async () => {
+    const organization = await createOrganization();
+    const id = await operatorSession();
+    const forged = await page(`/console/orgs/${organization.id}/settings/provisioning`, {
+      cookie: id,
+      form: { provider: "okta", enabled: "on" },
+      origin: "https://evil.test",
+    });
+    expect(forged.status).toBe(403);
+    expect(((await (await admin(`/organizations/${organization.id}`)).json()) as any).scim.enabled).toBe(false);
+    const signIn = await page("/console/sign-in", { form: { token: ADMIN_TOKEN }, origin: "https://evil.test" });
+    expect(signIn.status).toBe(403);
+    expect(signIn.headers.get("Set-Cookie")).toBeNull();
+  });
+
+  it("sends a strict Content-Security-Policy on every console page", async () => {
+    const organization = await createOrganization();
+    const id = await operatorSession();
+    const paths = [
+      "/console/sign-in",
+      "/console/link?token=nope",
+      "/console/orgs",
+      `/console/orgs/${organization.id}/settings`,
+      "/console/no-such-page",
+    ];
+    for (const path of paths) {
+      const response = await page(path, { cookie: id });
+      const csp = response.headers.get("Content-Security-Policy") ?? "";
+      expect(csp, path).toContain("default-src 'none'");
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("style-src 'self'");
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).not.toContain("unsafe-inline");
+      expect(response.headers.get("Cache-Control"), path).toBe("no-store");
+      const html = await response.text();
+      // Nothing inline for the policy to have to allow: no inline script, no style attribute.
+      expect(html, path).not.toMatch(/<script(?![^>]*\ssrc=)/);
+      expect(html, path).not.toMatch(/\sstyle=/);
+    }
+  });
+});
