@@ -26,6 +26,8 @@ export default defineConfig(async () => {
       setupFiles: ["./test/setup.ts"],
       // The worker logs every request and activity; show those lines only for failing tests.
       silent: "passed-only" as const,
+      // Integration tests make many sequential requests; on a loaded 2-core machine 5 s is too tight.
+      testTimeout: 30_000,
     },
   };
 });
