@@ -119,9 +119,7 @@ function normalizeValue(value: unknown, definition: AttributeDefinition, path: s
   if (!definition.multiValued) return normalizeSingleValue(value, definition, path);
   if (!Array.isArray(value))
     throw invalidValue(`${path} is multi-valued: it must be an array, not ${describe(value)}.`);
-  if (value.length > NORMALIZE_LIMITS.multiValuedCount) {
-    throw invalidValue(`${path} has ${value.length} values; at most ${NORMALIZE_LIMITS.multiValuedCount} are allowed.`);
-  }
+  requireMultiValuedCount(value.length, path);
   const normalized = value
     .map((element) => {
       if (element === null) throw invalidValue(`${path} must not hold null: leave the value out instead.`);
@@ -129,6 +127,13 @@ function normalizeValue(value: unknown, definition: AttributeDefinition, path: s
     })
     .filter((element) => element !== undefined);
   return normalized.length > 0 ? normalized : undefined;
+}
+
+/** At most NORMALIZE_LIMITS.multiValuedCount values in one multi-valued attribute, or in one PATCH value for it. */
+export function requireMultiValuedCount(count: number, path: string) {
+  if (count > NORMALIZE_LIMITS.multiValuedCount) {
+    throw invalidValue(`${path} has ${count} values; at most ${NORMALIZE_LIMITS.multiValuedCount} are allowed.`);
+  }
 }
 
 /**

@@ -175,6 +175,20 @@ describe("PATCH /Users/{id}", () => {
     expect((await read(tenant, created.id)).meta.version).toBe('W/"1"');
   });
 
+  it("refuses more than 1,000 operations with 413 naming the limit, and applies none", async () => {
+    const tenant = await createTenant();
+    const created = await createUser(tenant, "many-ops@acme.test", { title: "Before" });
+    const operations = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({ op: "replace", path: "title", value: `T${i}` }));
+    const refused = await patch(tenant, created.id, ...operations(1001));
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ status: "413", detail: expect.stringContaining("at most 1000") });
+    expect(await read(tenant, created.id)).toMatchObject({ title: "Before", meta: { version: 'W/"1"' } });
+    const accepted = await patch(tenant, created.id, ...operations(1000));
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ title: "T999", meta: { version: 'W/"2"' } });
+  });
+
   it("loses no change when PATCHes of one user race", async () => {
     const tenant = await createTenant();
     const created = await createUser(tenant, "race-patch@acme.test", { emails: [] });

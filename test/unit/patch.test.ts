@@ -701,3 +701,30 @@ describe("value types, checked operation by operation", () => {
     expectScimError(() => patchUser(user(), { op: "add", path: `${custom}:costCenter`, value: "C1" }), "invalidPath");
   });
 });
+
+describe("bounded work", () => {
+  it("refuses an add of more values than the attribute holds before comparing any of them", () => {
+    const emails = Array.from({ length: 20_000 }, (_, i) => ({ value: `u${i}@acme.test`, type: "work" }));
+    const started = performance.now();
+    expectScimError(
+      () => patchUser(user(), { op: "add", path: "emails", value: emails }),
+      "invalidValue",
+      "at most 100",
+    );
+    // A guard against the pairwise duplicate check (seconds at this size), not a speed target.
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+
+  it("skips values equal to a present or an earlier given one, whatever the order of their keys", () => {
+    const result = patchUser(user(), {
+      op: "add",
+      path: "emails",
+      value: [
+        { primary: true, type: "work", value: "ada@acme.test" },
+        { value: "ada@new.test", type: "other" },
+        { type: "other", value: "ada@new.test" },
+      ],
+    });
+    expect(result.emails).toEqual([...user().emails, { value: "ada@new.test", type: "other" }]);
+  });
+});

@@ -6,6 +6,12 @@ import { etag, ifMatchAllows } from "../../scim/resource";
 import { PATCH_OP_SCHEMA } from "../../scim/schemas/urns";
 import { readJson } from "./respond";
 
+/**
+ * Operations in one PATCH. Okta and Entra send a handful (a group push, a few hundred at most); each
+ * is applied in turn, so this bounds a request's work. README documents it.
+ */
+export const MAX_PATCH_OPERATIONS = 1000;
+
 const patchRequest = v.object({
   schemas: v.pipe(
     v.array(v.string()),
@@ -14,15 +20,20 @@ const patchRequest = v.object({
   Operations: v.pipe(
     v.array(v.object({ op: v.string(), path: v.optional(v.string()), value: v.optional(v.unknown()) })),
     v.minLength(1, "A PATCH needs at least one operation."),
+    v.maxLength(
+      MAX_PATCH_OPERATIONS,
+      `A PATCH may hold at most ${MAX_PATCH_OPERATIONS} operations: split it into several requests.`,
+    ),
   ),
 });
 
-/** Reads a PatchOp request body: the PatchOp schema and at least one operation. */
+/** Reads a PatchOp request body: the PatchOp schema and 1 to MAX_PATCH_OPERATIONS operations (413 beyond). */
 export async function readPatchOperations(c: Context): Promise<PatchOperation[]> {
   const parsed = v.safeParse(patchRequest, await readJson(c));
   if (parsed.success) return parsed.output.Operations;
   const issue = parsed.issues[0];
   const path = v.getDotPath(issue);
+  if (path === "Operations" && issue.type === "max_length") throw new ScimError(413, issue.message);
   if (path === "schemas" || (path === "Operations" && issue.type === "min_length")) throw invalidValue(issue.message);
   throw invalidSyntax(`Not a PatchOp request${path ? ` at ${path}` : ""}: ${issue.message}`);
 }

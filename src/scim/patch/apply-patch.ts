@@ -5,6 +5,7 @@ import { classifyBodyKey, type ResourceTypeDefinition } from "../schemas/resourc
 import { findPatchPath, type PatchPath, parsePatchPath } from "./path";
 import { equalityTerms, equalValues, matchesValueFilter } from "./value-filter";
 import {
+  canonicalJson,
   isEmptyObject,
   isObject,
   type Json,
@@ -12,7 +13,6 @@ import {
   prepareComplex,
   prepareElements,
   prepareValue,
-  sameValue,
 } from "./values";
 
 export interface PatchOperation {
@@ -216,8 +216,11 @@ function applyToWholeList(
   }
   const list = op === "add" ? elements : [];
   const added: unknown[] = [];
+  const present = new Set(list.map(canonicalJson)); // one lookup per element, not a scan of the list
   for (const element of prepareElements(value, attribute, path)) {
-    if (list.some((e) => sameValue(e, element))) continue; // an exact duplicate
+    const key = canonicalJson(element);
+    if (present.has(key)) continue; // an exact duplicate
+    present.add(key);
     list.push(element);
     added.push(element);
   }

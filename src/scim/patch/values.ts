@@ -1,5 +1,5 @@
 import { invalidValue } from "../errors";
-import { normalizeSingleValue } from "../normalize";
+import { normalizeSingleValue, requireMultiValuedCount } from "../normalize";
 import { type AttributeDefinition, findAttribute, isClientWritable } from "../schemas/definition";
 
 export type Json = Record<string, unknown>;
@@ -43,9 +43,14 @@ export function merge(target: Json, prepared: Json): Json {
   return target;
 }
 
-/** The elements given for a multi-valued attribute (a list or one element), prepared; null and empty ones dropped. */
+/**
+ * The elements given for a multi-valued attribute (a list or one element), prepared; null and empty
+ * ones dropped. More than the attribute may hold is refused first, before any work per element.
+ */
 export function prepareElements(value: unknown, definition: AttributeDefinition, path: string): unknown[] {
-  return (Array.isArray(value) ? value : [value])
+  const items = Array.isArray(value) ? value : [value];
+  requireMultiValuedCount(items.length, path);
+  return items
     .filter((item) => item !== null && item !== undefined)
     .map((item) =>
       definition.type === "complex"
@@ -57,12 +62,9 @@ export function prepareElements(value: unknown, definition: AttributeDefinition,
 
 export const isEmptyObject = (value: unknown) => isObject(value) && Object.keys(value).length === 0;
 
-/** Exact equality of two JSON values, whatever the order of their keys. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameValue(a[key], b[key]));
-  }
-  return a === b;
+/** A JSON value's text with object keys sorted: two values have the same key exactly when they are equal. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    isObject(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
+  );
 }
