@@ -1,5 +1,6 @@
 import type { PipelineMessage } from "./activity/messages";
 import type { Organization } from "./db/schema-types";
+import type { ScimError } from "./scim/errors";
 import type { Projection } from "./scim/projection";
 
 export interface Bindings {
@@ -15,6 +16,10 @@ export interface Bindings {
   CURSOR_SECRET?: string;
   /** Days activity entries are kept (default 365). */
   ACTIVITY_RETENTION_DAYS?: string;
+  /** Days SCIM request records are kept (default 30). */
+  SCIM_LOG_RETENTION_DAYS?: string;
+  /** `off` stops recording SCIM requests (the benchmark compares a write with and without the log). */
+  SCIM_REQUEST_LOG?: string;
 }
 
 export interface Variables {
@@ -24,6 +29,20 @@ export interface Variables {
   presentedToken: string;
   /** The request's `attributes` / `excludedAttributes`, parsed once. */
   projection: Projection;
+  /** The tenant's row as `authorize` read it, before the token was checked (for the request log). */
+  tenant: Organization | undefined;
+  /** The SCIM error a request was answered with, for the request log. */
+  scimError: ScimError;
+  /** Whom a SCIM request concerned, and what its PATCH did in words: set by the handlers for the request log. */
+  requestSubject: RequestSubject;
+  operationDetail: string;
+}
+
+export interface RequestSubject {
+  id?: string;
+  userName?: string;
+  externalId?: string;
+  displayName?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

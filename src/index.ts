@@ -1,6 +1,6 @@
 import { consumeActivity, consumeDeadLetters } from "./activity/consume";
 import { resendPendingActivity } from "./activity/resend";
-import { purgeExpiredActivity } from "./activity/retention";
+import { purgeExpired } from "./activity/retention";
 import { app } from "./app";
 import { database } from "./db/client";
 import { optimizeQueryPlanner } from "./db/optimize";
@@ -15,11 +15,12 @@ export default {
   fetch: app.fetch,
   queue: async (batch, env) =>
     batch.queue === DEAD_LETTER_QUEUE ? consumeDeadLetters(batch) : consumeActivity(batch, env),
-  // Every few minutes: pending activity goes out again. Daily: retention, ended console sessions, then fresh planner statistics.
+  // Every few minutes: pending activity goes out again. Daily: retention, ended console sessions, then
+  // fresh planner statistics.
   scheduled: async (controller, env) => {
     await resendPendingActivity(env, new Date(controller.scheduledTime));
     if (controller.cron !== DAILY_CRON) return;
-    await purgeExpiredActivity(env, new Date(controller.scheduledTime));
+    await purgeExpired(env, new Date(controller.scheduledTime));
     await purgeExpiredConsoleSessions(database(env.DB), new Date(controller.scheduledTime));
     await optimizeQueryPlanner(database(env.DB));
   },

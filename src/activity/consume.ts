@@ -1,8 +1,10 @@
 import * as v from "valibot";
-import { deliverEntries } from "../db/activity-queries";
+import { deliveryStatements } from "../db/activity-queries";
 import { database } from "../db/client";
+import { scimRequestStatements } from "../db/scim-request-queries";
 import type { Bindings } from "../env";
 import { ACTIVITY_ACTIONS, type ActivityEntry } from "./actions";
+import type { ScimRequestRecord } from "./messages";
 
 const entrySchema = v.object({
   id: v.pipe(v.string(), v.uuid()),
@@ -16,61 +18,100 @@ const entrySchema = v.object({
   changes: v.optional(v.record(v.string(), v.unknown())),
 });
 
-const messageSchema = v.object({ kind: v.literal("activity"), entry: entrySchema });
+const text = v.optional(v.string());
+const requestSchema = v.object({
+  id: v.pipe(v.string(), v.uuid()),
+  orgId: v.string(),
+  at: v.pipe(v.string(), v.isoTimestamp()),
+  method: v.string(),
+  resourceType: text,
+  resourceId: text,
+  operation: v.string(),
+  status: v.pipe(v.number(), v.integer()),
+  scimType: text,
+  detail: text,
+  durationMs: v.pipe(v.number(), v.integer()),
+  userAgent: text,
+  provider: text,
+  userName: text,
+  externalId: text,
+  displayName: text,
+  staleToken: v.boolean(),
+});
+
+const messageSchema = v.variant("kind", [
+  v.object({ kind: v.literal("activity"), entry: entrySchema }),
+  v.object({ kind: v.literal("scim_request"), request: requestSchema }),
+]);
 
 /**
- * The queue consumer: writes a batch to activity_log and clears it from the outbox, in one atomic D1
- * batch. A failure retries the batch; a message that keeps failing (max_retries) goes to the
- * dead-letter queue, and its entry stays in the outbox for the cron to send again: never dropped.
+ * The queue consumer: writes a batch's activity entries to activity_log (clearing them from the
+ * outbox) and its SCIM request records to scim_requests, all in one atomic D1 batch; ids made at
+ * the source keep redelivery from writing (or counting) anything twice. A failure retries the batch;
+ * a message that keeps failing (max_retries) goes to the dead-letter queue, and an activity entry
+ * stays in the outbox for the cron to send again: never dropped.
  */
 export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bindings): Promise<void> {
   const started = Date.now();
-  const delivered: { message: Message<unknown>; entry: ActivityEntry }[] = [];
+  const accepted: { message: Message<unknown>; id: string }[] = [];
+  const entries: ActivityEntry[] = [];
+  const requests: ScimRequestRecord[] = [];
   for (const message of batch.messages) {
     const parsed = v.safeParse(messageSchema, message.body);
-    if (parsed.success) {
-      delivered.push({ message, entry: parsed.output.entry as ActivityEntry });
+    if (!parsed.success) {
+      // Retrying cannot fix it, but it must not vanish: after max_retries it lands in the dead-letter queue.
+      console.error(
+        JSON.stringify({ event: "activity_malformed", messageId: message.id, issue: parsed.issues[0].message }),
+      );
+      message.retry();
       continue;
     }
-    // Retrying cannot fix it, but it must not vanish: after max_retries it lands in the dead-letter queue.
-    console.error(
-      JSON.stringify({ event: "activity_malformed", messageId: message.id, issue: parsed.issues[0].message }),
-    );
-    message.retry();
+    const body = parsed.output;
+    if (body.kind === "activity") entries.push(body.entry as ActivityEntry);
+    else requests.push(body.request);
+    accepted.push({ message, id: body.kind === "activity" ? body.entry.id : body.request.id });
   }
+  const db = database(bindings.DB);
+  const [first, ...rest] = [...deliveryStatements(db, entries), ...scimRequestStatements(db, requests)];
   try {
-    await deliverEntries(
-      database(bindings.DB),
-      delivered.map((d) => d.entry),
-    );
+    if (first) await db.batch([first, ...rest]);
   } catch (error) {
     console.error(
       JSON.stringify({
         event: "activity_batch_failed",
-        ids: delivered.map((d) => d.entry.id),
-        attempts: Math.max(0, ...delivered.map((d) => d.message.attempts)),
+        ids: accepted.map((a) => a.id),
+        attempts: Math.max(0, ...accepted.map((a) => a.message.attempts)),
         error: error instanceof Error ? error.name : typeof error,
       }),
     );
     // Offered again after the consumer's retry_delay (wrangler.toml).
-    for (const { message } of delivered) message.retry();
+    for (const { message } of accepted) message.retry();
     return;
   }
-  for (const { message } of delivered) message.ack();
+  for (const { message } of accepted) message.ack();
   console.log(
-    JSON.stringify({ event: "activity_batch_written", size: delivered.length, durationMs: Date.now() - started }),
+    JSON.stringify({
+      event: "activity_batch_written",
+      entries: entries.length,
+      scimRequests: requests.length,
+      durationMs: Date.now() - started,
+    }),
   );
 }
 
 /**
- * The dead-letter queue's consumer: says loudly which entries the queue gave up on, and lets go of the
- * messages. The entries themselves are still pending in the outbox, which the cron sends again.
+ * The dead-letter queue's consumer: says loudly which messages the queue gave up on, and lets go of
+ * them. Activity entries are still pending in the outbox, which the cron sends again.
  */
 export function consumeDeadLetters(batch: MessageBatch<unknown>): void {
   for (const message of batch.messages) {
     const parsed = v.safeParse(messageSchema, message.body);
-    const entry = parsed.success ? { id: parsed.output.entry.id, orgId: parsed.output.entry.orgId } : {};
-    console.error(JSON.stringify({ event: "activity_dead_lettered", messageId: message.id, ...entry }));
+    const about = !parsed.success
+      ? {}
+      : parsed.output.kind === "activity"
+        ? { kind: "activity", id: parsed.output.entry.id, orgId: parsed.output.entry.orgId }
+        : { kind: "scim_request", id: parsed.output.request.id, orgId: parsed.output.request.orgId };
+    console.error(JSON.stringify({ event: "activity_dead_lettered", messageId: message.id, ...about }));
     message.ack();
   }
 }

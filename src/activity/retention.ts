@@ -1,23 +1,39 @@
 import { deleteActivityBefore } from "../db/activity-queries";
 import { database } from "../db/client";
+import { deleteRequestHoursBefore, deleteScimRequestsBefore } from "../db/scim-request-queries";
 import type { Bindings } from "../env";
 
-const DEFAULT_RETENTION_DAYS = 365;
+const DEFAULT_ACTIVITY_RETENTION_DAYS = 365;
+const DEFAULT_SCIM_LOG_RETENTION_DAYS = 30;
+/** Hourly health counters serve "the last 24 hours"; a day more covers any clock skew. */
+const REQUEST_HOURS_KEPT_DAYS = 2;
 /** Rows per DELETE and DELETEs per run: bounded work, whatever the backlog (the next run continues). */
 const PURGE_BATCH = 1000;
 const MAX_BATCHES_PER_RUN = 50;
 
-/** The cron handler: deletes activity entries older than the retention period, in bounded batches. */
-export async function purgeExpiredActivity(bindings: Bindings, now: Date): Promise<number> {
-  const days = Number(bindings.ACTIVITY_RETENTION_DAYS) || DEFAULT_RETENTION_DAYS;
-  const before = new Date(now.getTime() - days * 86_400_000).toISOString();
+const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+
+/** The daily cron: activity entries, SCIM request records and old hourly counters past their retention. */
+export async function purgeExpired(bindings: Bindings, now: Date) {
   const db = database(bindings.DB);
+  const activityBefore = daysBefore(now, Number(bindings.ACTIVITY_RETENTION_DAYS) || DEFAULT_ACTIVITY_RETENTION_DAYS);
+  const requestsBefore = daysBefore(now, Number(bindings.SCIM_LOG_RETENTION_DAYS) || DEFAULT_SCIM_LOG_RETENTION_DAYS);
+  const hoursBefore = daysBefore(now, REQUEST_HOURS_KEPT_DAYS).slice(0, 13);
+  const purged = {
+    activity: await inBatches((limit) => deleteActivityBefore(db, activityBefore, limit)),
+    scimRequests: await inBatches((limit) => deleteScimRequestsBefore(db, requestsBefore, limit)),
+    requestHours: await inBatches((limit) => deleteRequestHoursBefore(db, hoursBefore, limit)),
+  };
+  console.log(JSON.stringify({ event: "retention_purged", activityBefore, requestsBefore, ...purged }));
+  return purged;
+}
+
+async function inBatches(deleteUpTo: (limit: number) => Promise<number>): Promise<number> {
   let purged = 0;
   for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
-    const deleted = await deleteActivityBefore(db, before, PURGE_BATCH);
+    const deleted = await deleteUpTo(PURGE_BATCH);
     purged += deleted;
     if (deleted < PURGE_BATCH) break;
   }
-  console.log(JSON.stringify({ event: "activity_purged", before, purged }));
   return purged;
 }

@@ -51,18 +51,23 @@ export const committedEntries = (results: unknown[]): ActivityEntry[] =>
   results.flatMap((rows) => (rows as { entry: string }[]).map((row) => JSON.parse(row.entry) as ActivityEntry));
 
 /**
- * Delivers entries: writes them to activity_log and clears them from the outbox, in one atomic batch.
+ * Delivering entries: written to activity_log and cleared from the outbox, in the same atomic batch.
  * An id already there is skipped, so at-least-once delivery never duplicates an entry.
  */
-export async function deliverEntries(db: Database, entries: ActivityEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+export function deliveryStatements(db: Database, entries: ActivityEntry[]): BatchItem<"sqlite">[] {
+  if (entries.length === 0) return [];
   const inserts = chunksFor(entries, COLUMNS_PER_ENTRY).map((chunk) =>
     db.insert(activityLog).values(chunk.map(toRow)).onConflictDoNothing({ target: activityLog.id }),
   );
   const clear = db
     .delete(activityOutbox)
     .where(sql`${activityOutbox.id} IN (SELECT value FROM json_each(${JSON.stringify(entries.map((e) => e.id))}))`);
-  await db.batch([clear, ...inserts]);
+  return [clear, ...inserts];
+}
+
+export async function deliverEntries(db: Database, entries: ActivityEntry[]): Promise<void> {
+  const [first, ...rest] = deliveryStatements(db, entries);
+  if (first) await db.batch([first, ...rest]);
 }
 
 /** Pending entries staged before `before`, oldest first. */

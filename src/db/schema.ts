@@ -216,3 +216,118 @@ export const consoleLinks = sqliteTable(
   },
   (t) => [index("console_links_expires").on(t.expiresAt)],
 );
+
+/**
+ * Every authenticated SCIM request, and every one that failed authentication for a known
+ * organization: what was asked, what it concerned, how it ended. Never a token, a password, an
+ * Authorization header or a body. Written by the queue consumer; purged after SCIM_LOG_RETENTION_DAYS.
+ */
+export const scimRequests = sqliteTable(
+  "scim_requests",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    at: text("at").notNull(),
+    method: text("method").notNull(),
+    resourceType: text("resource_type"),
+    resourceId: text("resource_id"),
+    // In words: `create user`, `patch group: add 3 members, remove 1`.
+    operation: text("operation").notNull(),
+    status: integer("status").notNull(),
+    failed: integer("failed", { mode: "boolean" }).notNull(),
+    scimType: text("scim_type"),
+    detail: text("detail"),
+    durationMs: integer("duration_ms").notNull(),
+    userAgent: text("user_agent"),
+    provider: text("provider"),
+    userName: text("user_name"),
+    externalId: text("external_id"),
+    displayName: text("display_name"),
+    // lower(userName, else displayName): what `q` matches the start of.
+    subjectLower: text("subject_lower"),
+    // The request presented a token this organization used to have (rotated or turned off).
+    staleToken: integer("stale_token", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    index("scim_requests_org_at").on(t.orgId, t.at, t.id),
+    index("scim_requests_org_failed_at").on(t.orgId, t.failed, t.at, t.id),
+    index("scim_requests_org_subject_at").on(t.orgId, t.subjectLower, t.at, t.id),
+    index("scim_requests_org_external_id_at").on(t.orgId, t.externalId, t.at, t.id),
+    index("scim_requests_org_resource_at").on(t.orgId, t.resourceId, t.at, t.id),
+    index("scim_requests_at").on(t.at),
+  ],
+);
+
+/** SCIM requests and errors per organization and hour (UTC, `YYYY-MM-DDTHH`), kept by a trigger on scim_requests. */
+export const scimRequestHours = sqliteTable(
+  "scim_request_hours",
+  {
+    orgId: text("org_id").notNull(),
+    hour: text("hour").notNull(),
+    requests: integer("requests").notNull(),
+    errors: integer("errors").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.hour] }), index("scim_request_hours_hour").on(t.hour)],
+);
+
+/** The connection's health per organization, kept by a trigger on scim_requests (and reset with the token). */
+export const scimHealth = sqliteTable("scim_health", {
+  orgId: text("org_id").primaryKey(),
+  lastRequestAt: text("last_request_at"),
+  lastSuccessAt: text("last_success_at"),
+  lastErrorAt: text("last_error_at"),
+  tokenLastUsedAt: text("token_last_used_at"),
+  // Requests since `staleSince` (the last token change) that presented a retired token.
+  staleTokenAttempts: integer("stale_token_attempts").notNull().default(0),
+  staleSince: text("stale_since"),
+});
+
+/** SHA-256 hashes of an organization's last retired tokens, to recognise an IdP still holding one. */
+export const retiredScimTokens = sqliteTable(
+  "retired_scim_tokens",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    retiredAt: text("retired_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.tokenHash] })],
+);
+
+export type ConflictKind = "email_held_by_manual_member" | "no_licence" | "edited_while_off" | "deleted_while_off";
+export type ConflictStatus = "open" | "linked" | "dismissed" | "resolved";
+
+/** What provisioning could not do and an admin must decide, one open row per kind and subject. */
+export const conflicts = sqliteTable(
+  "conflicts",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<ConflictKind>().notNull(),
+    status: text("status").$type<ConflictStatus>().notNull(),
+    targetType: text("target_type").$type<"member" | "team">().notNull(),
+    // What makes two refusals the same conflict: the lower-cased userName, or the edited member's or team's id.
+    subject: text("subject").notNull(),
+    // The member or team concerned: the manual member holding the email, the member or team edited here.
+    targetId: text("target_id"),
+    targetName: text("target_name"),
+    provider: text("provider"),
+    // For refused creates: the identity provider's document and active state, which a link applies.
+    document: text("document", { mode: "json" }).$type<Record<string, unknown>>(),
+    active: integer("active", { mode: "boolean" }),
+    licenses: integer("licenses"),
+    licensesUsed: integer("licenses_used"),
+    detail: text("detail").notNull(),
+    occurrences: integer("occurrences").notNull().default(1),
+    createdAt: text("created_at").notNull(),
+    lastSeenAt: text("last_seen_at").notNull(),
+    resolvedAt: text("resolved_at"),
+  },
+  (t) => [
+    uniqueIndex("conflicts_open_subject").on(t.orgId, t.kind, t.subject).where(sql`${t.status} = 'open'`),
+    index("conflicts_org_status_seen").on(t.orgId, t.status, t.lastSeenAt, t.id),
+  ],
+);

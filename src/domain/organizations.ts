@@ -5,6 +5,7 @@ import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
+import { tokenChangeStatements } from "../db/scim-request-queries";
 import { now } from "./clock";
 import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT } from "./licences";
@@ -207,6 +208,16 @@ async function writeScimSettings(
         .returning(),
     )
     .stage({ ...organizationTarget(current), ...activity }, { when: PREVIOUS_STATEMENT_CHANGED })
+    .write(
+      ...(settings.scimTokenHash === undefined
+        ? []
+        : tokenChangeStatements(db, {
+            orgId: current.id,
+            retiredHash: current.scimTokenHash,
+            newHash: settings.scimTokenHash,
+            at: now(),
+          })),
+    )
     .commit()) as [Organization[]];
   return organization;
 }

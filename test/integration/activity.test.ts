@@ -309,6 +309,7 @@ describe("GET /admin/v1/organizations/{orgId}/activity", () => {
     expect(seen.map((e) => e.action)).toEqual([...all].reverse().map((a) => a.action));
     expect(seen[0]).toEqual({
       id: expect.any(String),
+      orgId: tenant.orgId,
       at: expect.any(String),
       actor: "scim:okta",
       action: "member.deleted",

@@ -34,5 +34,5 @@ activityApi.get("/:orgId/activity", async (c) => {
       }),
     (e) => [e.at, e.id],
   );
-  return c.json({ entries: page.map(({ orgId: _orgId, ...entry }) => entry), nextCursor });
+  return c.json({ entries: page, nextCursor });
 });

@@ -8,6 +8,7 @@ import { consoleLinksApi } from "./console-links";
 import { AdminError, toAdminError } from "./errors";
 import { membersApi } from "./members";
 import { organizationsApi } from "./organizations";
+import { scimRequestsApi } from "./scim-requests";
 import { teamsApi } from "./teams";
 
 /** The control panel's API, mounted at /admin/v1. */
@@ -28,6 +29,7 @@ admin.use(
 admin.route("/organizations", organizationsApi);
 admin.route("/organizations", activityApi);
 admin.route("/organizations", consoleLinksApi);
+admin.route("/organizations", scimRequestsApi);
 admin.route("/organizations/:orgId/members", membersApi);
 admin.route("/organizations/:orgId/teams", teamsApi);
 

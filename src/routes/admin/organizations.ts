@@ -11,6 +11,7 @@ import {
   setScimProvisioning,
   updateOrganization,
 } from "../../domain/organizations";
+import { connectionHealth } from "../../domain/scim-health";
 import type { AppEnv } from "../../env";
 import { tenantUrl } from "../scim/respond";
 import { readBody } from "./validate";
@@ -57,6 +58,7 @@ organizationsApi.get("/:orgId/scim", async (c) => {
     provisionedTeams: provisioned.teams,
     // The control panel's notice: provisioned data is read-only while provisioning is on.
     readOnlyNotice: provisioned.members + provisioned.teams > 0,
+    ...(await connectionHealth(db, organization)),
   });
 });
 

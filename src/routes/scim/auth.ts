@@ -34,6 +34,7 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
     selectOrganizationStatement(db, c.req.param("orgId")!),
     ...reads,
   ]);
+  c.set("tenant", organizations[0]);
   const organization = await verifyScimToken(organizations[0], c.get("presentedToken"));
   if (!organization) throw unauthorized(c);
   c.set("organization", organization);

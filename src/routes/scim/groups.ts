@@ -17,6 +17,7 @@ import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { planGroupPatch } from "../../scim/group-membership";
 import { normalizeResource } from "../../scim/normalize";
+import { describeGroupPatch } from "../../scim/operation";
 import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
@@ -25,6 +26,7 @@ import { authorize } from "./auth";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
+import { noteGroup } from "./request-log";
 import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
 
 export const groups = new Hono<AppEnv>();
@@ -60,6 +62,7 @@ groups.post("/", async (c) => {
   const body = await readJson(c);
   const organization = c.get("organization");
   const document = normalizeResource(body, groupResourceType);
+  noteGroup(c, document);
   const team = await createTeam(
     db,
     organization,
@@ -107,6 +110,7 @@ groups.patch("/:id", async (c) => {
   const operations = await readPatchOperations(c);
   // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
   const { membership, attributeOperations } = planGroupPatch(operations);
+  c.set("operationDetail", describeGroupPatch({ membership, attributeOperations }));
   const current = {
     schemas: [groupResourceType.schema.id],
     displayName: team.displayName,
@@ -150,6 +154,7 @@ function memberValues(document: Record<string, unknown>): string[] {
 async function readTeam(c: Context<AppEnv>, db: Database): Promise<Team> {
   const [[team]] = await authorize(c, db, [selectTeamStatement(db, scope(c), c.req.param("id")!)]);
   if (!team) throw notFound(`No group ${c.req.param("id")}.`);
+  noteGroup(c, team, team.id);
   return team;
 }
 
@@ -182,6 +187,7 @@ async function respondWithTeam(
   status: 200 | 201 = 200,
   headers: Record<string, string> = {},
 ) {
+  noteGroup(c, team, team.id);
   const withMembers = isAttributeRequested(requestProjection(c), groupResourceType, "members");
   const members = withMembers ? await selectMembersOfTeamStatement(database(c.env.DB), team.id) : undefined;
   return scimJson(c, render(c, team, members), status, { ...headers, ETag: etag(team.version) });

@@ -9,6 +9,7 @@ import { toScimError } from "./errors";
 import { groupListing, groups } from "./groups";
 import { respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
+import { scimRequestLog } from "./request-log";
 import { scimJson } from "./respond";
 import { userListing, users } from "./users";
 
@@ -18,6 +19,7 @@ const RETRY_AFTER_SECONDS = 1;
 /** The SCIM 2.0 service of one tenant, mounted at /scim/v2/:orgId. */
 export const scim = new Hono<AppEnv>();
 
+scim.use(scimRequestLog);
 scim.use(
   bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -49,15 +51,21 @@ for (const unsupported of ["/Bulk"]) {
 
 scim.onError((error, c) => {
   const scimError = toScimError(error);
-  if (scimError) return scimJson(c, errorBody(scimError), scimError.status as 400);
+  if (scimError) {
+    c.set("scimError", scimError);
+    return scimJson(c, errorBody(scimError), scimError.status as 400);
+  }
   const transient = transientFailure(error);
   if (transient) {
     // Okta and Entra back off and retry on 429 with an integer Retry-After.
     const status = transient === "overloaded" ? 429 : 503;
     console.error(JSON.stringify({ event: "database_busy", status, path: new URL(c.req.url).pathname }));
     const busy = new ScimError(status, "The service is busy; retry after the number of seconds in Retry-After.");
+    c.set("scimError", busy);
     return scimJson(c, errorBody(busy), status, { "Retry-After": String(RETRY_AFTER_SECONDS) });
   }
   console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
-  return scimJson(c, errorBody(new ScimError(500, "Internal server error.")), 500);
+  const internal = new ScimError(500, "Internal server error.");
+  c.set("scimError", internal);
+  return scimJson(c, errorBody(internal), 500);
 });

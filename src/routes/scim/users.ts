@@ -17,6 +17,7 @@ import { createMember, deleteMember, type MemberScope, updateMember } from "../.
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { normalizeResource } from "../../scim/normalize";
+import { describeUserPatch } from "../../scim/operation";
 import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
@@ -25,6 +26,7 @@ import { authorize } from "./auth";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion } from "./patch-request";
+import { noteUser } from "./request-log";
 import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
 
 /** Concurrent PATCHes of one user are re-applied on the fresh version this many times before giving up. */
@@ -55,6 +57,7 @@ users.post("/", async (c) => {
   const body = await readJson(c);
   const organization = c.get("organization");
   const { document, active } = splitActive(normalizeResource(body, userResourceType));
+  noteUser(c, document);
   const member = await createMember(
     db,
     organization,
@@ -83,6 +86,7 @@ users.patch("/:id", async (c) => {
   const db = database(c.env.DB);
   let existing = await readMember(c, db);
   const operations = await readPatchOperations(c);
+  c.set("operationDetail", describeUserPatch(operations));
   // Read, apply, write only if untouched since the read; on a concurrent write, re-apply to the new state.
   for (let attempt = 1; ; attempt++) {
     requireCurrentVersion(c, existing);
@@ -124,6 +128,7 @@ const withGroups = (c: Context<AppEnv>) => isAttributeRequested(requestProjectio
 async function readMember(c: Context<AppEnv>, db: Database): Promise<MemberWithGroups> {
   const [[member]] = await authorize(c, db, [selectMemberStatement(db, scope(c), c.req.param("id")!, withGroups(c))]);
   if (!member) throw notFound(`No user ${c.req.param("id")}.`);
+  noteUser(c, member.document, member.id);
   return member;
 }
 
@@ -159,5 +164,6 @@ function respondWithMember(
   status: 200 | 201 = 200,
   headers: Record<string, string> = {},
 ) {
+  noteUser(c, member.document, member.id);
   return scimJson(c, render(c, member), status, { ...headers, ETag: etag(member.version) });
 }

@@ -1,0 +1,46 @@
+import type { Database } from "../db/client";
+import { selectOrganizationStatement } from "../db/organization-queries";
+import type { Organization } from "../db/schema-types";
+import { isRetiredToken } from "../db/scim-request-queries";
+import { hashToken } from "../domain/tokens";
+import type { ScimRequestRecord } from "./messages";
+import { sendScimRequest } from "./send";
+
+/** How a request that failed authentication met the tenant: the row it read (if it got that far), the token it sent. */
+export interface FailedAuthentication {
+  tenant?: Organization;
+  presentedToken?: string;
+}
+
+/**
+ * Records a SCIM request through the activity pipeline (queue, or D1 directly if the queue refuses).
+ * Runs after the response, in waitUntil. A request that failed authentication is recorded only for
+ * an organization that exists; it is a stale-token attempt if it presented one of the organization's
+ * retired tokens (compared by hash: the token itself goes nowhere).
+ */
+export async function recordScimRequest(
+  db: Database,
+  record: Omit<ScimRequestRecord, "staleToken">,
+  failedAuthentication?: FailedAuthentication,
+): Promise<void> {
+  try {
+    let staleToken = false;
+    let provider = record.provider;
+    if (failedAuthentication) {
+      const tenant = failedAuthentication.tenant ?? (await selectOrganizationStatement(db, record.orgId))[0];
+      if (!tenant) return;
+      provider = tenant.scimProvider ?? undefined;
+      const token = failedAuthentication.presentedToken;
+      staleToken = token !== undefined && (await isRetiredToken(db, tenant.id, await hashToken(token)));
+    }
+    await sendScimRequest(db, { ...record, provider, staleToken });
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        event: "scim_request_unrecorded",
+        id: record.id,
+        error: error instanceof Error ? error.name : "",
+      }),
+    );
+  }
+}

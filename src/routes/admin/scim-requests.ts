@@ -1,0 +1,65 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import { database } from "../../db/client";
+import type { ScimRequestRow } from "../../db/schema-types";
+import { selectScimRequestPage } from "../../db/scim-request-queries";
+import { getOrganization } from "../../domain/organizations";
+import type { AppEnv } from "../../env";
+import { limitParameter, readPage, readQuery } from "./paging";
+
+const query = v.object({
+  status: v.optional(v.picklist(["ok", "error"], "must be ok or error")),
+  method: v.optional(v.picklist(["GET", "POST", "PUT", "PATCH", "DELETE"], "must be an HTTP method")),
+  resourceType: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  resourceId: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  q: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(256))),
+  since: v.optional(v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 timestamp"))),
+  limit: limitParameter,
+  cursor: v.optional(v.string()),
+});
+
+/** The SCIM request log of one organization, at /organizations/:orgId/scim/requests. */
+export const scimRequestsApi = new Hono<AppEnv>();
+
+scimRequestsApi.get("/:orgId/scim/requests", async (c) => {
+  const { limit, cursor, status, since, ...filters } = readQuery(c.req.query(), query);
+  const db = database(c.env.DB);
+  const organization = await getOrganization(db, c.req.param("orgId"));
+  const { page, nextCursor } = await readPage(
+    { cursor, limit },
+    (after, pageLimit) =>
+      selectScimRequestPage(db, {
+        orgId: organization.id,
+        limit: pageLimit,
+        after: after && { at: after[0], id: after[1] },
+        failed: status === undefined ? undefined : status === "error",
+        since: since && new Date(since).toISOString(),
+        ...filters,
+      }),
+    (r) => [r.at, r.id],
+  );
+  return c.json({ requests: page.map(requestView), nextCursor });
+});
+
+export function requestView(row: ScimRequestRow) {
+  return {
+    id: row.id,
+    orgId: row.orgId,
+    at: row.at,
+    method: row.method,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    operation: row.operation,
+    status: row.status,
+    outcome: row.failed ? "error" : "ok",
+    scimType: row.scimType,
+    detail: row.detail,
+    durationMs: row.durationMs,
+    userAgent: row.userAgent,
+    provider: row.provider,
+    userName: row.userName,
+    externalId: row.externalId,
+    displayName: row.displayName,
+    staleToken: row.staleToken,
+  };
+}
