@@ -329,8 +329,11 @@ describe("SCIM settings", () => {
     await createUser(tenant, "counted@acme.test");
     await invite(organization.id, "manual@acme.test");
     await provisionedGroup(tenant, "Counted");
-    const settings = await json(await admin(`/organizations/${organization.id}/scim`), 200);
-    expect(settings).toEqual({
+    const settings = (await json(await admin(`/organizations/${organization.id}/scim`), 200)) as any;
+    // The connection's health comes from the request log's counters (see scim-requests.test.ts).
+    const { lastRequestAt, lastSuccessAt, lastErrorAt, requestsLast24h, errorsLast24h, ...rest } = settings;
+    const { tokenLastUsedAt, staleTokenAttempts, warnings, ...configuration } = rest;
+    expect(configuration).toEqual({
       enabled: true,
       provider: "okta",
       tenantUrl: enabled.tenantUrl,
@@ -339,6 +342,16 @@ describe("SCIM settings", () => {
       provisionedTeams: 1,
       readOnlyNotice: true,
     });
+    expect({ staleTokenAttempts, warnings, lastErrorAt, errorsLast24h }).toEqual({
+      staleTokenAttempts: 0,
+      warnings: [],
+      lastErrorAt: null,
+      errorsLast24h: 0,
+    });
+    expect(requestsLast24h).toBeLessThanOrEqual(2);
+    expect([lastRequestAt, lastSuccessAt, tokenLastUsedAt].every((t) => t === null || typeof t === "string")).toBe(
+      true,
+    );
     expect(JSON.stringify(settings)).not.toContain(enabled.token);
   });
 
