@@ -62,6 +62,24 @@ describe("PUT /Users/{id}", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("re-applies a PUT without If-Match that races other writes: every PUT and PATCH succeeds, none is lost", async () => {
+    const tenant = await createTenant();
+    const created = await createUser(tenant, "race-put@acme.test");
+    const puts = Array.from({ length: 6 }, (_, i) =>
+      scim(tenant, `/Users/${created.id}`, { method: "PUT", json: { ...created, title: `put-${i}` } }),
+    );
+    const patches = Array.from({ length: 6 }, (_, i) =>
+      patch(tenant, created.id, { op: "replace", path: "nickName", value: `patch-${i}` }),
+    );
+    const responses = await Promise.all([...puts, ...patches]);
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
+    const user = await read(tenant, created.id);
+    expect(user.meta.version).toBe('W/"13"'); // twelve writes, each on the version before it
+    expect(user.title).toMatch(/^put-\d$/);
+    const updates = (await activity(tenant.orgId)).filter((entry) => entry.action === "member.updated");
+    expect(updates).toHaveLength(12);
+  });
+
   it("refuses taking another member's userName", async () => {
     const tenant = await createTenant();
     await createUser(tenant, "taken@acme.test");

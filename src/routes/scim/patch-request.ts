@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import * as v from "valibot";
+import { DomainError } from "../../domain/errors";
 import { invalidSyntax, invalidValue, ScimError } from "../../scim/errors";
 import type { PatchOperation } from "../../scim/patch/apply-patch";
 import { etag, ifMatchAllows } from "../../scim/resource";
@@ -45,5 +46,41 @@ export function requireCurrentVersion(c: Context, resource: { id: string; versio
       412,
       `If-Match does not name the current version of ${resource.id} (${etag(resource.version)}).`,
     );
+  }
+}
+
+/** Concurrent writes of one resource are re-applied on the fresh version this many times before giving up. */
+const WRITE_ATTEMPTS = 25;
+
+/**
+ * Runs `write` on the resource as read, conditionally on its version (`write` throws
+ * `version_mismatch` if another request changed it since). With If-Match that is 412; without, the
+ * client asked for its change on whatever is current, so the resource is read again and the change
+ * re-applied: a client that sent no If-Match never sees 412. Should every attempt lose its race,
+ * the answer is 503 with Retry-After.
+ */
+export async function writeOnCurrentVersion<R extends { id: string; version: number }, T>(
+  c: Context,
+  read: R,
+  reread: () => Promise<R>,
+  write: (current: R) => Promise<T>,
+): Promise<T> {
+  let current = read;
+  for (let attempt = 1; ; attempt++) {
+    requireCurrentVersion(c, current);
+    try {
+      return await write(current);
+    } catch (error) {
+      const conflict = error instanceof DomainError && error.code === "version_mismatch";
+      if (!conflict || c.req.header("If-Match")) throw error;
+      if (attempt === WRITE_ATTEMPTS) {
+        c.header("Retry-After", "1");
+        throw new ScimError(
+          503,
+          `${current.id} was changed by ${attempt} other requests while this one ran; retry it.`,
+        );
+      }
+      current = await reread();
+    }
   }
 }

@@ -12,7 +12,6 @@ import {
   selectMemberStatement,
 } from "../../db/member-queries";
 import type { Member } from "../../db/schema-types";
-import { DomainError } from "../../domain/errors";
 import { createMember, deleteMember, type MemberScope, updateMember } from "../../domain/members";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
@@ -25,12 +24,9 @@ import { userResourceType } from "../../scim/schemas/resource-type";
 import { authorize } from "./auth";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
-import { readPatchOperations, requireCurrentVersion } from "./patch-request";
+import { readPatchOperations, requireCurrentVersion, writeOnCurrentVersion } from "./patch-request";
 import { noteUser } from "./request-log";
 import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
-
-/** Concurrent PATCHes of one user are re-applied on the fresh version this many times before giving up. */
-const PATCH_ATTEMPTS = 10;
 
 export const users = new Hono<AppEnv>();
 
@@ -78,29 +74,34 @@ users.put("/:id", async (c) => {
   requireCurrentVersion(c, existing);
   const body = await readJson(c);
   const { document, active } = splitActive(normalizeResource(body, userResourceType));
-  const member = await updateMember(db, existing, { document, active: active ?? existing.active }, actor(c));
-  return respondWithMember(c, { ...member, groups: existing.groups });
+  return writeOnCurrentVersion(
+    c,
+    existing,
+    () => readMember(c, db),
+    async (current) => {
+      const member = await updateMember(db, current, { document, active: active ?? current.active }, actor(c));
+      return respondWithMember(c, { ...member, groups: current.groups });
+    },
+  );
 });
 
 users.patch("/:id", async (c) => {
   const db = database(c.env.DB);
-  let existing = await readMember(c, db);
+  const existing = await readMember(c, db);
   const operations = await readPatchOperations(c);
   c.set("operationDetail", describeUserPatch(operations));
-  // Read, apply, write only if untouched since the read; on a concurrent write, re-apply to the new state.
-  for (let attempt = 1; ; attempt++) {
-    requireCurrentVersion(c, existing);
-    const patched = applyPatch({ ...existing.document, active: existing.active }, operations, userResourceType);
-    const { document, active } = splitActive(normalizeResource(patched, userResourceType));
-    try {
-      const member = await updateMember(db, existing, { document, active: active ?? existing.active }, actor(c));
-      return respondWithMember(c, { ...member, groups: existing.groups });
-    } catch (error) {
-      const retry = error instanceof DomainError && error.code === "version_mismatch" && attempt < PATCH_ATTEMPTS;
-      if (!retry || c.req.header("If-Match")) throw error;
-      existing = await readMember(c, db);
-    }
-  }
+  // Each attempt applies the operations to the version it read (see writeOnCurrentVersion).
+  return writeOnCurrentVersion(
+    c,
+    existing,
+    () => readMember(c, db),
+    async (current) => {
+      const patched = applyPatch({ ...current.document, active: current.active }, operations, userResourceType);
+      const { document, active } = splitActive(normalizeResource(patched, userResourceType));
+      const member = await updateMember(db, current, { document, active: active ?? current.active }, actor(c));
+      return respondWithMember(c, { ...member, groups: current.groups });
+    },
+  );
 });
 
 users.delete("/:id", async (c) => {
