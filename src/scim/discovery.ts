@@ -1,3 +1,4 @@
+import { MAX_OPERATIONS, MAX_PAYLOAD_BYTES } from "./bulk";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./list-response";
 
 const CURSOR_TIMEOUT_SECONDS = 86_400;
@@ -14,7 +15,7 @@ export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, maxOperations: MAX_OPERATIONS, maxPayloadSize: MAX_PAYLOAD_BYTES },
     filter: { supported: true, maxResults: MAX_PAGE_SIZE },
     // RFC 9865 §4. Cursors are keyset positions signed for one list: they do not expire (only a new
     // CURSOR_SECRET or ADMIN_TOKEN ends them), so a day is a floor this server always keeps.

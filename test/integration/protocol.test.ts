@@ -102,7 +102,7 @@ describe("SCIM protocol", () => {
     const created = await createUser(tenant, "method@acme.test");
     await expectScimError(await scim(tenant, `/Users/${created.id}`, { method: "POST", json: {} }), 405);
     await expectScimError(await scim(tenant, "/ServiceProviderConfig", { method: "PUT", json: {} }), 405);
-    await expectScimError(await scim(tenant, "/Bulk", { method: "POST", json: {} }), 501);
+    await expectScimError(await scim(tenant, "/Bulk", { method: "GET" }), 405);
   });
 
   it("enforces input limits, naming the attribute, and writes nothing", async () => {
@@ -152,7 +152,7 @@ describe("discovery", () => {
     expect(config).toMatchObject({
       schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
       patch: { supported: true },
-      bulk: { supported: false },
+      bulk: { supported: true, maxOperations: 100 },
       filter: { supported: true, maxResults: 1000 },
       pagination: { cursor: true, index: true, defaultPaginationMethod: "index", maxPageSize: 1000 },
       changePassword: { supported: false },

@@ -16,7 +16,7 @@ describe("serviceProviderConfig", () => {
     expect(serviceProviderConfig(BASE)).toEqual({
       schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: 100, maxPayloadSize: 1048576 },
       filter: { supported: true, maxResults: 1000 },
       pagination: {
         cursor: true,

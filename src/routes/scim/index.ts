@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { database, transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
+import { MAX_PAYLOAD_BYTES } from "../../scim/bulk";
 import { errorBody, ScimError } from "../../scim/errors";
 import { authorize, scimAuth } from "./auth";
+import { bulk } from "./bulk";
 import { discovery } from "./discovery";
 import { toScimError } from "./errors";
 import { groupListing, groups } from "./groups";
@@ -13,7 +15,6 @@ import { scimRequestLog } from "./request-log";
 import { scimJson } from "./respond";
 import { userListing, users } from "./users";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 1;
 
 /** The SCIM 2.0 service of one tenant, mounted at /scim/v2/:orgId. */
@@ -22,9 +23,9 @@ export const scim = new Hono<AppEnv>();
 scim.use(scimRequestLog);
 scim.use(
   bodyLimit({
-    maxSize: MAX_BODY_BYTES,
+    maxSize: MAX_PAYLOAD_BYTES,
     onError: () => {
-      throw new ScimError(413, `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+      throw new ScimError(413, `The request body is larger than ${MAX_PAYLOAD_BYTES} bytes.`);
     },
   }),
 );
@@ -43,11 +44,8 @@ scim.all("/Me", async (c) => {
 scim.post("/.search", (c) => respondWithList(c, [userListing, groupListing], searchRequest(c)));
 scim.all("/.search", methodNotAllowed("POST"));
 
-for (const unsupported of ["/Bulk"]) {
-  scim.all(unsupported, () => {
-    throw new ScimError(501, `${unsupported} is not supported by this server (see /ServiceProviderConfig).`);
-  });
-}
+scim.post("/Bulk", bulk);
+scim.all("/Bulk", methodNotAllowed("POST"));
 
 scim.onError((error, c) => {
   const scimError = toScimError(error);
