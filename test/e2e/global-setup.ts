@@ -3,11 +3,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
-const PORT = Number(process.env.E2E_PORT ?? 8805);
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
 declare module "vitest" {
@@ -30,7 +30,21 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
   throw new Error(`wrangler dev did not answer on ${url}:\n${output()}`);
 }
 
+/**
+ * A port nothing listens on: a fixed one could be answered by another `wrangler dev` (a developer's, a
+ * second checkout's), whose /health looks just as ready and whose admin token is not ours.
+ */
+async function freePort(): Promise<number> {
+  if (process.env.E2E_PORT) return Number(process.env.E2E_PORT);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export default async function setup(project: TestProject) {
+  const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "scim-edge-e2e-"));
   const adminToken = `e2e_admin_${randomBytes(18).toString("base64url")}`;
   const migrations = spawnSync(
@@ -47,7 +61,7 @@ export default async function setup(project: TestProject) {
       "wrangler",
       "dev",
       "--port",
-      String(PORT),
+      String(port),
       "--ip",
       "127.0.0.1",
       "--persist-to",
@@ -64,7 +78,7 @@ export default async function setup(project: TestProject) {
   child.stderr?.on("data", (chunk) => {
     log += chunk;
   });
-  const baseUrl = `http://localhost:${PORT}`;
+  const baseUrl = `http://localhost:${port}`;
   try {
     await waitUntilServing(`${baseUrl}/health`, child, () => log);
   } catch (error) {
