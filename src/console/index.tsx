@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
+import { loggableFailure } from "../db/client";
 import { DomainError } from "../domain/errors";
 import { toAdminError } from "../routes/admin/errors";
 import { SCRIPT, STYLESHEET } from "./assets";
@@ -75,6 +76,6 @@ consoleApp.onError((error, c) => {
   const refusal = toAdminError(error);
   if (refusal?.status === 403 && refusal.code === "http_error") return refusal.getResponse();
   if (refusal && refusal.status < 500) return errorPage(c, 400, "That did not work", refusal.message);
-  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
+  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, ...loggableFailure(error) }));
   return errorPage(c, 500, "Something went wrong", "The console could not show this page. Try again in a moment.");
 });

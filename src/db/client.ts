@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import * as schema from "./schema";
 
 export function database(d1: D1Database) {
@@ -7,9 +8,9 @@ export function database(d1: D1Database) {
 
 export type Database = ReturnType<typeof database>;
 
-/** D1 reports constraint violations only through the error message. */
+/** D1 reports constraint violations only through its error message. */
 export function constraintFailed(error: unknown, constraint: string): boolean {
-  const message = messageChain(error);
+  const message = d1Message(error);
   return message.includes("constraint failed") && message.includes(constraint);
 }
 
@@ -18,13 +19,36 @@ const OVERLOADED = /overloaded/i;
 const RETRYABLE = /Network connection lost|storage caused object to be reset|reset because its code was updated/i;
 
 export function transientFailure(error: unknown): "overloaded" | "unavailable" | undefined {
-  const message = messageChain(error);
+  const message = d1Message(error);
   if (OVERLOADED.test(message)) return "overloaded";
   return RETRYABLE.test(message) ? "unavailable" : undefined;
 }
 
-function messageChain(error: unknown): string {
-  let text = "";
-  for (let e = error; e instanceof Error; e = e.cause) text += ` ${e.message}`;
-  return text;
+/**
+ * D1's own words about a failure: the messages in its cause chain, leaving out drizzle's wrapper,
+ * whose message lists the query's bound parameters. Those are request data: a title reading
+ * "licenses_within_limit" must not turn a uniqueness conflict into the licence limit.
+ */
+function d1Message(error: unknown): string {
+  return causeChain(error)
+    .filter((e) => !(e instanceof DrizzleQueryError))
+    .map((e) => e.message)
+    .join(" ");
+}
+
+/**
+ * An unexpected failure as a log line may show it: each error's name and message, and drizzle's
+ * query as SQL text with its placeholders, never the bound parameters (emails, documents).
+ */
+export function loggableFailure(error: unknown): { error: string; query?: string } {
+  const chain = causeChain(error);
+  const query = chain.find((e) => e instanceof DrizzleQueryError)?.query;
+  const errors = chain.map((e) => (e instanceof DrizzleQueryError ? "DrizzleQueryError" : `${e.name}: ${e.message}`));
+  return { error: errors.join(" <- ") || `a thrown ${typeof error}`, ...(query ? { query } : {}) };
+}
+
+function causeChain(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let e = error; e instanceof Error && chain.length < 10; e = e.cause) chain.push(e);
+  return chain;
 }

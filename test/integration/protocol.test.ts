@@ -218,6 +218,35 @@ describe("request log", () => {
     const activityLine = lines.map((l) => JSON.parse(l)).find((l) => l.event === "activity");
     expect(activityLine).toMatchObject({ action: "member.created", orgId: tenant.orgId, actor: "scim:okta" });
   });
+
+  it("logs an unexpected D1 failure with D1's message and the SQL, never the bound parameters", async () => {
+    const tenant = await createTenant();
+    await createUser(tenant, "taken-secret@acme.test");
+    // The lookup that explains a uniqueness conflict fails: drizzle's error then lists its parameters.
+    const prepare = env.DB.prepare.bind(env.DB);
+    const fault = () => Promise.reject(new Error("D1_ERROR: disk I/O error (injected by the test): SQLITE_IOERR"));
+    vi.spyOn(env.DB, "prepare").mockImplementation((query: string) => {
+      const statement = prepare(query);
+      if (!/^select .* from "members" where .*"email_lower" = \?/.test(query)) return statement;
+      const failing = { all: fault, raw: fault, first: fault, run: fault };
+      return Object.assign(Object.create(statement), { bind: () => failing }) as D1PreparedStatement;
+    });
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    const response = await scim(tenant, "/Users", {
+      method: "POST",
+      json: user("taken-secret@acme.test", { title: "Confidential title" }),
+    });
+    await expectScimError(response, 500);
+    const logged = errors.map((line) => JSON.parse(line)).find((line) => line.event === "error");
+    expect(logged).toEqual({
+      event: "error",
+      path: `/scim/v2/${tenant.orgId}/Users`,
+      error: expect.stringContaining("disk I/O error (injected by the test)"),
+      query: expect.stringMatching(/^select .* from "members" where/),
+    });
+    expect(errors.join("\n")).not.toMatch(/taken-secret|Confidential/);
+  });
 });
 
 describe("overload", () => {

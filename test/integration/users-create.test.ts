@@ -188,6 +188,24 @@ describe("uniqueness", () => {
     expect(JSON.parse(rejected[0].changes!)).toMatchObject({ reason: "user_name_taken" });
   });
 
+  it("answers a duplicate userName with 409 uniqueness whatever the request's text (a title naming the licence constraint)", async () => {
+    const tenant = await createTenant();
+    const title = "CHECK constraint failed: licenses_within_limit";
+    const first = await createUser(tenant, "dup-title@acme.test", { title });
+    const response = await scim(tenant, "/Users", { method: "POST", json: user("dup-title@acme.test", { title }) });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ status: "409", scimType: "uniqueness" });
+    const other = await createUser(tenant, "other-title@acme.test");
+    const put = await scim(tenant, `/Users/${other.id}`, {
+      method: "PUT",
+      json: user("dup-title@acme.test", { title }),
+    });
+    expect(put.status).toBe(409);
+    expect(await put.json()).toMatchObject({ status: "409", scimType: "uniqueness" });
+    const { results } = await env.DB.prepare("SELECT id FROM members WHERE org_id = ?").bind(tenant.orgId).all();
+    expect(results.map((row) => row.id).sort()).toEqual([first.id, other.id].sort());
+  });
+
   it("refuses an email another member already has", async () => {
     const tenant = await createTenant({ provider: "entra" });
     await createUser(tenant, "first", { emails: [{ value: "same@acme.test", primary: true }] });

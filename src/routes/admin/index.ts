@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { transientFailure } from "../../db/client";
+import { loggableFailure, transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
@@ -47,6 +47,6 @@ admin.onError((error, c) => {
       status,
     );
   }
-  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
+  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, ...loggableFailure(error) }));
   return c.json({ error: { code: "internal", message: "Internal server error." } }, 500);
 });

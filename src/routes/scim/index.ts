@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { database, transientFailure } from "../../db/client";
+import { database, loggableFailure, transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { MAX_PAYLOAD_BYTES } from "../../scim/bulk";
 import { errorBody, ScimError } from "../../scim/errors";
@@ -62,7 +62,7 @@ scim.onError((error, c) => {
     c.set("scimError", busy);
     return scimJson(c, errorBody(busy), status, { "Retry-After": String(RETRY_AFTER_SECONDS) });
   }
-  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, error: String(error) }));
+  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, ...loggableFailure(error) }));
   const internal = new ScimError(500, "Internal server error.");
   c.set("scimError", internal);
   return scimJson(c, errorBody(internal), 500);
