@@ -181,6 +181,7 @@ export function toBoolean(value: unknown, path: string): boolean {
 
 function toBoundedString(value: unknown, path: string): string {
   if (typeof value !== "string") throw invalidValue(`${path} must be a string, not ${describe(value)}.`);
+  if (value.includes("\u0000")) throw invalidValue(`${path} must not contain U+0000 (NUL).`);
   const limit = EMAIL_PATHS.has(path) ? NORMALIZE_LIMITS.emailLength : NORMALIZE_LIMITS.stringLength;
   if (value.length > limit) {
     throw invalidValue(`${path} is ${value.length} characters long; at most ${limit} are allowed.`);

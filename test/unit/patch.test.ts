@@ -668,6 +668,16 @@ describe("value types, checked operation by operation", () => {
     expectScimError(() => patchGroup(group(), { op: "replace", path: "displayName", value: 5 }), "invalidValue");
   });
 
+  it("takes a whole multi-valued attribute in a path-less value as an array only", () => {
+    for (const emails of [{ value: "x@y.z" }, {}, "x@y.z"]) {
+      expectScimError(() => patchUser(user(), { op: "replace", value: { emails } }), "invalidValue", "emails");
+    }
+    expect(patchUser(user(), { op: "replace", value: { emails: [{ value: "x@y.z" }] } }).emails).toEqual([
+      { value: "x@y.z" },
+    ]);
+    expect(patchUser(user(), { op: "replace", value: { emails: null } })).not.toHaveProperty("emails");
+  });
+
   it("refuses a wrong type even when a later operation would remove it again", () => {
     expectScimError(
       () => patchUser(user(), { op: "add", path: "title", value: 5 }, { op: "remove", path: "title" }),

@@ -30,7 +30,12 @@ const patchRequest = v.object({
 
 /** Reads a PatchOp request body: the PatchOp schema and 1 to MAX_PATCH_OPERATIONS operations (413 beyond). */
 export async function readPatchOperations(c: Context): Promise<PatchOperation[]> {
-  const parsed = v.safeParse(patchRequest, await readJson(c));
+  const body = await readJson(c);
+  // valibot's object schema takes an array for an object.
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalidSyntax("The request body must be a JSON object: a PatchOp request.");
+  }
+  const parsed = v.safeParse(patchRequest, body);
   if (parsed.success) return parsed.output.Operations;
   const issue = parsed.issues[0];
   const path = v.getDotPath(issue);

@@ -50,6 +50,8 @@ function compareText(operand: Operand, op: Operator, literal: Literal): SQL {
   if (typeof literal !== "string") {
     throw invalidFilter(`"${path}" is a string: quote the value (${path} ${op} "${literal}").`);
   }
+  // No stored string holds U+0000, and SQLite's LIKE would read a pattern only up to it.
+  if (literal.includes("\u0000")) throw invalidFilter(`"${path}" cannot be compared with text holding U+0000.`);
   const foldCase = !definition.caseExact;
   const left = foldCase && folding === "in-sql" ? sql`lower(${value})` : value;
   const right = (text: string) =>

@@ -82,7 +82,13 @@ function applyWithoutPath(document: Json, op: Op, value: unknown, type: Resource
 
 function applyKey(document: Json, op: Op, key: string, value: unknown, type: ResourceTypeDefinition) {
   const target = findPatchPath(key, type);
-  if (target && !restriction(target)) applyToTarget(document, op, target, value, key);
+  if (!target || restriction(target)) return;
+  // The keys of a path-less value are attributes of the resource, so a whole multi-valued one is an array.
+  const wholeList = target.attribute.multiValued && !target.valueFilter && !target.subAttribute;
+  if (wholeList && value !== null && !Array.isArray(value)) {
+    throw invalidValue(`${key} is multi-valued: its value must be an array.`);
+  }
+  applyToTarget(document, op, target, value, key);
 }
 
 /** `path` is an extension URN: its value holds extension attributes; remove drops the whole extension. */
@@ -208,8 +214,11 @@ function applyToWholeList(
   path: string,
 ) {
   if (op === "remove") {
-    // With a value, only the listed elements go (Entra's member removal), never the whole list.
-    const listed = value === undefined || value === null ? undefined : prepareElements(value, attribute, path);
+    // With a value, only the listed elements go (Entra's member removal), never the whole list;
+    // they may be named by their bare values.
+    const byValue = (item: unknown) => (typeof item === "string" ? { value: item } : item);
+    const named = Array.isArray(value) ? value.map(byValue) : byValue(value);
+    const listed = value === undefined || value === null ? undefined : prepareElements(named, attribute, path);
     const remaining = listed ? elements.filter((e) => !listed.some((l) => isListed(e, l, attribute))) : [];
     storeList(container, attribute, remaining);
     return;

@@ -20,10 +20,12 @@ export function prepareValue(value: unknown, definition: AttributeDefinition, pa
 /**
  * A complex value with canonical sub-attribute names. Unknown and read-only sub-attributes are
  * dropped, as in POST bodies (Okta's member `display`); null ones are kept so that `merge` clears them.
- * A bare string stands for `{value}` when the attribute has one (Entra's manager).
+ * A bare string stands for `{value}` of a single-valued attribute that has one (Entra's manager).
  */
 export function prepareComplex(value: unknown, definition: AttributeDefinition, path: string): Json {
-  if (typeof value === "string" && findAttribute(definition.subAttributes, "value")) return { value };
+  if (typeof value === "string" && !definition.multiValued && findAttribute(definition.subAttributes, "value")) {
+    return { value };
+  }
   if (!isObject(value)) throw invalidValue(`${path} must be an object.`);
   const prepared: Json = {};
   for (const [key, item] of Object.entries(value)) {
