@@ -17,6 +17,8 @@ export const ACTIVITY_ACTIONS = [
   "team.deleted",
   "team.members_added",
   "team.members_removed",
+  "conflict.linked",
+  "conflict.dismissed",
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];

@@ -50,8 +50,3 @@ export class ChangeBatch {
     return results.filter((_, i) => !this.staged.has(i));
   }
 }
-
-/** An entry that goes with no change of its own (a refused create): staged and published alone. */
-export async function recordActivity(db: Database, input: ActivityInput): Promise<void> {
-  await new ChangeBatch(db).stage(input).commit();
-}

@@ -64,6 +64,10 @@ export const deleteMemberStatement = (db: Database, member: { orgId: string; id:
     .where(and(eq(members.orgId, member.orgId), eq(members.id, member.id)))
     .returning({ id: members.id });
 
+/** A condition for a batch: the member exists (at this version). */
+export const memberExists = (id: string, version?: number) =>
+  sql`EXISTS (SELECT 1 FROM ${members} WHERE ${members.id} = ${id}${version === undefined ? sql`` : sql` AND ${members.version} = ${version}`})`;
+
 /** Members (in any scope) that hold a user name or an email, to explain a uniqueness conflict. */
 export async function selectMembersHolding(
   db: Database,

@@ -171,6 +171,9 @@ export const touchTeamStatement = (db: Database, id: string, changes: Partial<Ne
     .where(eq(teams.id, id))
     .returning();
 
+/** A condition for a batch: the team exists. */
+export const teamExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${teams} WHERE ${teams.id} = ${id})`;
+
 export const deleteTeamStatement = (db: Database, team: { orgId: string; id: string }) =>
   db
     .delete(teams)

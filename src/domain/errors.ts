@@ -9,7 +9,9 @@ export type DomainErrorCode =
   | "display_name_taken"
   | "unknown_members"
   | "manual_member_in_provisioned_team"
-  | "provisioned_read_only";
+  | "provisioned_read_only"
+  | "conflict_closed"
+  | "conflict_not_linkable";
 
 export class DomainError extends Error {
   constructor(

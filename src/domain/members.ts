@@ -1,21 +1,26 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../activity/actions";
 import { diffDocuments } from "../activity/changes";
-import { ChangeBatch, recordActivity } from "../activity/record";
+import { ChangeBatch } from "../activity/record";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
+import { closeConflictsStatement, selectLinkedMemberId } from "../db/conflict-queries";
 import {
   deleteMemberStatement,
   insertMemberStatement,
   type MemberScope,
+  memberExists,
   selectMember,
   selectMembersHolding,
   updateMemberAtVersionStatement,
 } from "../db/member-queries";
-import type { Source } from "../db/schema";
+import type { ConflictKind, Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";
 import { memberEmail } from "../scim/normalize";
 import { USER_SCHEMA } from "../scim/schemas/urns";
 import { now } from "./clock";
+import { editedWhileOffConflict, refusedCreateConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT, licenceLimitReached } from "./licences";
 import { getOrganization } from "./organizations";
@@ -67,7 +72,13 @@ export async function createMember(
   };
   try {
     const [[member]] = (await new ChangeBatch(db)
-      .write(insertMemberStatement(db, row))
+      .write(
+        insertMemberStatement(db, row),
+        // A provisioning create that goes through settles what its earlier refusals left open.
+        ...(row.provisioned
+          ? [closeConflictsStatement(db, organization.id, columns.userNameLower, SETTLED_BY_CREATE, timestamp)]
+          : []),
+      )
       .stage({
         orgId: organization.id,
         actor,
@@ -82,36 +93,47 @@ export async function createMember(
   } catch (error) {
     const refusal = await explainWriteFailure(db, organization.id, error, columns);
     if (!(refusal instanceof DomainError)) throw refusal;
-    await recordActivity(db, {
-      orgId: organization.id,
-      actor,
-      action: "member.create_rejected",
-      targetType: "member",
-      targetName: columns.userName,
-      changes: { reason: refusal.code, detail: refusal.message },
-    });
+    const linked = source !== "manual" && (await linkedMember(db, organization.id, columns.userNameLower));
+    if (linked) return linked; // the IdP's retry of the create an admin resolved by linking: that member
+    await new ChangeBatch(db)
+      .stage({
+        orgId: organization.id,
+        actor,
+        action: "member.create_rejected",
+        targetType: "member",
+        targetName: columns.userName,
+        changes: { reason: refusal.code, detail: refusal.message },
+      })
+      .write(...(await refusedCreateConflict(db, organization, input, columns, refusal)))
+      .commit();
     throw refusal;
   }
 }
 
 /**
- * Replaces a member's profile and active state, if the member is still at the version the caller
- * read (`version_mismatch` otherwise, so the caller can re-read or report the conflict).
+ * Replaces a member's profile and active state (and, when a conflict links it, its source), if the
+ * member is still at the version the caller read (`version_mismatch` otherwise, so the caller can
+ * re-read or report the conflict). `also` adds the caller's own statements to the same batch.
  */
 export async function updateMember(
   db: Database,
   existing: Member,
-  input: { document: Record<string, unknown>; active: boolean },
+  input: { document: Record<string, unknown>; active: boolean; source?: Source },
   actor: Actor,
+  also?: (batch: ChangeBatch) => void,
 ): Promise<Member> {
   const columns = profileColumns(input.document);
   const changes = diffDocuments(existing.document, input.document);
   if (existing.active !== input.active) changes.active = { from: existing.active, to: input.active };
+  const source = input.source ?? existing.source;
+  if (source !== existing.source) changes.source = { from: existing.source, to: source };
   const activation = existing.active === input.active ? undefined : input.active;
   const batch = new ChangeBatch(db).write(
     updateMemberAtVersionStatement(db, existing.id, existing.version, {
       ...columns,
       active: input.active,
+      source,
+      provisioned: source !== "manual",
       updatedAt: now(),
     }),
   );
@@ -129,6 +151,7 @@ export async function updateMember(
       { when: PREVIOUS_STATEMENT_CHANGED },
     );
   }
+  also?.(batch);
   let updated: Member | undefined;
   try {
     [[updated]] = (await batch.commit()) as [Member[]];
@@ -142,7 +165,12 @@ export async function updateMember(
 }
 
 /** Deletes a member the caller read (in its scope); `not_found` if it is gone meanwhile. */
-export async function deleteMember(db: Database, member: Member, actor: Actor): Promise<void> {
+export async function deleteMember(
+  db: Database,
+  member: Member,
+  actor: Actor,
+  also: BatchItem<"sqlite">[] = [],
+): Promise<void> {
   const [deleted] = (await new ChangeBatch(db)
     .write(deleteMemberStatement(db, member))
     .stage(
@@ -156,8 +184,19 @@ export async function deleteMember(db: Database, member: Member, actor: Actor): 
       },
       { when: PREVIOUS_STATEMENT_CHANGED },
     )
+    .write(...also)
     .commit()) as [unknown[]];
   if (deleted.length === 0) throw new DomainError("not_found", `No member ${member.id}.`);
+}
+
+/** Conflicts a later successful create of the same userName settles. */
+const SETTLED_BY_CREATE: ConflictKind[] = ["no_licence", "email_held_by_manual_member"];
+
+/** The provisioned member an admin linked to this userName through a conflict, if any. */
+async function linkedMember(db: Database, orgId: string, userNameLower: string): Promise<Member | undefined> {
+  const id = await selectLinkedMemberId(db, orgId, userNameLower);
+  const member = id ? await selectMember(db, { orgId, provisionedOnly: true }, id) : undefined;
+  return member?.userNameLower === userNameLower ? member : undefined;
 }
 
 /** Turns a constraint violation from a member write into the rule it broke, in words an admin can act on. */
@@ -222,6 +261,17 @@ export async function editMember(
     existing,
     { document: withProfileEdit(existing.document, edit), active: edit.active ?? existing.active },
     CONTROL_PANEL,
+    (batch) =>
+      batch.write(
+        ...editedWhileOffConflict(
+          db,
+          organization,
+          "member",
+          existing,
+          "edited",
+          memberExists(existing.id, existing.version + 1),
+        ),
+      ),
   );
 }
 
@@ -229,7 +279,13 @@ export async function editMember(
 export async function removeMember(db: Database, organization: Organization, id: string): Promise<void> {
   const member = await findMember(db, controlPanelScope(organization), id);
   assertEditable(organization, member, "member");
-  await deleteMember(db, member, CONTROL_PANEL);
+  const gone = sql`NOT ${memberExists(member.id)}`;
+  await deleteMember(
+    db,
+    member,
+    CONTROL_PANEL,
+    editedWhileOffConflict(db, organization, "member", member, "deleted", gone),
+  );
 }
 
 /** A member's given and family name, as the control panel shows and edits them. */

@@ -1,3 +1,5 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../activity/actions";
 import { ChangeBatch } from "../activity/record";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
@@ -15,10 +17,12 @@ import {
   selectTeamMemberIds,
   selectTeamNamed,
   type TeamScope,
+  teamExists,
   touchTeamStatement,
 } from "../db/team-queries";
 import type { MembershipChange } from "../scim/group-membership";
 import { now } from "./clock";
+import { editedWhileOffConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { controlPanelScope, findMember } from "./members";
 import { assertEditable } from "./read-only";
@@ -95,6 +99,7 @@ export async function updateTeam(
   input: TeamInput,
   membership: MembershipChange,
   actor: Actor,
+  also: BatchItem<"sqlite">[] = [],
 ): Promise<Team> {
   let { add, remove } = membership;
   if (membership.replace) {
@@ -142,6 +147,7 @@ export async function updateTeam(
       .stage({ ...target, action: "team.members_removed", changes: {} }, { members: membersAmong(team, remove, true) })
       .write(...removeMembershipStatements(db, team.id, remove));
   }
+  batch.write(...also);
   const [[updated]] = (await batch.commit().catch(async (error) => {
     throw await explainWriteFailure(db, team.orgId, input.displayName, error);
   })) as [Team[]];
@@ -149,10 +155,16 @@ export async function updateTeam(
 }
 
 /** Deletes a team the caller read (in its scope); `not_found` if it is gone meanwhile. */
-export async function deleteTeam(db: Database, team: Team, actor: Actor): Promise<void> {
+export async function deleteTeam(
+  db: Database,
+  team: Team,
+  actor: Actor,
+  also: BatchItem<"sqlite">[] = [],
+): Promise<void> {
   const [deleted] = (await new ChangeBatch(db)
     .write(deleteTeamStatement(db, team))
     .stage({ ...teamTarget(team, actor), action: "team.deleted" }, { when: PREVIOUS_STATEMENT_CHANGED })
+    .write(...also)
     .commit()) as [unknown[]];
   if (deleted.length === 0) throw new DomainError("not_found", `No team ${team.id}.`);
 }
@@ -176,25 +188,51 @@ export async function findEditableTeam(db: Database, organization: Organization,
 
 export async function renameTeam(db: Database, organization: Organization, id: string, displayName: string) {
   const team = await findEditableTeam(db, organization, id);
-  return updateTeam(db, team, { displayName, externalId: team.externalId }, NO_MEMBERSHIP_CHANGE, CONTROL_PANEL);
+  return updateTeam(
+    db,
+    team,
+    { displayName, externalId: team.externalId },
+    NO_MEMBERSHIP_CHANGE,
+    CONTROL_PANEL,
+    editedWhileOff(db, organization, team),
+  );
 }
 
 /** Adds members to a team under every rule: read-only while provisioned, manual members never in a provisioned team. */
 export async function addTeamMembers(db: Database, organization: Organization, id: string, memberIds: string[]) {
   const team = await findEditableTeam(db, organization, id);
-  return updateTeam(db, team, team, { add: memberIds, remove: [] }, CONTROL_PANEL);
+  return updateTeam(
+    db,
+    team,
+    team,
+    { add: memberIds, remove: [] },
+    CONTROL_PANEL,
+    editedWhileOff(db, organization, team),
+  );
 }
 
 export async function removeTeamMember(db: Database, organization: Organization, id: string, memberId: string) {
   const team = await findEditableTeam(db, organization, id);
   const member = await findMember(db, controlPanelScope(organization), memberId);
-  return updateTeam(db, team, team, { add: [], remove: [member.id] }, CONTROL_PANEL);
+  return updateTeam(
+    db,
+    team,
+    team,
+    { add: [], remove: [member.id] },
+    CONTROL_PANEL,
+    editedWhileOff(db, organization, team),
+  );
 }
 
 export async function removeTeam(db: Database, organization: Organization, id: string): Promise<void> {
   const team = await findEditableTeam(db, organization, id);
-  await deleteTeam(db, team, CONTROL_PANEL);
+  const gone = sql`NOT ${teamExists(team.id)}`;
+  await deleteTeam(db, team, CONTROL_PANEL, editedWhileOffConflict(db, organization, "team", team, "deleted", gone));
 }
+
+/** A provisioned team changed here while provisioning is off: the IdP will push its version again. */
+const editedWhileOff = (db: Database, organization: Organization, team: Team) =>
+  editedWhileOffConflict(db, organization, "team", team, "edited", teamExists(team.id));
 
 /** The members about to join a team, checked against the rules: they exist in the organization and may join. */
 async function joiningMembers(db: Database, team: { orgId: string; provisioned: boolean }, ids: string[]) {

@@ -25,6 +25,8 @@ const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   unknown_members: 400,
   manual_member_in_provisioned_team: 422,
   provisioned_read_only: 403,
+  conflict_closed: 409,
+  conflict_not_linkable: 422,
 };
 
 /** The admin API speaks of emails: a member's login is its email here. */

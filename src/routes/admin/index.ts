@@ -4,6 +4,7 @@ import { loggableFailure, transientFailure } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
+import { conflictsApi } from "./conflicts";
 import { consoleLinksApi } from "./console-links";
 import { AdminError, toAdminError } from "./errors";
 import { membersApi } from "./members";
@@ -30,6 +31,7 @@ admin.route("/organizations", organizationsApi);
 admin.route("/organizations", activityApi);
 admin.route("/organizations", consoleLinksApi);
 admin.route("/organizations", scimRequestsApi);
+admin.route("/organizations", conflictsApi);
 admin.route("/organizations/:orgId/members", membersApi);
 admin.route("/organizations/:orgId/teams", teamsApi);
 

@@ -27,6 +27,8 @@ export function toScimError(error: unknown): ScimError | undefined {
     case "version_mismatch":
       return new ScimError(412, `${error.message} Read it again and retry with its current version.`);
     case "licenses_below_used":
+    case "conflict_closed": // admin decisions: no SCIM request reaches them
+    case "conflict_not_linkable":
       return new ScimError(409, error.message);
   }
 }

@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import { database } from "../../db/client";
+import { selectConflictPage } from "../../db/conflict-queries";
+import type { Conflict } from "../../db/schema-types";
+import { resolveConflict } from "../../domain/conflict-resolution";
+import { getOrganization } from "../../domain/organizations";
+import type { AppEnv } from "../../env";
+import { limitParameter, readPage, readQuery } from "./paging";
+import { readBody } from "./validate";
+
+const query = v.object({
+  status: v.optional(
+    v.picklist(["open", "linked", "dismissed", "resolved"], "must be open, linked, dismissed or resolved"),
+    "open",
+  ),
+  limit: limitParameter,
+  cursor: v.optional(v.string()),
+});
+const resolveRequest = v.strictObject({ action: v.picklist(["link", "dismiss"], "must be link or dismiss") });
+
+/** What provisioning could not do and an admin must decide, at /organizations/:orgId/conflicts. */
+export const conflictsApi = new Hono<AppEnv>();
+
+conflictsApi.get("/:orgId/conflicts", async (c) => {
+  const { status, limit, cursor } = readQuery(c.req.query(), query);
+  const db = database(c.env.DB);
+  const organization = await getOrganization(db, c.req.param("orgId"));
+  const { page, nextCursor } = await readPage(
+    { cursor, limit },
+    (after, pageLimit) =>
+      selectConflictPage(db, {
+        orgId: organization.id,
+        status,
+        after: after && { at: after[0], id: after[1] },
+        limit: pageLimit,
+      }),
+    (conflict) => [conflict.lastSeenAt, conflict.id],
+  );
+  return c.json({ conflicts: page.map(conflictView), nextCursor });
+});
+
+conflictsApi.post("/:orgId/conflicts/:id/resolve", async (c) => {
+  const { action } = await readBody(c, resolveRequest);
+  const db = database(c.env.DB);
+  const organization = await getOrganization(db, c.req.param("orgId"));
+  const { conflict, member } = await resolveConflict(db, organization, c.req.param("id"), action);
+  return c.json({ ...conflictView(conflict), ...(member ? { memberId: member.id } : {}) });
+});
+
+export function conflictView(conflict: Conflict) {
+  return {
+    id: conflict.id,
+    orgId: conflict.orgId,
+    kind: conflict.kind,
+    status: conflict.status,
+    targetType: conflict.targetType,
+    targetId: conflict.targetId,
+    targetName: conflict.targetName,
+    provider: conflict.provider,
+    ...(conflict.kind === "no_licence" ? { licenses: conflict.licenses, licensesUsed: conflict.licensesUsed } : {}),
+    detail: conflict.detail,
+    occurrences: conflict.occurrences,
+    createdAt: conflict.createdAt,
+    lastSeenAt: conflict.lastSeenAt,
+    resolvedAt: conflict.resolvedAt,
+    // What an admin can decide: a manual member holding the email can become the provisioned one.
+    actions:
+      conflict.status !== "open"
+        ? []
+        : conflict.kind === "email_held_by_manual_member"
+          ? ["link", "dismiss"]
+          : ["dismiss"],
+  };
+}
