@@ -6,6 +6,7 @@ export type DomainErrorCode =
   | "user_name_taken"
   | "email_taken"
   | "version_mismatch"
+  | "document_too_large"
   | "display_name_taken"
   | "unknown_members"
   | "manual_member_in_provisioned_team"

@@ -31,8 +31,24 @@ export type { MemberScope };
 /** The control panel acts as the organization's admin, whether through the admin API or the console. */
 const CONTROL_PANEL = "admin" as const;
 
-/** A member's profile is its SCIM document; these columns are derived from it for lookups and uniqueness. */
+/**
+ * The largest member document stored, serialized as UTF-8. A rich Okta or Entra profile takes a few
+ * KB; the bound keeps a row far below D1's 2 MB and a page of 1,000 members within a Worker's memory.
+ */
+export const MAX_DOCUMENT_BYTES = 32 * 1024;
+
+/**
+ * A member's profile is its SCIM document; these columns are derived from it for lookups and
+ * uniqueness. Every write of a member goes through here, so this is where its size is bounded.
+ */
 function profileColumns(document: Record<string, unknown>) {
+  const bytes = new TextEncoder().encode(JSON.stringify(document)).byteLength;
+  if (bytes > MAX_DOCUMENT_BYTES) {
+    throw new DomainError(
+      "document_too_large",
+      `The user is ${bytes} bytes as stored; at most ${MAX_DOCUMENT_BYTES} are allowed. Send fewer or shorter values.`,
+    );
+  }
   const userName = String(document.userName);
   const { email, emailLower } = memberEmail(document);
   return {

@@ -1,6 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, createTenant, createUser, ENTERPRISE, ORIGIN, SCIM_JSON, scim, USER_SCHEMA, user } from "../helpers";
+import {
+  activity,
+  createTenant,
+  createUser,
+  ENTERPRISE,
+  ORIGIN,
+  patchOp,
+  SCIM_JSON,
+  scim,
+  USER_SCHEMA,
+  user,
+} from "../helpers";
 
 const memberRow = (id: string) => env.DB.prepare("SELECT * FROM members WHERE id = ?").bind(id).first<any>();
 
@@ -309,5 +320,43 @@ describe("licences", () => {
     );
     expect(responses.filter((r) => r.status === 201)).toHaveLength(3);
     expect(responses.filter((r) => r.status === 403)).toHaveLength(5);
+  });
+});
+
+describe("size limits", () => {
+  const addresses = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ type: "work", formatted: `${i} ${"x".repeat(1000)}` }));
+
+  it("refuses a user over 32 KiB as stored with 400 invalidValue from POST, PUT and PATCH, writing nothing", async () => {
+    const tenant = await createTenant();
+    const tooLarge = await scim(tenant, "/Users", {
+      method: "POST",
+      json: user("large@acme.test", { addresses: addresses(40) }),
+    });
+    expect(tooLarge.status).toBe(400);
+    expect(await tooLarge.json()).toMatchObject({ scimType: "invalidValue", detail: expect.stringContaining("32768") });
+    const count = () =>
+      env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<number>("n");
+    expect(await count()).toBe(0);
+
+    const created = await createUser(tenant, "near-limit@acme.test", { addresses: addresses(28) });
+    const put = await scim(tenant, `/Users/${created.id}`, {
+      method: "PUT",
+      json: user("near-limit@acme.test", { addresses: addresses(40) }),
+    });
+    expect(put.status).toBe(400);
+    expect(await put.json()).toMatchObject({ scimType: "invalidValue" });
+    const patch = await scim(tenant, `/Users/${created.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "add", path: "addresses", value: addresses(12).map((a) => ({ ...a, type: "home" })) }),
+    });
+    expect(patch.status).toBe(400);
+    expect(await patch.json()).toMatchObject({ scimType: "invalidValue" });
+    const stored = await memberRow(created.id);
+    expect({ version: stored.version, addresses: JSON.parse(stored.document).addresses.length }).toEqual({
+      version: 1,
+      addresses: 28,
+    });
+    expect(await count()).toBe(1);
   });
 });

@@ -21,6 +21,7 @@ const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   user_name_taken: 409,
   email_taken: 409,
   version_mismatch: 409,
+  document_too_large: 400,
   display_name_taken: 409,
   unknown_members: 400,
   manual_member_in_provisioned_team: 422,
