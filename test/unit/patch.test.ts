@@ -721,8 +721,8 @@ describe("bounded work", () => {
       "invalidValue",
       "at most 100",
     );
-    // A guard against the pairwise duplicate check (seconds at this size), not a speed target.
-    expect(performance.now() - started).toBeLessThan(50);
+    // A guard against the pairwise duplicate check (23 s at this size), not a speed target.
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it("skips values equal to a present or an earlier given one, whatever the order of their keys", () => {
