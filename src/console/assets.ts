@@ -38,7 +38,7 @@ button:hover,.button:hover{background:var(--accent-dark);color:#fff}
 .notice{background:#eff6ff;border:1px solid #93c5fd;border-radius:.375rem;padding:.6rem .8rem;margin-bottom:1rem}
 .warning{color:var(--warn);background:var(--warn-bg);border:1px solid #fcd34d;border-radius:.375rem;padding:.6rem .8rem;margin:.5rem 0}
 .success{color:var(--ok);background:var(--ok-bg);border:1px solid #86efac;border-radius:.375rem;padding:.6rem .8rem;margin:.5rem 0}
-.table-wrap{overflow-x:auto;background:var(--panel);border:1px solid var(--line);border-radius:.5rem}
+.table-wrap{overflow-x:auto;margin-bottom:1.25rem;background:var(--panel);border:1px solid var(--line);border-radius:.5rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.6rem .75rem;border-bottom:1px solid #e5e7eb;vertical-align:middle}
 th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#f9fafb}
 tr:last-child td{border-bottom:0}

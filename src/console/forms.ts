@@ -11,8 +11,8 @@ export async function formValues(c: Context): Promise<Record<string, string>> {
   );
 }
 
-/** A form field that breaks one of the shared input rules; shown next to its form in the field's words. */
-class InvalidForm extends Error {}
+/** A form the console cannot act on (a broken input rule, an unknown email); shown next to the form, in words. */
+export class InvalidForm extends Error {}
 
 /** Validates fields with the same schemas the admin API uses; `labels` name the fields as the form does. */
 export function parseForm<T extends v.GenericSchema>(

@@ -8,11 +8,13 @@ import { toAdminError } from "../routes/admin/errors";
 import { SCRIPT, STYLESHEET } from "./assets";
 import type { ConsoleEnv } from "./env";
 import { orgPath } from "./layout";
+import { activityCsv, activityPages } from "./pages/activity";
 import { membersPages } from "./pages/members";
 import { errorPage, notFoundPage } from "./pages/not-found";
 import { organizationsPages } from "./pages/organizations";
 import { settingsPages } from "./pages/settings";
 import { home, signInPages } from "./pages/sign-in";
+import { teamsPages } from "./pages/teams";
 import { requireOrganization, requireSession } from "./session";
 
 /** The control panel in a browser, at /console: server-rendered pages over the same domain functions as /admin/v1. */
@@ -62,6 +64,9 @@ orgPages.use(requireOrganization);
 orgPages.get("/", (c) => c.redirect(orgPath(c.var.organization, "/members"), 303));
 orgPages.route("/settings", settingsPages);
 orgPages.route("/members", membersPages);
+orgPages.route("/teams", teamsPages);
+orgPages.get("/activity.csv", activityCsv);
+orgPages.route("/activity", activityPages);
 
 const signedIn = new Hono<ConsoleEnv>();
 signedIn.use(requireSession);

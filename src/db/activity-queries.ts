@@ -90,6 +90,8 @@ export interface ActivityQuery {
   action?: string;
   targetId?: string;
   since?: string;
+  /** Entries before this instant only (exclusive): the end of a date range. */
+  until?: string;
 }
 
 /** Newest first, keyset-paginated over (org_id, at, id): no OFFSET, whatever the page. */
@@ -100,6 +102,7 @@ export async function selectActivityPage(db: Database, query: ActivityQuery) {
     query.action ? eq(activityLog.action, query.action) : undefined,
     query.targetId ? eq(activityLog.targetId, query.targetId) : undefined,
     query.since ? gte(activityLog.at, query.since) : undefined,
+    query.until ? lt(activityLog.at, query.until) : undefined,
     // A row value: the form SQLite seeks by on the index when the key is a bound parameter.
     query.after ? sql`(${activityLog.at}, ${activityLog.id}) < (${query.after.at}, ${query.after.id})` : undefined,
   ];

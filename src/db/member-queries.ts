@@ -1,7 +1,8 @@
-import { and, asc, count, eq, getTableColumns, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, inArray, or, type SQL, sql } from "drizzle-orm";
 import { escapeLike } from "../scim/filter/compare";
 import type { FilterTarget } from "../scim/filter/target";
 import { userResourceType } from "../scim/schemas/resource-type";
+import { chunksFor } from "./chunks";
 import type { Database } from "./client";
 import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
 import { memberEmails, members, teamMembers, teams } from "./schema";
@@ -200,4 +201,15 @@ export function memberFilterTarget(orgId: string): FilterTarget {
     },
     document: sql`${members.document}`,
   };
+}
+
+/** The organization's members holding these emails (lower-cased), read in chunks within one round trip. */
+export async function selectMembersByEmail(db: Database, orgId: string, emailsLower: string[]): Promise<Member[]> {
+  const [first, ...rest] = chunksFor(emailsLower, 1, 1).map((chunk) =>
+    db
+      .select()
+      .from(members)
+      .where(and(eq(members.orgId, orgId), inArray(members.emailLower, chunk))),
+  );
+  return first ? (await db.batch([first, ...rest])).flat() : [];
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { FilterTarget } from "../scim/filter/target";
 import { groupResourceType } from "../scim/schemas/resource-type";
@@ -270,4 +270,15 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
     else groups.set(key(row), [row]);
   }
   return groups;
+}
+
+/** One page of a team's members in member-id order, a seek on the membership key: no team is read whole. */
+export function selectTeamMemberKeysetPage(db: Database, teamId: string, query: { afterId?: string; limit: number }) {
+  return db
+    .select({ id: members.id, userName: members.userName, email: members.email, provisioned: members.provisioned })
+    .from(teamMembers)
+    .innerJoin(members, eq(members.id, teamMembers.memberId))
+    .where(and(eq(teamMembers.teamId, teamId), query.afterId ? gt(teamMembers.memberId, query.afterId) : undefined))
+    .orderBy(asc(teamMembers.memberId))
+    .limit(query.limit);
 }

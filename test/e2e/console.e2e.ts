@@ -8,6 +8,9 @@ let page: Page;
 /** The organization the story builds, created by the operator in the console. */
 let orgId = "";
 let scimToken = "";
+let adaId = "";
+let engineeringId = "";
+let designId = "";
 
 beforeAll(async () => {
   browser = await openBrowser();
@@ -128,6 +131,199 @@ describe("the console in Chromium", () => {
     await page.getByRole("link", { name: "Continue" }).click();
     await page.waitForURL("**/settings");
     expect(await page.locator("#secret-token").count()).toBe(0);
+  });
+
+  it("shows a member provisioned over SCIM with the Okta badge, read-only, and the notice", async () => {
+    const ada = await scim("POST", "/Users", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      userName: "ada@acme.test",
+      name: { givenName: "Ada", familyName: "Lovelace" },
+      emails: [{ value: "ada@acme.test", type: "work", primary: true }],
+      active: true,
+    });
+    expect(ada.status).toBe(201);
+    adaId = ada.body.id;
+    const group = await scim("POST", "/Groups", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: "Engineering",
+      members: [{ value: adaId }],
+    });
+    expect(group.status).toBe(201);
+    engineeringId = group.body.id;
+
+    await page.goto(`/console/orgs/${orgId}/members`);
+    expect(await page.getByRole("note").textContent()).toBe(
+      "Members and teams provisioned by Okta are read-only here. Change them in Okta.",
+    );
+    const row = page.getByRole("row", { name: /Ada Lovelace/ });
+    expect(await row.locator(".avatar svg[data-source=okta]").count()).toBe(1);
+    expect(await row.getByText("Managed by Okta").count()).toBe(1);
+    expect(await row.getByRole("link", { name: /Edit/ }).count()).toBe(0);
+    expect(await row.getByRole("link", { name: "Engineering" }).count()).toBe(1);
+
+    await row.getByRole("link", { name: "Ada Lovelace" }).click();
+    expect(await page.getByText("read-only here while provisioning is on").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Save" }).count()).toBe(0);
+    // The server refuses the edit anyway, whatever a page offers.
+    const forged = await page.request.post(`/console/orgs/${orgId}/members/${adaId}`, {
+      form: { email: "eve@acme.test", firstName: "Eve", lastName: "" },
+      headers: { Origin: baseUrl },
+    });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain("change it in the identity provider");
+    expect((await scim("GET", `/Users/${adaId}`)).body.userName).toBe("ada@acme.test");
+  });
+
+  it("creates a manual team and invites a manual member into it; Assign to team offers manual teams only", async () => {
+    await page.goto(`/console/orgs/${orgId}/teams`);
+    expect(
+      await page
+        .getByRole("row", { name: /Engineering/ })
+        .getByText("Managed by Okta")
+        .count(),
+    ).toBe(1);
+    await page.getByLabel("Team name").fill("Design");
+    await page.getByRole("button", { name: "Create team" }).click();
+    await page.waitForURL(/\/teams\/[^/]+$/);
+    designId = path().split("/").pop()!;
+
+    await page.goto(`/console/orgs/${orgId}/members`);
+    const teams = await page.getByLabel("Assign to team (optional)").locator("option").allTextContents();
+    expect(teams).toEqual(["No team", "Design"]);
+    await page.getByLabel("Email", { exact: true }).fill("ada@ACME.test");
+    await page.getByLabel("First name").fill("Second");
+    await page.getByRole("button", { name: "Invite member" }).click();
+    // The domain's refusal next to the form, in words, with what was typed kept.
+    expect(await page.locator("#invite-error").textContent()).toContain("already");
+    expect(await page.getByLabel("Email", { exact: true }).inputValue()).toBe("ada@ACME.test");
+    expect(await page.getByLabel("First name").inputValue()).toBe("Second");
+
+    await page.getByLabel("Email", { exact: true }).fill("bob@acme.test");
+    await page.getByLabel("First name").fill("Bob");
+    await page.getByLabel("Last name").fill("Manual");
+    await page.getByLabel("Assign to team (optional)").selectOption({ label: "Design" });
+    await page.getByRole("button", { name: "Invite member" }).click();
+    await page.waitForURL(/invited=/);
+    expect(await page.getByRole("status").textContent()).toBe("Invited bob@acme.test.");
+    const bob = page.getByRole("row", { name: /Bob Manual/ });
+    expect(await bob.getByRole("link", { name: "Design" }).count()).toBe(1);
+    expect(await bob.getByRole("link", { name: "Edit Bob Manual" }).count()).toBe(1);
+    expect(await bob.locator(".avatar svg").count()).toBe(0);
+    await screenshots(page, "members");
+
+    // Search and filters.
+    await page.getByLabel("Source").selectOption({ label: "Manual" });
+    await page.getByRole("button", { name: "Apply" }).click();
+    expect(await page.getByRole("row", { name: /Ada Lovelace/ }).count()).toBe(0);
+    expect(await page.getByRole("row", { name: /Bob Manual/ }).count()).toBe(1);
+    await page.goto(`/console/orgs/${orgId}/members?q=lovel`);
+    expect(await page.getByRole("row", { name: /Ada Lovelace/ }).count()).toBe(1);
+    expect(await page.getByRole("row", { name: /Bob Manual/ }).count()).toBe(0);
+  });
+
+  it("keeps a provisioned team read-only while provisioning is on: no member picker", async () => {
+    await page.goto(`/console/orgs/${orgId}/teams/${engineeringId}`);
+    expect(await page.getByText("Managed by Okta").count()).toBe(1);
+    expect(await page.getByLabel("Member's email").count()).toBe(0);
+    expect(await page.getByRole("button", { name: /Remove/ }).count()).toBe(0);
+    await screenshots(page, "team-provisioned");
+  });
+
+  it("turns provisioning off with a warning; the provisioned member becomes editable and keeps the Okta badge", async () => {
+    const messages: string[] = [];
+    const record = (dialog: { message: () => string }) => messages.push(dialog.message());
+    page.on("dialog", record);
+    await page.goto(`/console/orgs/${orgId}/settings`);
+    await page.getByRole("switch", { name: "Okta provisioning" }).click();
+    await page.waitForSelector("text=Okta provisioning is off");
+    page.off("dialog", record);
+    expect(messages[0]).toContain(
+      "provisioned members become editable here and keep their Okta marker".replace("provisioned", "Provisioned"),
+    );
+    expect((await scim("GET", "/Users")).status).toBe(401);
+
+    await page.goto(`/console/orgs/${orgId}/members`);
+    expect(await page.getByRole("note").count()).toBe(0);
+    const row = page.getByRole("row", { name: /Ada Lovelace/ });
+    expect(await row.locator(".avatar svg[data-source=okta]").count()).toBe(1);
+    await row.getByRole("link", { name: "Edit Ada Lovelace" }).click();
+    await page.getByLabel("Last name").fill("King");
+    await page.getByRole("button", { name: "Save" }).click();
+    expect(await page.getByRole("status").textContent()).toBe("Saved.");
+    expect(await page.getByLabel("Last name").inputValue()).toBe("King");
+    await screenshots(page, "member");
+  });
+
+  it("refuses a manual member for a provisioned team with the rule's words, and lets a provisioned member join a manual team", async () => {
+    await page.goto(`/console/orgs/${orgId}/teams/${engineeringId}`);
+    await page.getByLabel("Member's email").fill("bob@acme.test");
+    await page.getByRole("button", { name: "Add member" }).click();
+    expect(await page.getByRole("alert").textContent()).toContain(
+      "was created manually and cannot join a provisioned team",
+    );
+    expect(await page.getByLabel("Member's email").inputValue()).toBe("bob@acme.test");
+
+    await page.goto(`/console/orgs/${orgId}/teams/${designId}`);
+    await page.getByLabel("Member's email").fill("ada@acme.test");
+    await page.getByRole("button", { name: "Add member" }).click();
+    expect(await page.getByRole("status").textContent()).toBe("Added ada@acme.test.");
+    expect(await page.getByRole("link", { name: "ada@acme.test" }).count()).toBe(1);
+    await page.goto(`/console/orgs/${orgId}/teams`);
+    await screenshots(page, "teams");
+  });
+
+  it("shows the activity log newest first as sentences, filtered, with changes old → new", async () => {
+    // Entries reach the log through the activity queue: wait for the last change's to arrive.
+    const rows = page.locator("tbody tr td:nth-child(2)");
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`/console/orgs/${orgId}/activity`);
+          return rows.first().textContent();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toMatch(/^Admin added ada@acme.test to Design/);
+    const sentences = await rows.allInnerTexts();
+    expect(sentences[1]).toMatch(/^Admin updated ada@acme.test/);
+    expect(sentences.some((s) => s.startsWith("Okta created ada@acme.test"))).toBe(true);
+    expect(sentences.some((s) => s.startsWith("Admin turned Okta provisioning on"))).toBe(true);
+    expect(sentences.some((s) => s.startsWith("Admin regenerated the SCIM token"))).toBe(true);
+    expect(sentences.some((s) => s.startsWith("Admin turned SCIM provisioning off"))).toBe(true);
+    expect(sentences.some((s) => s.startsWith("Admin invited bob@acme.test"))).toBe(true);
+    const update = page.locator("tbody tr").nth(1);
+    await update.getByText("Details").click();
+    expect(await update.locator(".changes").textContent()).toContain("Lovelace → King");
+    await screenshots(page, "activity");
+
+    await page.getByLabel("Actor").selectOption({ label: "Okta" });
+    await page.getByRole("button", { name: "Apply" }).click();
+    const okta = await page.locator("tbody tr td:nth-child(2)").allInnerTexts();
+    expect(okta.length).toBeGreaterThan(0);
+    expect(okta.every((s) => s.startsWith("Okta "))).toBe(true);
+    await page.getByLabel("Action").selectOption("member.created");
+    await page.getByRole("button", { name: "Apply" }).click();
+    expect(await page.locator("tbody tr td:nth-child(2)").allInnerTexts()).toEqual(["Okta created ada@acme.test"]);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel("From").fill(tomorrow);
+    await page.getByRole("button", { name: "Apply" }).click();
+    expect(await page.getByText("No activity matches these filters.").count()).toBe(1);
+  });
+
+  it("exports the filtered log as CSV", async () => {
+    await page.goto(`/console/orgs/${orgId}/activity?actor=admin`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^activity-.*\.csv$/);
+    const csv = await (await import("node:fs/promises")).readFile((await download.path())!, "utf8");
+    const lines = csv.trim().split("\r\n");
+    expect(lines[0]).toBe("at,actor,action,sentence,targetType,targetId,targetName,changes");
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.slice(1).every((line) => line.split(",")[1] === "admin")).toBe(true);
+    expect(csv).toContain("Admin invited bob@acme.test");
+    expect(csv).not.toContain("Okta created");
   });
 
   it("signs an organization's admin in by a single-use console link, scoped to that organization", async () => {

@@ -321,6 +321,8 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
               <dt>Name</dt>
               <dd>{[firstName, lastName].filter(Boolean).join(" ") || "—"}</dd>
             </dl>
+            <FormError state={state} form="profile" />
+            <FormError state={state} form="status" />
           </>
         ) : (
           <>

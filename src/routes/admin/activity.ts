@@ -14,12 +14,13 @@ const query = v.object({
   action: v.optional(v.picklist(ACTIVITY_ACTIONS, "is not a known action")),
   targetId: v.optional(v.string()),
   since: v.optional(v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 timestamp"))),
+  until: v.optional(v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 timestamp"))),
 });
 
 export const activityApi = new Hono<AppEnv>();
 
 activityApi.get("/:orgId/activity", async (c) => {
-  const { limit, cursor, since, ...filters } = readQuery(c.req.query(), query);
+  const { limit, cursor, since, until, ...filters } = readQuery(c.req.query(), query);
   const db = database(c.env.DB);
   const organization = await getOrganization(db, c.req.param("orgId"));
   const { page, nextCursor } = await readPage(
@@ -30,6 +31,7 @@ activityApi.get("/:orgId/activity", async (c) => {
         limit: pageLimit,
         after: after && { at: after[0], id: after[1] },
         since: since && new Date(since).toISOString(),
+        until: until && new Date(until).toISOString(),
         ...filters,
       }),
     (e) => [e.at, e.id],

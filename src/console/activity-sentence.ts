@@ -1,0 +1,113 @@
+import type { ActivityAction } from "../activity/actions";
+import type { ScimProvider } from "../db/schema";
+import { sourceLabel } from "./icons";
+
+export interface ActivityRecord {
+  actor: string;
+  action: string;
+  targetName: string | null;
+  changes: unknown;
+}
+
+/** `admin` is "Admin"; `scim:okta` is "Okta". */
+export function actorName(actor: string): string {
+  if (actor === "admin") return "Admin";
+  const provider = actor.startsWith("scim:") ? (actor.slice(5) as ScimProvider) : undefined;
+  return provider && ["okta", "entra", "generic"].includes(provider) ? sourceLabel(provider) : actor;
+}
+
+const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+function providerOf(changes: Record<string, unknown>): string {
+  const provider = changes.provider;
+  const name = typeof provider === "string" ? provider : asRecord(provider).to;
+  return typeof name === "string" && ["okta", "entra", "generic"].includes(name)
+    ? sourceLabel(name as ScimProvider)
+    : "SCIM";
+}
+
+/** An activity entry as a sentence a person reads: "Okta deactivated jane@acme.com". */
+export function describeActivity(entry: ActivityRecord): string {
+  const who = actorName(entry.actor);
+  const target = entry.targetName ?? "an unnamed item";
+  const changes = asRecord(entry.changes);
+  const members = Array.isArray(changes.members) ? (changes.members as { userName?: string }[]) : [];
+  const memberList = members.length === 1 ? (members[0].userName ?? "1 member") : `${members.length} members`;
+  switch (entry.action as ActivityAction) {
+    case "organization.created":
+      return `${who} created the organization ${target}`;
+    case "organization.updated":
+      return `${who} updated the organization ${target}`;
+    case "scim.enabled":
+      return typeof changes.provider === "object"
+        ? `${who} switched SCIM provisioning to ${providerOf(changes)}`
+        : `${who} turned ${providerOf(changes)} provisioning on`;
+    case "scim.disabled":
+      return `${who} turned SCIM provisioning off`;
+    case "scim.token_rotated":
+      return `${who} regenerated the SCIM token`;
+    case "member.created":
+      return `${who} created ${target}`;
+    case "member.invited":
+      return `${who} invited ${target}`;
+    case "member.create_rejected": {
+      const detail = typeof changes.detail === "string" ? changes.detail : "refused";
+      const use = /(\d+) of (\d+)/.exec(detail);
+      const reason =
+        changes.reason === "license_limit_reached" && use ? `no licence free (${use[1]} of ${use[2]})` : detail;
+      return `${who} could not create ${target}: ${reason}`;
+    }
+    case "member.updated":
+      return `${who} updated ${target}`;
+    case "member.deactivated":
+      return `${who} deactivated ${target}`;
+    case "member.reactivated":
+      return `${who} reactivated ${target}`;
+    case "member.deleted":
+      return `${who} deleted ${target}`;
+    case "team.created":
+      return `${who} created the team ${target}`;
+    case "team.updated":
+      return `${who} updated the team ${target}`;
+    case "team.deleted":
+      return `${who} deleted the team ${target}`;
+    case "team.members_added":
+      return `${who} added ${memberList} to ${target}`;
+    case "team.members_removed":
+      return `${who} removed ${memberList} from ${target}`;
+    default:
+      return `${who}: ${entry.action} ${target}`;
+  }
+}
+
+const show = (value: unknown) =>
+  value === null || value === undefined ? "—" : typeof value === "string" ? value : JSON.stringify(value);
+
+type ChangeLine = { name: string; from?: string; to: string };
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** A changed complex attribute (name, a manager) shown by the sub-attributes that changed: name.familyName. */
+function changeLines(name: string, from: unknown, to: unknown): ChangeLine[] {
+  if (isPlainObject(from) && isPlainObject(to)) {
+    const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])];
+    return keys
+      .filter((key) => JSON.stringify(from[key]) !== JSON.stringify(to[key]))
+      .map((key) => ({ name: `${name}.${key}`, from: show(from[key]), to: show(to[key]) }));
+  }
+  return [{ name, from: show(from), to: show(to) }];
+}
+
+/** The changed attributes of an update, old → new; other details as they were recorded. */
+export function describeChanges(changes: unknown): ChangeLine[] {
+  return Object.entries(asRecord(changes))
+    .filter(([name]) => name !== "members")
+    .flatMap(([name, value]) => {
+      const change = asRecord(value);
+      return "from" in change && "to" in change
+        ? changeLines(name, change.from, change.to)
+        : [{ name, to: show(value) }];
+    });
+}

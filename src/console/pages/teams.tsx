@@ -1,0 +1,325 @@
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { database } from "../../db/client";
+import { selectMembersByEmail } from "../../db/member-queries";
+import type { Team } from "../../db/schema-types";
+import { countMembersOfTeams, selectTeamKeysetPage, selectTeamMemberKeysetPage } from "../../db/team-queries";
+import { nameSchema } from "../../domain/inputs";
+import { controlPanelScope } from "../../domain/members";
+import { isReadOnly } from "../../domain/read-only";
+import {
+  addTeamMembers,
+  createManualTeam,
+  findTeam,
+  removeTeam,
+  removeTeamMember,
+  renameTeam,
+} from "../../domain/teams";
+import { readPage } from "../../routes/admin/paging";
+import { Field, FormError, type FormState, kept, Locked, Pager, PostForm, SourceTag, withQuery } from "../components";
+import type { ConsoleEnv } from "../env";
+import { confirmed, InvalidForm, parseForm, submitForm } from "../forms";
+import { sourceLabel } from "../icons";
+import { Layout, orgPath } from "../layout";
+import { confirmPage } from "./confirm";
+import { ReadOnlyNotice } from "./members";
+
+const PAGE_SIZE = 50;
+/** Emails a Create team form may name at once: well within one request's work. */
+const MAX_EMAILS = 500;
+const nameForm = v.object({ name: nameSchema });
+
+/** Teams: the list, Create team, and each team's page with its members. */
+export const teamsPages = new Hono<ConsoleEnv>();
+
+/** The members an admin named by email, every one of them existing in the organization, else a refusal naming the rest. */
+async function membersByEmail(c: Context<ConsoleEnv>, text: string | undefined): Promise<string[]> {
+  const emails = [
+    ...new Set(
+      (text ?? "")
+        .split(/[\s,;]+/)
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+  if (emails.length > MAX_EMAILS) throw new InvalidForm(`Name at most ${MAX_EMAILS} members at once.`);
+  const found = await selectMembersByEmail(database(c.env.DB), c.var.organization.id, emails);
+  const known = new Set(found.map((m) => m.emailLower));
+  const unknown = emails.filter((e) => !known.has(e));
+  if (unknown.length > 0) throw new InvalidForm(`No member has the email ${unknown.join(", ")}.`);
+  return found.map((m) => m.id);
+}
+
+async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
+  const organization = c.var.organization;
+  const db = database(c.env.DB);
+  const cursor = c.req.query("cursor");
+  const { page, nextCursor } = await readPage(
+    { cursor, limit: PAGE_SIZE },
+    (after, limit) =>
+      selectTeamKeysetPage(db, organization.id, { after: after && { createdAt: after[0], id: after[1] }, limit }),
+    (t) => [t.createdAt, t.id],
+  );
+  const counts = await countMembersOfTeams(
+    db,
+    page.map((t) => t.id),
+  );
+  const listPath = orgPath(organization, "/teams");
+  return c.html(
+    <Layout title="Teams" session={c.var.session} organization={organization} section="teams">
+      <ReadOnlyNotice organization={organization} />
+      {page.length === 0 ? (
+        <p class="panel">No teams yet. Create one below, or push groups from your identity provider.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Team</th>
+                <th scope="col">Members</th>
+                <th scope="col">Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.map((team) => (
+                <tr>
+                  <td>
+                    <a href={orgPath(organization, `/teams/${team.id}`)}>{team.displayName}</a>
+                    {isReadOnly(organization, team) && (
+                      <>
+                        {" "}
+                        <Locked source={team.source} />
+                      </>
+                    )}
+                  </td>
+                  <td>{counts.get(team.id) ?? 0}</td>
+                  <td>
+                    <SourceTag source={team.source} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        first={cursor ? listPath : undefined}
+        next={nextCursor ? withQuery(listPath, { cursor: nextCursor }) : undefined}
+      />
+      <section class="panel" aria-labelledby="create-heading">
+        <h2 id="create-heading">Create team</h2>
+        <form method="post" action={listPath}>
+          <Field name="name" label="Team name" required value={kept(state, "create", "name")} />
+          <div class="field">
+            <label for="field-members">Members (optional)</label>
+            <textarea id="field-members" name="members" rows={3} aria-describedby="field-members-hint">
+              {kept(state, "create", "members")}
+            </textarea>
+            <p class="hint" id="field-members-hint">
+              Emails of any members, provisioned ones included, separated by spaces, commas or lines.
+            </p>
+          </div>
+          <FormError state={state} form="create" />
+          <button type="submit">Create team</button>
+        </form>
+      </section>
+    </Layout>,
+  );
+}
+
+teamsPages.get("/", (c) => renderList(c));
+
+teamsPages.post("/", (c) =>
+  submitForm(
+    c,
+    "create",
+    async (values) => {
+      const { name } = parseForm(nameForm, values, { name: "Team name" });
+      const memberIds = await membersByEmail(c, values.members);
+      const team = await createManualTeam(database(c.env.DB), c.var.organization, name, memberIds);
+      return c.redirect(orgPath(c.var.organization, `/teams/${team.id}`), 303);
+    },
+    (state) => renderList(c, state),
+  ),
+);
+
+async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: string) {
+  const organization = c.var.organization;
+  const db = database(c.env.DB);
+  const team: Team = await findTeam(db, controlPanelScope(organization), c.req.param("id")!);
+  const after = c.req.query("after");
+  const rows = await selectTeamMemberKeysetPage(db, team.id, { afterId: after, limit: PAGE_SIZE + 1 });
+  const page = rows.slice(0, PAGE_SIZE);
+  const readOnly = isReadOnly(organization, team);
+  const teamPath = orgPath(organization, `/teams/${team.id}`);
+  return c.html(
+    <Layout title={team.displayName} session={c.var.session} organization={organization} section="teams">
+      <p>
+        <a href={orgPath(organization, "/teams")}>← Teams</a>
+      </p>
+      {message && (
+        <p class="success" role="status">
+          {message}
+        </p>
+      )}
+      <p>
+        <SourceTag source={team.source} />
+        {team.provisioned ? ` · provisioned by ${sourceLabel(team.source)}` : " · created here"}
+      </p>
+      {readOnly && (
+        <p class="notice">
+          <Locked source={team.source} />: this team is provisioned by {sourceLabel(team.source)} and is read-only here
+          while provisioning is on. Change it in {sourceLabel(team.source)}.
+        </p>
+      )}
+      <section class="panel" aria-labelledby="members-heading">
+        <h2 id="members-heading">Members</h2>
+        {page.length === 0 ? (
+          <p>No members yet.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Member</th>
+                  {!readOnly && <th scope="col">Remove</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {page.map((member) => (
+                  <tr>
+                    <td>
+                      <a href={orgPath(organization, `/members/${member.id}`)}>{member.email}</a>
+                    </td>
+                    {!readOnly && (
+                      <td>
+                        <PostForm action={`${teamPath}/members/${member.id}/remove`} label={`Remove ${member.email}`}>
+                          <button type="submit" class="secondary" aria-label={`Remove ${member.email}`}>
+                            Remove
+                          </button>
+                        </PostForm>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <FormError state={state} form="remove" />
+        <Pager
+          first={after ? teamPath : undefined}
+          next={rows.length > PAGE_SIZE ? withQuery(teamPath, { after: page[page.length - 1].id }) : undefined}
+        />
+        {!readOnly && (
+          <form method="post" action={`${teamPath}/members`} aria-labelledby="add-heading">
+            <h3 id="add-heading">Add a member</h3>
+            <div class="row">
+              <Field
+                name="email"
+                label="Member's email"
+                type="email"
+                required
+                value={kept(state, "add", "email")}
+                hint={
+                  team.provisioned
+                    ? "Only members provisioned by an identity provider can join a provisioned team."
+                    : "Any member can join a team created here, provisioned members included."
+                }
+              />
+              <button type="submit">Add member</button>
+            </div>
+            <FormError state={state} form="add" />
+          </form>
+        )}
+      </section>
+      {!readOnly && (
+        <section class="panel" aria-labelledby="team-settings-heading">
+          <h2 id="team-settings-heading">Team settings</h2>
+          <form method="post" action={teamPath}>
+            <div class="row">
+              <Field name="name" label="Team name" required value={kept(state, "rename", "name", team.displayName)} />
+              <button type="submit">Rename</button>
+            </div>
+            <FormError state={state} form="rename" />
+          </form>
+          <PostForm action={`${teamPath}/delete`} confirm={`Delete the team ${team.displayName}?`} label="Delete team">
+            <p>
+              <button type="submit" class="danger">
+                Delete team
+              </button>
+            </p>
+          </PostForm>
+        </section>
+      )}
+    </Layout>,
+  );
+}
+
+teamsPages.get("/:id", (c) => renderTeam(c));
+
+teamsPages.post("/:id", (c) =>
+  submitForm(
+    c,
+    "rename",
+    async (values) => {
+      const { name } = parseForm(nameForm, values, { name: "Team name" });
+      await renameTeam(database(c.env.DB), c.var.organization, c.req.param("id"), name);
+      return renderTeam(c, undefined, "Renamed.");
+    },
+    (state) => renderTeam(c, state),
+  ),
+);
+
+teamsPages.post("/:id/members", (c) =>
+  submitForm(
+    c,
+    "add",
+    async (values) => {
+      const memberIds = await membersByEmail(c, values.email);
+      if (memberIds.length === 0) throw new InvalidForm("Enter a member's email.");
+      await addTeamMembers(database(c.env.DB), c.var.organization, c.req.param("id"), memberIds);
+      return renderTeam(c, undefined, `Added ${values.email.trim()}.`);
+    },
+    (state) => renderTeam(c, state),
+  ),
+);
+
+teamsPages.post("/:id/members/:memberId/remove", (c) =>
+  submitForm(
+    c,
+    "remove",
+    async () => {
+      const organization = c.var.organization;
+      await removeTeamMember(database(c.env.DB), organization, c.req.param("id"), c.req.param("memberId"));
+      return c.redirect(orgPath(organization, `/teams/${c.req.param("id")}`), 303);
+    },
+    (state) => renderTeam(c, state),
+  ),
+);
+
+teamsPages.post("/:id/delete", (c) =>
+  submitForm(
+    c,
+    "rename",
+    async (values) => {
+      const organization = c.var.organization;
+      const db = database(c.env.DB);
+      if (!confirmed(values)) {
+        const team = await findTeam(db, controlPanelScope(organization), c.req.param("id"));
+        return confirmPage(c, {
+          section: "teams",
+          title: `Delete ${team.displayName}?`,
+          message: `Delete the team ${team.displayName}? Its members stay in the organization.`,
+          action: orgPath(organization, `/teams/${team.id}/delete`),
+          button: "Delete team",
+          back: orgPath(organization, `/teams/${team.id}`),
+          values: {},
+        });
+      }
+      await removeTeam(db, organization, c.req.param("id"));
+      return c.redirect(orgPath(organization, "/teams"), 303);
+    },
+    (state) => renderTeam(c, state),
+  ),
+);

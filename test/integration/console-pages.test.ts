@@ -1,0 +1,124 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, activity, admin, call, createOrganization, createTenant, createUser, ORIGIN } from "../helpers";
+
+/** A console request as a browser on this origin sends it. */
+function page(path: string, cookie: string, form?: Record<string, string>) {
+  const headers = new Headers({ Cookie: `__Host-console_session=${cookie}` });
+  if (form) {
+    headers.set("Content-Type", "application/x-www-form-urlencoded");
+    headers.set("Origin", ORIGIN);
+  }
+  return call(path, {
+    method: form ? "POST" : "GET",
+    headers,
+    body: form ? new URLSearchParams(form).toString() : undefined,
+    redirect: "manual",
+  });
+}
+
+async function signIn() {
+  const response = await call("/console/sign-in", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+    body: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
+    redirect: "manual",
+  });
+  return /__Host-console_session=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "")![1];
+}
+
+describe("console pages over the domain rules", () => {
+  it("pages members by keyset, 50 at a time, following Next page to the end", async () => {
+    const organization = await createOrganization(200);
+    const statements = Array.from({ length: 120 }, (_, i) => {
+      const email = `m${String(i).padStart(3, "0")}@big.test`;
+      return env.DB.prepare(
+        "INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, source, provisioned, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'manual', 0, ?, ?, ?)",
+      ).bind(
+        `big-${i}`,
+        organization.id,
+        email,
+        email,
+        email,
+        email,
+        JSON.stringify({ userName: email, emails: [{ value: email, primary: true }] }),
+        `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}.${String(i).padStart(3, "0")}Z`,
+        "2026-01-01T00:00:00.000Z",
+      );
+    });
+    await env.DB.batch(statements);
+    const cookie = await signIn();
+    const seen: string[] = [];
+    let next: string | undefined = `/console/orgs/${organization.id}/members`;
+    for (let pages = 0; next; pages++) {
+      expect(pages).toBeLessThan(3);
+      const html = await (await page(next, cookie)).text();
+      const emails = [...html.matchAll(/<small>(m\d{3}@big\.test)<\/small>/g)].map((m) => m[1]);
+      expect(emails.length).toBeLessThanOrEqual(50);
+      seen.push(...emails);
+      next = /href="([^"]+)" rel="next"/.exec(html)?.[1]?.replaceAll("&amp;", "&");
+    }
+    expect(new Set(seen).size).toBe(120);
+  });
+
+  it("refuses a manual member for a provisioned team with the rule's words and keeps the typed email", async () => {
+    const tenant = await createTenant();
+    const ada = await createUser(tenant, "ada@rule.test");
+    const group = await (
+      await call(`/scim/v2/${tenant.orgId}/Groups`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${tenant.token}`, "Content-Type": "application/scim+json" },
+        body: JSON.stringify({
+          schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+          displayName: "Eng",
+          members: [{ value: ada.id }],
+        }),
+      })
+    ).json<{ id: string }>();
+    await admin(`/organizations/${tenant.orgId}/members`, { method: "POST", json: { email: "bob@rule.test" } });
+    const cookie = await signIn();
+    const teamPath = `/console/orgs/${tenant.orgId}/teams/${group.id}`;
+
+    // While provisioning is on, the team is read-only: the server refuses, whatever the form.
+    const locked = await page(`${teamPath}/members`, cookie, { email: "bob@rule.test" });
+    expect(locked.status).toBe(403);
+
+    await admin(`/organizations/${tenant.orgId}/scim`, { method: "PUT", json: { enabled: false } });
+    const refused = await page(`${teamPath}/members`, cookie, { email: "bob@rule.test" });
+    expect(refused.status).toBe(422);
+    const html = await refused.text();
+    expect(html).toContain("was created manually and cannot join a provisioned team");
+    expect(html).toMatch(/name="email"[^>]*value="bob@rule.test"/);
+    const unknown = await page(`${teamPath}/members`, cookie, { email: "nobody@rule.test" });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain("No member has the email nobody@rule.test.");
+    const team = await (await admin(`/organizations/${tenant.orgId}/teams/${group.id}`)).json<{
+      memberCount: number;
+    }>();
+    expect(team.memberCount).toBe(1);
+  });
+
+  it("exports the filtered activity log as CSV, formulas neutralised, and filters by date range in the admin API too", async () => {
+    const organization = await createOrganization(5, "=HYPERLINK(1)");
+    await admin(`/organizations/${organization.id}/members`, { method: "POST", json: { email: "csv@x.test" } });
+    await activity(organization.id);
+    const cookie = await signIn();
+    const response = await page(`/console/orgs/${organization.id}/activity.csv?action=organization.created`, cookie);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    expect(response.headers.get("Content-Disposition")).toMatch(/^attachment; filename="activity-/);
+    const lines = (await response.text()).trim().split("\r\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe("at,actor,action,sentence,targetType,targetId,targetName,changes");
+    expect(lines[1]).toContain(",admin,organization.created,Admin created the organization =HYPERLINK(1),");
+    expect(lines[1]).toContain(",'=HYPERLINK(1),");
+
+    const today = new Date().toISOString().slice(0, 10);
+    const all = await page(`/console/orgs/${organization.id}/activity?from=${today}&to=${today}`, cookie);
+    expect(await all.text()).toContain("Admin invited csv@x.test");
+    const none = await admin(`/organizations/${organization.id}/activity?until=2000-01-01T00:00:00Z`);
+    expect(((await none.json()) as { entries: unknown[] }).entries).toEqual([]);
+    const bad = await page(`/console/orgs/${organization.id}/activity?from=yesterday`, cookie);
+    expect(bad.status).toBe(400);
+  });
+});
