@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminApi, adminToken, baseUrl, openBrowser, screenshots } from "./browser";
 
@@ -24,12 +24,18 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** Clicks what submits a form or follows a link, and waits for the page that answers. */
+async function submit(target: Locator) {
+  await Promise.all([page.waitForEvent("framenavigated"), target.click()]);
+  await page.waitForLoadState();
+}
+
 const heading = () => page.getByRole("heading", { level: 1 }).textContent();
 const path = () => new URL(page.url()).pathname;
 
 async function signInAsOperator() {
   await page.getByLabel("Admin token").fill(adminToken);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submit(page.getByRole("button", { name: "Sign in" }));
 }
 
 /** A SCIM request as Okta sends it. */
@@ -47,7 +53,7 @@ describe("the console in Chromium", () => {
     await page.goto("/console");
     expect(path()).toBe("/console/sign-in");
     await page.getByLabel("Admin token").fill("not-the-token");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submit(page.getByRole("button", { name: "Sign in" }));
     expect(await page.getByRole("alert").textContent()).toContain("not the admin token");
     expect(await page.getByLabel("Admin token").inputValue()).toBe("");
     await screenshots(page, "sign-in");
@@ -68,18 +74,18 @@ describe("the console in Chromium", () => {
   it("creates an organization, finds it by search and opens it", async () => {
     await page.getByLabel("Name", { exact: true }).fill("Acme");
     await page.getByLabel("Licences").fill("-1");
-    await page.getByRole("button", { name: "Create organization" }).click();
+    await submit(page.getByRole("button", { name: "Create organization" }));
     expect(await page.locator(".error").textContent()).toContain("Licences");
     expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("Acme");
 
     await page.getByLabel("Licences").fill("20");
-    await page.getByRole("button", { name: "Create organization" }).click();
+    await submit(page.getByRole("button", { name: "Create organization" }));
     await page.waitForURL("**/settings");
     orgId = path().split("/")[3];
     await page.goto("/console/orgs");
     await page.getByLabel("Search by name").fill("acm");
-    await page.getByRole("button", { name: "Search" }).click();
-    await page.getByRole("link", { name: "Acme" }).click();
+    await submit(page.getByRole("button", { name: "Search" }));
+    await submit(page.getByRole("link", { name: "Acme" }));
     await page.waitForURL(`**/console/orgs/${orgId}/members`);
     await page.goto("/console/orgs");
     await screenshots(page, "organizations");
@@ -90,7 +96,7 @@ describe("the console in Chromium", () => {
     expect(await page.getByText("0 of 20 licences in use").count()).toBe(1);
     const okta = page.getByRole("switch", { name: "Okta provisioning" });
     expect(await okta.getAttribute("aria-checked")).toBe("false");
-    await okta.click();
+    await submit(okta);
     await page.waitForSelector("#secret-token");
     scimToken = await page.locator("#secret-token").inputValue();
     expect(scimToken).toMatch(/^scim_[A-Za-z0-9_-]{43}$/);
@@ -106,7 +112,7 @@ describe("the console in Chromium", () => {
     expect(await page.getByRole("switch", { name: "Okta provisioning" }).getAttribute("aria-checked")).toBe("true");
 
     // A second provider is refused while one is on, in words next to its switch.
-    await page.getByRole("switch", { name: "Microsoft Entra ID provisioning" }).click();
+    await submit(page.getByRole("switch", { name: "Microsoft Entra ID provisioning" }));
     expect(await page.getByRole("alert").textContent()).toContain("turn Okta off first");
     await page.goto(`/console/orgs/${orgId}/settings`);
     await screenshots(page, "settings");
@@ -119,7 +125,7 @@ describe("the console in Chromium", () => {
     const messages: string[] = [];
     const record = (dialog: { message: () => string }) => messages.push(dialog.message());
     page.on("dialog", record);
-    await page.getByRole("button", { name: "Regenerate token" }).click();
+    await submit(page.getByRole("button", { name: "Regenerate token" }));
     await page.waitForSelector("#secret-token");
     page.off("dialog", record);
     expect(messages[0]).toContain("Okta stops provisioning until the new token is entered there");
@@ -128,7 +134,7 @@ describe("the console in Chromium", () => {
     expect((await scim("GET", "/Users")).status).toBe(401);
     scimToken = fresh;
     expect((await scim("GET", "/Users")).status).toBe(200);
-    await page.getByRole("link", { name: "Continue" }).click();
+    await submit(page.getByRole("link", { name: "Continue" }));
     await page.waitForURL("**/settings");
     expect(await page.locator("#secret-token").count()).toBe(0);
   });
@@ -161,7 +167,7 @@ describe("the console in Chromium", () => {
     expect(await row.getByRole("link", { name: /Edit/ }).count()).toBe(0);
     expect(await row.getByRole("link", { name: "Engineering" }).count()).toBe(1);
 
-    await row.getByRole("link", { name: "Ada Lovelace" }).click();
+    await submit(row.getByRole("link", { name: "Ada Lovelace" }));
     expect(await page.getByText("read-only here while provisioning is on").count()).toBe(1);
     expect(await page.getByRole("button", { name: "Save" }).count()).toBe(0);
     // The server refuses the edit anyway, whatever a page offers.
@@ -183,7 +189,7 @@ describe("the console in Chromium", () => {
         .count(),
     ).toBe(1);
     await page.getByLabel("Team name").fill("Design");
-    await page.getByRole("button", { name: "Create team" }).click();
+    await submit(page.getByRole("button", { name: "Create team" }));
     await page.waitForURL(/\/teams\/[^/]+$/);
     designId = path().split("/").pop()!;
 
@@ -192,7 +198,7 @@ describe("the console in Chromium", () => {
     expect(teams).toEqual(["No team", "Design"]);
     await page.getByLabel("Email", { exact: true }).fill("ada@ACME.test");
     await page.getByLabel("First name").fill("Second");
-    await page.getByRole("button", { name: "Invite member" }).click();
+    await submit(page.getByRole("button", { name: "Invite member" }));
     // The domain's refusal next to the form, in words, with what was typed kept.
     expect(await page.locator("#invite-error").textContent()).toContain("already");
     expect(await page.getByLabel("Email", { exact: true }).inputValue()).toBe("ada@ACME.test");
@@ -202,7 +208,7 @@ describe("the console in Chromium", () => {
     await page.getByLabel("First name").fill("Bob");
     await page.getByLabel("Last name").fill("Manual");
     await page.getByLabel("Assign to team (optional)").selectOption({ label: "Design" });
-    await page.getByRole("button", { name: "Invite member" }).click();
+    await submit(page.getByRole("button", { name: "Invite member" }));
     await page.waitForURL(/invited=/);
     expect(await page.getByRole("status").textContent()).toBe("Invited bob@acme.test.");
     const bob = page.getByRole("row", { name: /Bob Manual/ });
@@ -213,7 +219,7 @@ describe("the console in Chromium", () => {
 
     // Search and filters.
     await page.getByLabel("Source").selectOption({ label: "Manual" });
-    await page.getByRole("button", { name: "Apply" }).click();
+    await submit(page.getByRole("button", { name: "Apply" }));
     expect(await page.getByRole("row", { name: /Ada Lovelace/ }).count()).toBe(0);
     expect(await page.getByRole("row", { name: /Bob Manual/ }).count()).toBe(1);
     await page.goto(`/console/orgs/${orgId}/members?q=lovel`);
@@ -234,7 +240,7 @@ describe("the console in Chromium", () => {
     const record = (dialog: { message: () => string }) => messages.push(dialog.message());
     page.on("dialog", record);
     await page.goto(`/console/orgs/${orgId}/settings`);
-    await page.getByRole("switch", { name: "Okta provisioning" }).click();
+    await submit(page.getByRole("switch", { name: "Okta provisioning" }));
     await page.waitForSelector("text=Okta provisioning is off");
     page.off("dialog", record);
     expect(messages[0]).toContain(
@@ -246,9 +252,9 @@ describe("the console in Chromium", () => {
     expect(await page.getByRole("note").count()).toBe(0);
     const row = page.getByRole("row", { name: /Ada Lovelace/ });
     expect(await row.locator(".avatar svg[data-source=okta]").count()).toBe(1);
-    await row.getByRole("link", { name: "Edit Ada Lovelace" }).click();
+    await submit(row.getByRole("link", { name: "Edit Ada Lovelace" }));
     await page.getByLabel("Last name").fill("King");
-    await page.getByRole("button", { name: "Save" }).click();
+    await submit(page.getByRole("button", { name: "Save" }));
     expect(await page.getByRole("status").textContent()).toBe("Saved.");
     expect(await page.getByLabel("Last name").inputValue()).toBe("King");
     await screenshots(page, "member");
@@ -257,7 +263,7 @@ describe("the console in Chromium", () => {
   it("refuses a manual member for a provisioned team with the rule's words, and lets a provisioned member join a manual team", async () => {
     await page.goto(`/console/orgs/${orgId}/teams/${engineeringId}`);
     await page.getByLabel("Member's email").fill("bob@acme.test");
-    await page.getByRole("button", { name: "Add member" }).click();
+    await submit(page.getByRole("button", { name: "Add member" }));
     expect(await page.getByRole("alert").textContent()).toContain(
       "was created manually and cannot join a provisioned team",
     );
@@ -265,7 +271,7 @@ describe("the console in Chromium", () => {
 
     await page.goto(`/console/orgs/${orgId}/teams/${designId}`);
     await page.getByLabel("Member's email").fill("ada@acme.test");
-    await page.getByRole("button", { name: "Add member" }).click();
+    await submit(page.getByRole("button", { name: "Add member" }));
     expect(await page.getByRole("status").textContent()).toBe("Added ada@acme.test.");
     expect(await page.getByRole("link", { name: "ada@acme.test" }).count()).toBe(1);
     await page.goto(`/console/orgs/${orgId}/teams`);
@@ -297,16 +303,16 @@ describe("the console in Chromium", () => {
     await screenshots(page, "activity");
 
     await page.getByLabel("Actor").selectOption({ label: "Okta" });
-    await page.getByRole("button", { name: "Apply" }).click();
+    await submit(page.getByRole("button", { name: "Apply" }));
     const okta = await page.locator("tbody tr td:nth-child(2)").allInnerTexts();
     expect(okta.length).toBeGreaterThan(0);
     expect(okta.every((s) => s.startsWith("Okta "))).toBe(true);
     await page.getByLabel("Action").selectOption("member.created");
-    await page.getByRole("button", { name: "Apply" }).click();
+    await submit(page.getByRole("button", { name: "Apply" }));
     expect(await page.locator("tbody tr td:nth-child(2)").allInnerTexts()).toEqual(["Okta created ada@acme.test"]);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     await page.getByLabel("From").fill(tomorrow);
-    await page.getByRole("button", { name: "Apply" }).click();
+    await submit(page.getByRole("button", { name: "Apply" }));
     expect(await page.getByText("No activity matches these filters.").count()).toBe(1);
   });
 
@@ -365,7 +371,7 @@ describe("the console in Chromium", () => {
 
   it("signs out: the session is gone and pages lead back to sign-in", async () => {
     const [before] = await context.cookies(baseUrl);
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await submit(page.getByRole("button", { name: "Sign out" }));
     await page.waitForURL("**/console/sign-in?signedOut=1");
     expect(await page.getByText("You are signed out").count()).toBe(1);
     expect(await context.cookies(baseUrl)).toEqual([]);
