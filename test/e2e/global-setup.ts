@@ -31,11 +31,10 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
 }
 
 /**
- * A port nothing listens on: a fixed one could be answered by another `wrangler dev` (a developer's, a
+ * A port nothing listens on now: a fixed one could be answered by another `wrangler dev` (a developer's, a
  * second checkout's), whose /health looks just as ready and whose admin token is not ours.
  */
 async function freePort(): Promise<number> {
-  if (process.env.E2E_PORT) return Number(process.env.E2E_PORT);
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -44,7 +43,7 @@ async function freePort(): Promise<number> {
 }
 
 export default async function setup(project: TestProject) {
-  const port = await freePort();
+  const port = process.env.E2E_PORT ? Number(process.env.E2E_PORT) : await freePort();
   const state = mkdtempSync(join(tmpdir(), "scim-edge-e2e-"));
   const adminToken = `e2e_admin_${randomBytes(18).toString("base64url")}`;
   const migrations = spawnSync(
@@ -64,6 +63,9 @@ export default async function setup(project: TestProject) {
       String(port),
       "--ip",
       "127.0.0.1",
+      // Its inspector too: the default (9229) is taken while another `wrangler dev` runs.
+      "--inspector-port",
+      String(await freePort()),
       "--persist-to",
       state,
       "--var",
