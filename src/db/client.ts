@@ -14,6 +14,11 @@ export function constraintFailed(error: unknown, constraint: string): boolean {
   return message.includes("constraint failed") && message.includes(constraint);
 }
 
+/** A trigger's RAISE(ABORT, reason): D1 reports the reason as the error message. */
+export function refusedByTrigger(error: unknown, reason: string): boolean {
+  return d1Message(error).includes(reason);
+}
+
 /** D1's transient failures, by the words of its error list: worth a retry by the client after a pause. */
 const OVERLOADED = /overloaded/i;
 const RETRYABLE = /Network connection lost|storage caused object to be reset|reset because its code was updated/i;

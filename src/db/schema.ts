@@ -7,6 +7,12 @@ export const SOURCES = ["manual", ...SCIM_PROVIDERS] as const;
 export type ScimProvider = (typeof SCIM_PROVIDERS)[number];
 export type Source = (typeof SOURCES)[number];
 
+/**
+ * Members an organization may hold unless its admin sets another quota: far above any licence count
+ * we sell, but a bound on what one tenant can store in the database all tenants share.
+ */
+export const DEFAULT_MEMBER_QUOTA = 250_000;
+
 export const organizations = sqliteTable(
   "organizations",
   {
@@ -18,6 +24,10 @@ export const organizations = sqliteTable(
     // Maintained by triggers: SCIM's unfiltered totalResults without counting 100,000 index entries.
     provisionedMembers: integer("provisioned_members").notNull().default(0),
     provisionedTeams: integer("provisioned_teams").notNull().default(0),
+    // Every member, manual or provisioned, active or not; kept by triggers, and held to member_quota by
+    // one (see the member-quota migration), so no interleaving of requests can exceed it.
+    memberCount: integer("member_count").notNull().default(0),
+    memberQuota: integer("member_quota").notNull().default(DEFAULT_MEMBER_QUOTA),
     // Bumped by triggers whenever a provisioned member is added or deleted: list positions may have moved.
     membersRevision: integer("members_revision").notNull().default(0),
     scimEnabled: integer("scim_enabled", { mode: "boolean" }).notNull().default(false),

@@ -7,6 +7,8 @@ export type DomainErrorCode =
   | "email_taken"
   | "version_mismatch"
   | "document_too_large"
+  | "member_quota_reached"
+  | "member_quota_below_members"
   | "display_name_taken"
   | "unknown_members"
   | "manual_member_in_provisioned_team"

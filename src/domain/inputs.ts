@@ -24,6 +24,8 @@ export const nameSchema = v.pipe(
 );
 
 export const licenseCount = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));
+/** Members an organization may hold, active or not (see DEFAULT_MEMBER_QUOTA). */
+export const memberQuota = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));
 export const scimProvider = v.picklist(SCIM_PROVIDERS);
 export const memberEmail = v.pipe(v.string(), v.trim(), v.maxLength(254), v.email("must be an email address"));
 // A member's first and last name are SCIM's name.givenName/familyName: the same length limit; empty clears.

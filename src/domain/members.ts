@@ -4,7 +4,7 @@ import type { Actor } from "../activity/actions";
 import { diffDocuments } from "../activity/changes";
 import { ChangeBatch } from "../activity/record";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
-import { constraintFailed, type Database } from "../db/client";
+import { constraintFailed, type Database, refusedByTrigger } from "../db/client";
 import { closeConflictsStatement, selectLinkedMemberId } from "../db/conflict-queries";
 import {
   deleteMemberStatement,
@@ -23,6 +23,7 @@ import { now } from "./clock";
 import { editedWhileOffConflict, refusedCreateConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT, licenceLimitReached } from "./licences";
+import { MEMBER_QUOTA_TRIGGER, memberQuotaReached } from "./member-quota";
 import { getOrganization } from "./organizations";
 import { assertEditable } from "./read-only";
 
@@ -225,6 +226,9 @@ async function explainWriteFailure(
 ): Promise<unknown> {
   if (constraintFailed(error, LICENCE_CONSTRAINT)) {
     return licenceLimitReached(await getOrganization(db, orgId));
+  }
+  if (refusedByTrigger(error, MEMBER_QUOTA_TRIGGER)) {
+    return memberQuotaReached(await getOrganization(db, orgId));
   }
   if (!constraintFailed(error, "UNIQUE")) return error;
   const holders = (await selectMembersHolding(db, orgId, columns)).filter((m) => m.id !== memberId);

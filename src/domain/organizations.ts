@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lte, sql } from "drizzle-orm";
 import type { ActivityInput } from "../activity/actions";
 import { ChangeBatch } from "../activity/record";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
@@ -18,7 +18,7 @@ const WRITE_ATTEMPTS = 5;
 
 export async function createOrganization(
   db: Database,
-  input: { name: string; licenses: number },
+  input: { name: string; licenses: number; memberQuota?: number },
 ): Promise<Organization> {
   const timestamp = now();
   const row = { id: crypto.randomUUID(), ...input, createdAt: timestamp, updatedAt: timestamp };
@@ -27,7 +27,11 @@ export async function createOrganization(
     .stage({
       ...organizationTarget(row),
       action: "organization.created",
-      changes: { name: input.name, licenses: input.licenses },
+      changes: {
+        name: input.name,
+        licenses: input.licenses,
+        ...(input.memberQuota ? { memberQuota: input.memberQuota } : {}),
+      },
     })
     .commit()) as [Organization[]];
   return organization;
@@ -39,16 +43,25 @@ export async function getOrganization(db: Database, id: string): Promise<Organiz
   return organization;
 }
 
-/** Renames or resizes an organization; the write goes ahead only on the values it read (retried otherwise). */
+/**
+ * Renames or resizes an organization; the write goes ahead only on the values it read (retried
+ * otherwise). Licences never go below those in use, the member quota never below the members held.
+ */
 export async function updateOrganization(
   db: Database,
   id: string,
-  input: { name?: string; licenses?: number },
+  input: { name?: string; licenses?: number; memberQuota?: number },
 ): Promise<Organization> {
   for (let attempt = 1; ; attempt++) {
     const before = await getOrganization(db, id);
+    if (input.memberQuota !== undefined && input.memberQuota < before.memberCount) {
+      throw new DomainError(
+        "member_quota_below_members",
+        `The member quota cannot go below the ${before.memberCount} members the organization holds.`,
+      );
+    }
     const changes = Object.fromEntries(
-      (["name", "licenses"] as const)
+      (["name", "licenses", "memberQuota"] as const)
         .filter((key) => input[key] !== undefined && input[key] !== before[key])
         .map((key) => [key, { from: before[key], to: input[key] }]),
     );
@@ -61,6 +74,9 @@ export async function updateOrganization(
             eq(organizations.id, id),
             eq(organizations.name, before.name),
             eq(organizations.licenses, before.licenses),
+            eq(organizations.memberQuota, before.memberQuota),
+            // A member added since the read could put the count above the new quota: then read again.
+            input.memberQuota === undefined ? undefined : lte(organizations.memberCount, input.memberQuota),
           ),
         )
         .returning(),

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, admin, call, createOrganization, createTenant, createUser, ORIGIN, scim } from "../helpers";
+import { activity, admin, call, createOrganization, createTenant, createUser, ORIGIN, scim, user } from "../helpers";
 
 describe("admin authentication", () => {
   it("refuses a missing or wrong admin token with a JSON error", async () => {
@@ -33,6 +33,8 @@ describe("organizations", () => {
       name: "Acme",
       licenses: 50,
       licensesUsed: 0,
+      memberQuota: 250_000,
+      memberCount: 0,
       scim: { enabled: false },
     });
 
@@ -92,6 +94,75 @@ describe("organizations", () => {
     expect(read).toMatchObject({ licenses: 3, licensesUsed: 2 });
     const lowered = await admin(`/organizations/${tenant.orgId}`, { method: "PATCH", json: { licenses: 2 } });
     expect(lowered.status).toBe(200);
+  });
+});
+
+describe("member quota", () => {
+  it("holds an organization to its quota, inactive and manual members included, writing nothing beyond", async () => {
+    const created = await admin("/organizations", {
+      method: "POST",
+      json: { name: "Small", licenses: 9, memberQuota: 3 },
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ memberQuota: 3, memberCount: 0 });
+    const tenant = await createTenant({ licenses: 50 });
+    expect((await admin(`/organizations/${tenant.orgId}`, { method: "PATCH", json: { memberQuota: 3 } })).status).toBe(
+      200,
+    );
+    await createUser(tenant, "active@acme.test");
+    await createUser(tenant, "inactive@acme.test", { active: false });
+    const invited = await admin(`/organizations/${tenant.orgId}/members`, {
+      method: "POST",
+      json: { email: "manual@acme.test", firstName: "Man", lastName: "Ual" },
+    });
+    expect(invited.status).toBe(201);
+    const members = () =>
+      env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<number>("n");
+    expect(await members()).toBe(3);
+
+    const refused = await scim(tenant, "/Users", { method: "POST", json: user("fourth@acme.test", { active: false }) });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ detail: expect.stringContaining("quota of 3") });
+    const refusedInvite = await admin(`/organizations/${tenant.orgId}/members`, {
+      method: "POST",
+      json: { email: "manual2@acme.test", firstName: "Man", lastName: "Ual" },
+    });
+    expect(refusedInvite.status).toBe(403);
+    expect(((await refusedInvite.json()) as any).error.code).toBe("member_quota_reached");
+    expect(await members()).toBe(3);
+    const rejected = (await activity(tenant.orgId)).filter((entry) => entry.action === "member.create_rejected");
+    expect(rejected.map((entry) => [entry.actor, JSON.parse(entry.changes!).reason]).sort()).toEqual([
+      ["admin", "member_quota_reached"],
+      ["scim:okta", "member_quota_reached"],
+    ]);
+
+    const lowered = await admin(`/organizations/${tenant.orgId}`, { method: "PATCH", json: { memberQuota: 2 } });
+    expect(lowered.status).toBe(409);
+    expect(((await lowered.json()) as any).error.code).toBe("member_quota_below_members");
+    const raised = await admin(`/organizations/${tenant.orgId}`, { method: "PATCH", json: { memberQuota: 4 } });
+    expect(await raised.json()).toMatchObject({ memberQuota: 4, memberCount: 3 });
+    expect((await scim(tenant, "/Users", { method: "POST", json: user("fourth@acme.test") })).status).toBe(201);
+  });
+
+  it("never exceeds the quota under concurrent creates, and a delete frees a place", async () => {
+    const tenant = await createTenant({ licenses: 50 });
+    await admin(`/organizations/${tenant.orgId}`, { method: "PATCH", json: { memberQuota: 3 } });
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => scim(tenant, "/Users", { method: "POST", json: user(`q${i}@acme.test`) })),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([201, 201, 201, 403, 403, 403, 403, 403]);
+    const first = (await responses.find((r) => r.status === 201)!.json()) as any;
+    expect((await scim(tenant, `/Users/${first.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await (await admin(`/organizations/${tenant.orgId}`)).json()) as any).toMatchObject({ memberCount: 2 });
+    expect((await scim(tenant, "/Users", { method: "POST", json: user("after-delete@acme.test") })).status).toBe(201);
+  });
+
+  it("refuses a quota that is not a non-negative integer", async () => {
+    const tenant = await createTenant();
+    for (const memberQuota of [-1, 1.5, "10", null]) {
+      const response = await admin(`/organizations/${tenant.orgId}`, { method: "PATCH", json: { memberQuota } });
+      expect(response.status, String(memberQuota)).toBe(400);
+    }
   });
 });
 

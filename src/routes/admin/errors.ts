@@ -22,6 +22,8 @@ const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   email_taken: 409,
   version_mismatch: 409,
   document_too_large: 400,
+  member_quota_reached: 403,
+  member_quota_below_members: 409,
   display_name_taken: 409,
   unknown_members: 400,
   manual_member_in_provisioned_team: 422,

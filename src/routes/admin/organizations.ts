@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { database } from "../../db/client";
 import type { Organization } from "../../db/schema-types";
 import { countProvisioned } from "../../db/team-queries";
-import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
+import { licenseCount, memberQuota, nameSchema, scimProvider } from "../../domain/inputs";
 import {
   createOrganization,
   getOrganization,
@@ -16,10 +16,21 @@ import type { AppEnv } from "../../env";
 import { tenantUrl } from "../scim/respond";
 import { readBody } from "./validate";
 
-const createRequest = v.strictObject({ name: nameSchema, licenses: licenseCount });
+const createRequest = v.strictObject({
+  name: nameSchema,
+  licenses: licenseCount,
+  memberQuota: v.optional(memberQuota),
+});
 const updateRequest = v.pipe(
-  v.strictObject({ name: v.optional(nameSchema), licenses: v.optional(licenseCount) }),
-  v.check((body) => body.name !== undefined || body.licenses !== undefined, "give name or licenses"),
+  v.strictObject({
+    name: v.optional(nameSchema),
+    licenses: v.optional(licenseCount),
+    memberQuota: v.optional(memberQuota),
+  }),
+  v.check(
+    (body) => body.name !== undefined || body.licenses !== undefined || body.memberQuota !== undefined,
+    "give name, licenses or memberQuota",
+  ),
 );
 const scimRequest = v.strictObject({ enabled: v.boolean(), provider: v.optional(scimProvider) });
 
@@ -73,6 +84,8 @@ function view(organization: Organization) {
     name: organization.name,
     licenses: organization.licenses,
     licensesUsed: organization.licensesUsed,
+    memberQuota: organization.memberQuota,
+    memberCount: organization.memberCount,
     scim: organization.scimEnabled ? { enabled: true, provider: organization.scimProvider } : { enabled: false },
   };
 }

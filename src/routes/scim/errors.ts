@@ -15,6 +15,7 @@ export function toScimError(error: unknown): ScimError | undefined {
     case "not_found":
       return new ScimError(404, error.message);
     case "license_limit_reached":
+    case "member_quota_reached":
     case "provisioned_read_only":
       return new ScimError(403, error.message);
     case "user_name_taken":
@@ -28,6 +29,7 @@ export function toScimError(error: unknown): ScimError | undefined {
     case "version_mismatch":
       return new ScimError(412, `${error.message} Read it again and retry with its current version.`);
     case "licenses_below_used":
+    case "member_quota_below_members":
     case "conflict_closed": // admin decisions: no SCIM request reaches them
     case "conflict_not_linkable":
       return new ScimError(409, error.message);
