@@ -6,6 +6,7 @@ export const SCIM_JSON = "application/scim+json; charset=utf-8";
 export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+export const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /** A request to the real worker, as a client on the network would send it. */
 export function call(path: string, init: RequestInit & { json?: unknown; token?: string } = {}) {
@@ -67,6 +68,22 @@ export function user(userName: string, extra: Record<string, unknown> = {}) {
 export async function createUser(tenant: Tenant, userName: string, extra: Record<string, unknown> = {}) {
   const response = await scim(tenant, "/Users", { method: "POST", json: user(userName, extra) });
   if (response.status !== 201) throw new Error(`create user: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, any>;
+}
+
+/** Users `${prefix}0@acme.test`, `${prefix}1@acme.test`, … created through SCIM; their ids. */
+export async function createUsers(tenant: Tenant, count: number, prefix = "u") {
+  const created = [];
+  for (let i = 0; i < count; i++) created.push(await createUser(tenant, `${prefix}${i}@acme.test`));
+  return created.map((u) => u.id as string);
+}
+
+export async function createGroup(tenant: Tenant, displayName: string, members: string[] = [], extra: object = {}) {
+  const response = await scim(tenant, "/Groups", {
+    method: "POST",
+    json: { schemas: [GROUP_SCHEMA], displayName, members: members.map((value) => ({ value })), ...extra },
+  });
+  if (response.status !== 201) throw new Error(`create group: ${response.status} ${await response.text()}`);
   return (await response.json()) as Record<string, any>;
 }
 

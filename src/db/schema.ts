@@ -158,6 +158,15 @@ export const teamMembers = sqliteTable(
   (t) => [primaryKey({ columns: [t.teamId, t.memberId] }), index("team_members_member").on(t.memberId, t.teamId)],
 );
 
+/**
+ * Never holds a row. A conditional write (D1 has no interactive transactions) starts its batch with
+ * an insert here that only happens, and breaks the check, when the row it read has moved on since:
+ * D1 then rolls the whole batch back, and the caller reads again or reports the conflict.
+ */
+export const writeGuards = sqliteTable("write_guards", { stale: integer("stale").notNull() }, (t) => [
+  check("version_moved", sql`${t.stale} = 0`),
+]);
+
 export const activityLog = sqliteTable(
   "activity_log",
   {

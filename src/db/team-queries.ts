@@ -1,11 +1,11 @@
-import { and, asc, count, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, asc, count, eq, exists, gt, inArray, notExists, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { FilterTarget } from "../scim/filter/target";
 import { groupResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
-import type { Database } from "./client";
+import { constraintFailed, type Database } from "./client";
 import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
-import { members, teamMembers, teams } from "./schema";
+import { members, organizations, teamMembers, teams, writeGuards } from "./schema";
 import type { NewTeam, Team } from "./schema-types";
 
 /** What part of an organization's teams a caller sees: SCIM sees provisioned teams only. */
@@ -83,9 +83,6 @@ const selectTeamMemberRows = (db: Database, teamCondition: SQL) =>
     .where(teamCondition)
     .orderBy(asc(members.userNameLower));
 
-export const selectMembersOfTeamStatement = (db: Database, teamId: string) =>
-  selectTeamMemberRows(db, eq(teamMembers.teamId, teamId));
-
 /** The team holding a display name in any scope, to explain a uniqueness conflict. */
 export async function selectTeamNamed(db: Database, orgId: string, displayNameLower: string) {
   const [team] = await db
@@ -95,22 +92,24 @@ export async function selectTeamNamed(db: Database, orgId: string, displayNameLo
   return team;
 }
 
-/** The organization's members with these ids (any scope), read in chunks within one round trip. */
-export async function selectMembersById(db: Database, orgId: string, ids: string[]) {
-  const chunks = chunksFor(ids, 1, 1);
-  if (chunks.length === 0) return [];
-  const [first, ...rest] = chunks.map((chunk) =>
-    db
-      .select({ id: members.id, userName: members.userName, provisioned: members.provisioned })
-      .from(members)
-      .where(and(eq(members.orgId, orgId), inArray(members.id, chunk))),
-  );
-  return (await db.batch([first, ...rest])).flat();
-}
+/**
+ * Ids as one bound parameter, a JSON array read by json_each: a statement names any number of
+ * members without D1's 100-parameter limit, so a membership write is a fixed number of statements
+ * whatever its size.
+ */
+const idsTable = (ids: readonly string[]) => sql`json_each(${JSON.stringify(ids)})`;
 
-export async function selectTeamMemberIds(db: Database, teamId: string): Promise<string[]> {
-  const rows = await db.select({ id: teamMembers.memberId }).from(teamMembers).where(eq(teamMembers.teamId, teamId));
-  return rows.map((r) => r.id);
+/**
+ * The organization's members with these ids (any scope), in one statement. The join starts from
+ * the ids (CROSS JOIN fixes the order), so each is one primary-key lookup, never a scan of the organization.
+ */
+export async function selectMembersById(db: Database, orgId: string, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  const rows = await db.all<{ id: string; userName: string; provisioned: number }>(
+    sql`SELECT m.id AS id, m.user_name AS userName, m.provisioned AS provisioned
+        FROM ${idsTable(ids)} AS j CROSS JOIN ${members} AS m ON m.id = j.value WHERE m.org_id = ${orgId}`,
+  );
+  return rows.map((row) => ({ ...row, provisioned: row.provisioned === 1 }));
 }
 
 /** Members of several teams with their user names, for rendering `members` (one round trip). */
@@ -136,60 +135,128 @@ export async function selectTeamsOfMembers(db: Database, scope: TeamScope, membe
   return groupBy((await db.batch([first, ...rest])).flat(), (row) => row.memberId);
 }
 
-export const insertTeamStatement = (db: Database, row: NewTeam) => db.insert(teams).values(row).returning();
+export const insertTeamStatement = (db: Database, row: NewTeam) => db.insert(teams).values(row);
 
-/** Adds membership rows; those already present are skipped, and only the new ones come back. */
-export function addMembershipStatements(
-  db: Database,
-  team: Pick<Team, "id" | "orgId">,
-  memberIds: string[],
-): BatchItem<"sqlite">[] {
-  return chunksFor(memberIds, 3).map((chunk) =>
+/** A team just inserted with its members, back at version 1 (each membership row bumped it) and returned. */
+export const resetNewTeamStatement = (db: Database, row: { id: string; updatedAt: string }) =>
+  db.update(teams).set({ version: 1, updatedAt: row.updatedAt }).where(eq(teams.id, row.id)).returning();
+
+/** A team by id in any scope: the end of a write's batch, the team as the write left it. */
+export const selectTeamByIdStatement = (db: Database, id: string) => db.select().from(teams).where(eq(teams.id, id));
+
+/**
+ * The first statement of a conditional write: breaks the write guard's check, and so rolls the
+ * whole batch back, unless the team is still at the version the caller read. (Query builders
+ * throughout: drizzle's D1 batch cannot bind the parameters of a raw `db.all`/`db.run` statement.)
+ */
+export const requireTeamVersionStatement = (db: Database, team: { id: string; orgId: string }, version: number) =>
+  db.insert(writeGuards).select(
     db
-      .insert(teamMembers)
-      .values(chunk.map((memberId) => ({ teamId: team.id, memberId, orgId: team.orgId })))
-      .onConflictDoNothing()
-      .returning({ id: teamMembers.memberId }),
+      .select({ stale: sql<number>`1`.as("stale") })
+      .from(organizations)
+      .where(
+        and(
+          eq(organizations.id, team.orgId),
+          notExists(
+            db
+              .select({ id: teams.id })
+              .from(teams)
+              .where(and(eq(teams.id, team.id), eq(teams.version, version))),
+          ),
+        ),
+      ),
   );
-}
 
-/** Deletes exactly these membership rows; only those that existed come back. */
-export function removeMembershipStatements(db: Database, teamId: string, memberIds: string[]): BatchItem<"sqlite">[] {
-  return chunksFor(memberIds, 1, 1).map((chunk) =>
-    db
-      .delete(teamMembers)
-      .where(and(eq(teamMembers.teamId, teamId), inArray(teamMembers.memberId, chunk)))
-      .returning({ id: teamMembers.memberId }),
-  );
-}
+/** True when a batch was rolled back because the team had moved past the version it was conditional on. */
+export const versionMoved = (error: unknown) => constraintFailed(error, "version_moved");
 
-/** Bumps the team's version with every write, membership included, so its ETag changes. */
-export const touchTeamStatement = (db: Database, id: string, changes: Partial<NewTeam>) =>
+/** `column IN (the ids)`, the ids as one JSON parameter (see idsTable). */
+const inIds = (column: SQLiteColumn, ids: readonly string[]) => sql`${column} IN (SELECT value FROM ${idsTable(ids)})`;
+
+/**
+ * Adds these members to the team; those already in it are skipped, and so are members deleted
+ * meanwhile, or every one of them if the team itself was deleted meanwhile. Only the rows really
+ * added come back.
+ */
+export const addMembersStatement = (db: Database, team: { id: string; orgId: string }, ids: readonly string[]) =>
+  db
+    .insert(teamMembers)
+    .select(
+      db
+        .select({ teamId: sql<string>`${team.id}`.as("team_id"), memberId: members.id, orgId: members.orgId })
+        .from(members)
+        .where(
+          and(
+            // As in selectMembersById: look each id up by key, never scan the organization.
+            sql`likelihood(${eq(members.orgId, team.orgId)}, 0.9)`,
+            inIds(members.id, ids),
+            exists(db.select({ id: teams.id }).from(teams).where(eq(teams.id, team.id))),
+          ),
+        ),
+    )
+    .onConflictDoNothing()
+    .returning({ id: teamMembers.memberId });
+
+/** Removes exactly these members from the team; only those that were in it come back. */
+export const removeMembersStatement = (db: Database, teamId: string, ids: readonly string[]) =>
+  db
+    .delete(teamMembers)
+    .where(and(eq(teamMembers.teamId, teamId), inIds(teamMembers.memberId, ids)))
+    .returning({ id: teamMembers.memberId });
+
+/**
+ * Removes every member not in `ids`: with addMembersStatement in the same batch, a full push whose
+ * difference SQLite computes against the rows as they are when the batch runs, not as an earlier read saw them.
+ */
+export const removeMembersExceptStatement = (db: Database, teamId: string, ids: readonly string[]) =>
+  db
+    .delete(teamMembers)
+    .where(and(eq(teamMembers.teamId, teamId), sql`NOT ${inIds(teamMembers.memberId, ids)}`))
+    .returning({ id: teamMembers.memberId });
+
+/**
+ * Sets a team's own attributes and bumps its version. Membership rows bump the version themselves
+ * (the team_members triggers), so a write that changes no row leaves the version as it was.
+ */
+export const updateTeamAttributesStatement = (db: Database, id: string, changes: Partial<NewTeam>) =>
   db
     .update(teams)
     .set({ ...changes, version: sql`${teams.version} + 1` })
-    .where(eq(teams.id, id))
-    .returning();
+    .where(eq(teams.id, id));
 
 /** A condition for a batch: the team exists. */
 export const teamExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${teams} WHERE ${teams.id} = ${id})`;
 
-export const deleteTeamStatement = (db: Database, team: { orgId: string; id: string }) =>
+/** Deletes a team the caller read, only at `version` when given; its id comes back when it was deleted. */
+export const deleteTeamStatement = (db: Database, team: { orgId: string; id: string }, version?: number) =>
   db
     .delete(teams)
-    .where(and(eq(teams.orgId, team.orgId), eq(teams.id, team.id)))
+    .where(
+      and(
+        eq(teams.orgId, team.orgId),
+        eq(teams.id, team.id),
+        version === undefined ? undefined : eq(teams.version, version),
+      ),
+    )
     .returning({ id: teams.id });
 
 /**
  * The members among `ids` that are (`inTeam`) or are not yet in the team, as (id, user_name) rows:
  * evaluated inside a batch before its membership writes, exactly what a removal or an addition will
- * change. The ids travel as one JSON parameter, whatever their number.
+ * change. The ids travel as one JSON parameter, whatever their number; the join starts from them
+ * (CROSS JOIN fixes the order), so each is one primary-key lookup, never a scan of the organization.
  */
-export function membersAmong(team: { orgId: string; id: string }, ids: string[], inTeam: boolean): SQL {
+export function membersAmong(team: { orgId: string; id: string }, ids: readonly string[], inTeam: boolean): SQL {
   const membership = sql`EXISTS (SELECT 1 FROM ${teamMembers} WHERE ${teamMembers.teamId} = ${team.id} AND ${teamMembers.memberId} = m.id)`;
-  return sql`SELECT m.id, m.user_name FROM ${members} AS m
-    WHERE m.org_id = ${team.orgId} AND m.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))
-      AND ${inTeam ? membership : sql`NOT ${membership}`}
+  return sql`SELECT m.id, m.user_name FROM ${idsTable(ids)} AS j CROSS JOIN ${members} AS m ON m.id = j.value
+    WHERE m.org_id = ${team.orgId} AND ${inTeam ? membership : sql`NOT ${membership}`}
+    ORDER BY m.user_name_lower`;
+}
+
+/** The team's members not among `ids` (what a full push removes), as (id, user_name) rows; see membersAmong. */
+export function membersOfTeamExcept(teamId: string, ids: readonly string[]): SQL {
+  return sql`SELECT m.id, m.user_name FROM ${teamMembers} AS tm CROSS JOIN ${members} AS m ON m.id = tm.member_id
+    WHERE tm.team_id = ${teamId} AND tm.member_id NOT IN (SELECT value FROM ${idsTable(ids)})
     ORDER BY m.user_name_lower`;
 }
 

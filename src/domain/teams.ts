@@ -5,20 +5,25 @@ import { ChangeBatch } from "../activity/record";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
 import type { Source } from "../db/schema";
-import type { Organization, Team } from "../db/schema-types";
+import type { NewTeam, Organization, Team } from "../db/schema-types";
 import {
-  addMembershipStatements,
+  addMembersStatement,
   deleteTeamStatement,
   insertTeamStatement,
   membersAmong,
-  removeMembershipStatements,
+  membersOfTeamExcept,
+  removeMembersExceptStatement,
+  removeMembersStatement,
+  requireTeamVersionStatement,
+  resetNewTeamStatement,
   selectMembersById,
   selectTeam,
-  selectTeamMemberIds,
+  selectTeamByIdStatement,
   selectTeamNamed,
   type TeamScope,
   teamExists,
-  touchTeamStatement,
+  updateTeamAttributesStatement,
+  versionMoved,
 } from "../db/team-queries";
 import type { MembershipChange } from "../scim/group-membership";
 import { now } from "./clock";
@@ -69,20 +74,27 @@ export async function createTeam(
     createdAt: timestamp,
     updatedAt: timestamp,
   };
-  const batch = new ChangeBatch(db)
-    .write(insertTeamStatement(db, row), ...addMembershipStatements(db, row, [...joining.keys()]))
-    .stage({
-      ...teamTarget(row, actor),
-      action: "team.created",
-      changes: { displayName: row.displayName, externalId: row.externalId },
-    });
-  if (joining.size > 0) {
-    const members = [...joining.values()].map((m) => ({ id: m.id, userName: m.userName }));
-    batch.stage({ ...teamTarget(row, actor), action: "team.members_added", changes: { members } });
+  const ids = [...joining.keys()];
+  const batch = new ChangeBatch(db).write(insertTeamStatement(db, row)).stage({
+    ...teamTarget(row, actor),
+    action: "team.created",
+    changes: { displayName: row.displayName, externalId: row.externalId },
+  });
+  if (ids.length > 0) {
+    // The members the database finds joining: not one deleted meanwhile.
+    batch
+      .stage(
+        { ...teamTarget(row, actor), action: "team.members_added", changes: {} },
+        { members: membersAmong(row, ids, false) },
+      )
+      .write(addMembersStatement(db, row, ids));
   }
+  // Each membership row bumps the version (a trigger); a new team starts at 1 whatever its size.
+  batch.write(resetNewTeamStatement(db, row));
   let team: Team;
   try {
-    [[team]] = (await batch.commit()) as [Team[]];
+    const results = await batch.commit();
+    [team] = results.at(-1) as Team[];
   } catch (error) {
     throw await explainWriteFailure(db, organization.id, input.displayName, error);
   }
@@ -90,8 +102,22 @@ export async function createTeam(
 }
 
 /**
- * Renames a team and changes its membership in one atomic batch, touching only the rows that change:
- * a PATCH adding k members costs O(k) rows whatever the team's size.
+ * Changes a team's attributes and membership in one atomic batch, touching only the rows that
+ * change: adding k members costs k rows whatever the team's size, renaming it one row.
+ *
+ * Only the attributes whose value differs from `team` (the copy the caller read) are written. The
+ * write is conditional on the version read when it depends on that read: when the caller names the
+ * version (If-Match: `expectedVersion`) or attributes change (compared with the read copy); then
+ * `version_mismatch` means the team moved on, and the caller reads again or reports the conflict.
+ * Membership alone reads nothing it writes back (rows are added and removed by key, and a full
+ * `replace` is differenced by SQLite inside the batch), so it never conflicts and never retries.
+ * A change that touches no row writes nothing: the version moves with rows only (triggers).
+ *
+ * D1 allows 1,000 queries per invocation and 100 bound parameters per statement: member ids go as
+ * one JSON parameter, so whatever their number (up to MAX_MEMBERS_PER_REQUEST), this is one
+ * validation read plus one batch of at most eight statements (guard, removal and addition with
+ * their activity entries, attributes and theirs, the team as it now is): under a dozen queries
+ * with the tenant check.
  */
 export async function updateTeam(
   db: Database,
@@ -99,74 +125,110 @@ export async function updateTeam(
   input: TeamInput,
   membership: MembershipChange,
   actor: Actor,
-  also: BatchItem<"sqlite">[] = [],
+  options: { expectedVersion?: number; also?: BatchItem<"sqlite">[] } = {},
 ): Promise<Team> {
-  let { add, remove } = membership;
-  if (membership.replace) {
-    // A full push: the difference against the stored rows.
-    const wanted = new Set(membership.replace);
-    const current = new Set(await selectTeamMemberIds(db, team.id));
-    add = [...wanted].filter((id) => !current.has(id));
-    remove = [...current].filter((id) => !wanted.has(id));
-  }
-  await joiningMembers(db, team, add);
-  const externalId = input.externalId ?? null;
+  const changes = changedAttributes(team, input);
+  const additions = membership.replace ?? membership.add;
+  await joiningMembers(db, team, additions);
   const target = teamTarget({ ...team, displayName: input.displayName }, actor);
-  const batch = new ChangeBatch(db).write(
-    touchTeamStatement(db, team.id, {
-      displayName: input.displayName,
-      displayNameLower: input.displayName.toLowerCase(),
-      externalId,
-      updatedAt: now(),
-    }),
-  );
-  if (input.displayName !== team.displayName || externalId !== team.externalId) {
-    batch.stage(
+  const batch = new ChangeBatch(db);
+  const { expectedVersion } = options;
+  if (expectedVersion !== undefined || changes) {
+    batch.write(requireTeamVersionStatement(db, team, expectedVersion ?? team.version));
+  }
+  if (changes) {
+    batch.write(updateTeamAttributesStatement(db, team.id, { ...changes, updatedAt: now() })).stage(
       {
         ...target,
         action: "team.updated",
         changes: {
-          ...(input.displayName !== team.displayName
-            ? { displayName: { from: team.displayName, to: input.displayName } }
+          ...(changes.displayName !== undefined
+            ? { displayName: { from: team.displayName, to: changes.displayName } }
             : {}),
-          ...(externalId !== team.externalId ? { externalId: { from: team.externalId, to: externalId } } : {}),
+          ...(changes.externalId !== undefined
+            ? { externalId: { from: team.externalId, to: changes.externalId } }
+            : {}),
         },
       },
       { when: PREVIOUS_STATEMENT_CHANGED },
     );
   }
-  // Each membership entry names the members the database finds changing, just before the change
-  // (add and remove never share an id).
-  if (add.length > 0) {
+  // Each membership entry names the members the database finds changing, just before the change.
+  if (additions.length > 0) {
     batch
-      .stage({ ...target, action: "team.members_added", changes: {} }, { members: membersAmong(team, add, false) })
-      .write(...addMembershipStatements(db, team, add));
+      .stage(
+        { ...target, action: "team.members_added", changes: {} },
+        { members: membersAmong(team, additions, false) },
+      )
+      .write(addMembersStatement(db, team, additions));
   }
-  if (remove.length > 0) {
+  const removing = membership.replace
+    ? {
+        members: membersOfTeamExcept(team.id, membership.replace),
+        write: removeMembersExceptStatement(db, team.id, membership.replace),
+      }
+    : membership.remove.length > 0
+      ? {
+          members: membersAmong(team, membership.remove, true),
+          write: removeMembersStatement(db, team.id, membership.remove),
+        }
+      : undefined;
+  if (removing) {
     batch
-      .stage({ ...target, action: "team.members_removed", changes: {} }, { members: membersAmong(team, remove, true) })
-      .write(...removeMembershipStatements(db, team.id, remove));
+      .stage({ ...target, action: "team.members_removed", changes: {} }, { members: removing.members })
+      .write(removing.write);
   }
-  batch.write(...also);
-  const [[updated]] = (await batch.commit().catch(async (error) => {
+  batch.write(...(options.also ?? []), selectTeamByIdStatement(db, team.id));
+  let results: unknown[];
+  try {
+    results = await batch.commit();
+  } catch (error) {
+    if (versionMoved(error)) {
+      if (!(await selectTeam(db, { orgId: team.orgId, provisionedOnly: false }, team.id))) throw teamGone(team.id);
+      throw new DomainError("version_mismatch", `Team ${team.id} was changed by another request.`);
+    }
     throw await explainWriteFailure(db, team.orgId, input.displayName, error);
-  })) as [Team[]];
+  }
+  const [updated] = results.at(-1) as Team[];
+  if (!updated) throw teamGone(team.id);
   return updated;
 }
 
-/** Deletes a team the caller read (in its scope); `not_found` if it is gone meanwhile. */
+/** The attributes of `input` that differ from the team's, as columns; undefined when none does. */
+function changedAttributes(team: Team, input: TeamInput): Partial<NewTeam> | undefined {
+  const changes: Partial<NewTeam> = {};
+  if (input.displayName !== team.displayName) {
+    changes.displayName = input.displayName;
+    changes.displayNameLower = input.displayName.toLowerCase();
+  }
+  const externalId = input.externalId ?? null;
+  if (externalId !== team.externalId) changes.externalId = externalId;
+  return Object.keys(changes).length > 0 ? changes : undefined;
+}
+
+const teamGone = (id: string) => new DomainError("not_found", `No team ${id}: it was deleted meanwhile.`);
+
+/**
+ * Deletes a team the caller read (in its scope), only at `expectedVersion` when given (If-Match):
+ * `version_mismatch` if it moved on, `not_found` if it is gone meanwhile.
+ */
 export async function deleteTeam(
   db: Database,
   team: Team,
   actor: Actor,
-  also: BatchItem<"sqlite">[] = [],
+  options: { expectedVersion?: number; also?: BatchItem<"sqlite">[] } = {},
 ): Promise<void> {
+  const { expectedVersion } = options;
   const [deleted] = (await new ChangeBatch(db)
-    .write(deleteTeamStatement(db, team))
+    .write(deleteTeamStatement(db, team, expectedVersion))
     .stage({ ...teamTarget(team, actor), action: "team.deleted" }, { when: PREVIOUS_STATEMENT_CHANGED })
-    .write(...also)
+    .write(...(options.also ?? []))
     .commit()) as [unknown[]];
-  if (deleted.length === 0) throw new DomainError("not_found", `No team ${team.id}.`);
+  if (deleted.length > 0) return;
+  if (expectedVersion !== undefined && (await selectTeam(db, { orgId: team.orgId, provisionedOnly: false }, team.id))) {
+    throw new DomainError("version_mismatch", `Team ${team.id} was changed by another request.`);
+  }
+  throw new DomainError("not_found", `No team ${team.id}.`);
 }
 
 /** The control panel creates manual teams. */
@@ -188,46 +250,33 @@ export async function findEditableTeam(db: Database, organization: Organization,
 
 export async function renameTeam(db: Database, organization: Organization, id: string, displayName: string) {
   const team = await findEditableTeam(db, organization, id);
-  return updateTeam(
-    db,
-    team,
-    { displayName, externalId: team.externalId },
-    NO_MEMBERSHIP_CHANGE,
-    CONTROL_PANEL,
-    editedWhileOff(db, organization, team),
-  );
+  return updateTeam(db, team, { displayName, externalId: team.externalId }, NO_MEMBERSHIP_CHANGE, CONTROL_PANEL, {
+    also: editedWhileOff(db, organization, team),
+  });
 }
 
 /** Adds members to a team under every rule: read-only while provisioned, manual members never in a provisioned team. */
 export async function addTeamMembers(db: Database, organization: Organization, id: string, memberIds: string[]) {
   const team = await findEditableTeam(db, organization, id);
-  return updateTeam(
-    db,
-    team,
-    team,
-    { add: memberIds, remove: [] },
-    CONTROL_PANEL,
-    editedWhileOff(db, organization, team),
-  );
+  return updateTeam(db, team, team, { add: memberIds, remove: [] }, CONTROL_PANEL, {
+    also: editedWhileOff(db, organization, team),
+  });
 }
 
 export async function removeTeamMember(db: Database, organization: Organization, id: string, memberId: string) {
   const team = await findEditableTeam(db, organization, id);
   const member = await findMember(db, controlPanelScope(organization), memberId);
-  return updateTeam(
-    db,
-    team,
-    team,
-    { add: [], remove: [member.id] },
-    CONTROL_PANEL,
-    editedWhileOff(db, organization, team),
-  );
+  return updateTeam(db, team, team, { add: [], remove: [member.id] }, CONTROL_PANEL, {
+    also: editedWhileOff(db, organization, team),
+  });
 }
 
 export async function removeTeam(db: Database, organization: Organization, id: string): Promise<void> {
   const team = await findEditableTeam(db, organization, id);
   const gone = sql`NOT ${teamExists(team.id)}`;
-  await deleteTeam(db, team, CONTROL_PANEL, editedWhileOffConflict(db, organization, "team", team, "deleted", gone));
+  await deleteTeam(db, team, CONTROL_PANEL, {
+    also: editedWhileOffConflict(db, organization, "team", team, "deleted", gone),
+  });
 }
 
 /** A provisioned team changed here while provisioning is off: the IdP will push its version again. */
@@ -235,7 +284,7 @@ const editedWhileOff = (db: Database, organization: Organization, team: Team) =>
   editedWhileOffConflict(db, organization, "team", team, "edited", teamExists(team.id));
 
 /** The members about to join a team, checked against the rules: they exist in the organization and may join. */
-async function joiningMembers(db: Database, team: { orgId: string; provisioned: boolean }, ids: string[]) {
+async function joiningMembers(db: Database, team: { orgId: string; provisioned: boolean }, ids: readonly string[]) {
   const unique = [...new Set(ids)];
   const found = new Map((await selectMembersById(db, team.orgId, unique)).map((m) => [m.id, m]));
   const unknown = unique.filter((id) => !found.has(id));
@@ -268,9 +317,6 @@ async function explainWriteFailure(db: Database, orgId: string, displayName: str
     const holder = await selectTeamNamed(db, orgId, displayName.toLowerCase());
     const manually = holder && !holder.provisioned ? "A team created manually in the control panel" : "A team";
     return new DomainError("display_name_taken", `${manually} is already named ${displayName}.`);
-  }
-  if (constraintFailed(error, "FOREIGN KEY")) {
-    return new DomainError("unknown_members", "A member named in the request was deleted meanwhile.");
   }
   return error;
 }

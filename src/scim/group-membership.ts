@@ -2,6 +2,7 @@ import { invalidPath, invalidValue, ScimError } from "./errors";
 import type { Compare, Filter } from "./filter/ast";
 import { parseFilter } from "./filter/parse";
 import type { PatchOperation } from "./patch/apply-patch";
+import { GROUP_SCHEMA } from "./schemas/urns";
 
 /**
  * What a Group PATCH does to membership, as row changes: never the whole list read, modified and
@@ -20,7 +21,29 @@ export interface GroupPatchPlan {
   attributeOperations: PatchOperation[];
 }
 
+/**
+ * Member ids one request may name (POST, PUT, or all of a PATCH's operations together). A 1 MiB
+ * body holds about 20,000; the largest PATCH Okta or Entra sends holds a few hundred. Membership is
+ * rows, so this, not the 100-value cap on a user's attributes, bounds a request's work.
+ */
+export const MAX_MEMBERS_PER_REQUEST = 10_000;
+
+/** 413 when a request names more members than MAX_MEMBERS_PER_REQUEST. */
+export function requireMemberCount(count: number) {
+  if (count > MAX_MEMBERS_PER_REQUEST) {
+    throw new ScimError(
+      413,
+      `The request names ${count} members; at most ${MAX_MEMBERS_PER_REQUEST} can be named in one request. Split it into several PATCH requests.`,
+    );
+  }
+}
+
 type Json = Record<string, unknown>;
+
+/** `urn:ietf:params:scim:schemas:core:2.0:Group:members…` is the fully qualified form of `members…` (RFC 7644 §3.10). */
+const CORE_PREFIX = `${GROUP_SCHEMA.toLowerCase()}:`;
+const unqualified = (path: string) =>
+  path.toLowerCase().startsWith(CORE_PREFIX) ? path.slice(CORE_PREFIX.length) : path;
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -55,9 +78,18 @@ export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
     }
   };
 
+  let named = 0;
+  const memberIds = (value: unknown) => {
+    const ids = memberValues(value);
+    named += ids.length;
+    requireMemberCount(named);
+    return ids;
+  };
+
   for (const operation of operations) {
     const op = String(operation.op).toLowerCase();
-    const path = operation.path?.trim();
+    const trimmed = operation.path?.trim();
+    const path = trimmed && unqualified(trimmed);
     if (op !== "add" && op !== "replace" && op !== "remove") {
       attributeOperations.push(operation); // applyPatch refuses the unknown op
       continue;
@@ -85,7 +117,10 @@ export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
       continue;
     }
     if (op !== "remove") throw invalidPath(`"${path}": add members with the path "members" and a list of values.`);
-    removeIds(idsInMemberFilter(path));
+    const ids = idsInMemberFilter(path);
+    named += ids.length;
+    requireMemberCount(named);
+    removeIds(ids);
   }
   return {
     membership: { replace: replace && [...replace], add: [...add], remove: [...remove] },
@@ -97,14 +132,14 @@ function splitMembers(value: Json): { members: unknown; rest: Json } {
   const rest: Json = {};
   let members: unknown;
   for (const [key, item] of Object.entries(value)) {
-    if (key.toLowerCase() === "members") members = item;
+    if (unqualified(key).toLowerCase() === "members") members = item;
     else rest[key] = item;
   }
   return { members, rest };
 }
 
 /** `[{"value":"id","display":"…"}]`, a single such object, or Entra's `{"$ref":null,"value":"id"}`. */
-function memberIds(value: unknown): string[] {
+function memberValues(value: unknown): string[] {
   const elements = Array.isArray(value) ? value : [value];
   return elements.map((element) => {
     const id = isObject(element) ? element.value : undefined;

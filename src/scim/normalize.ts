@@ -1,4 +1,5 @@
 import { invalidSyntax, invalidValue } from "./errors";
+import { requireMemberCount } from "./group-membership";
 import { commonAttributes } from "./schemas/common";
 import { type AttributeDefinition, findAttribute, isClientWritable, type SchemaDefinition } from "./schemas/definition";
 import { classifyBodyKey, type ResourceTypeDefinition } from "./schemas/resource-type";
@@ -18,6 +19,12 @@ export const NORMALIZE_LIMITS: Readonly<NormalizeLimits> = {
   stringLength: 1024,
   multiValuedCount: 100,
 };
+
+/**
+ * Multi-valued attributes stored as rows, not in the document: a group's members. They are held to
+ * the per-request member cap instead of multiValuedCount.
+ */
+const ROW_ATTRIBUTE_CAPS: Readonly<Record<string, (count: number) => void>> = { members: requireMemberCount };
 
 /** Paths holding email addresses, held to the shorter limit. */
 const EMAIL_PATHS = new Set(["userName", "emails.value"]);
@@ -131,6 +138,7 @@ function normalizeValue(value: unknown, definition: AttributeDefinition, path: s
 
 /** At most NORMALIZE_LIMITS.multiValuedCount values in one multi-valued attribute, or in one PATCH value for it. */
 export function requireMultiValuedCount(count: number, path: string) {
+  if (Object.hasOwn(ROW_ATTRIBUTE_CAPS, path)) return ROW_ATTRIBUTE_CAPS[path](count);
   if (count > NORMALIZE_LIMITS.multiValuedCount) {
     throw invalidValue(`${path} has ${count} values; at most ${NORMALIZE_LIMITS.multiValuedCount} are allowed.`);
   }

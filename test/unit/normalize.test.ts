@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ScimError } from "../../src/scim/errors";
+import { MAX_MEMBERS_PER_REQUEST } from "../../src/scim/group-membership";
 import { memberEmail, NORMALIZE_LIMITS, normalizeResource, toBoolean } from "../../src/scim/normalize";
 import { groupResourceType, userResourceType } from "../../src/scim/schemas/resource-type";
 
@@ -397,14 +398,22 @@ describe("normalizeResource: limits and required attributes", () => {
       "101",
       "100",
     );
-    expectScimError(
-      () =>
-        normalizeResource(
-          { schemas: [GROUP], displayName: "Big", members: roles(multiValuedCount + 1) },
-          groupResourceType,
-        ),
-      "invalidValue",
-      "members",
+  });
+
+  it("holds a group's members to the per-request member cap, not to the 100-value cap", () => {
+    const members = (count: number) => Array.from({ length: count }, (_, i) => ({ value: `m${i}` }));
+    const big = normalizeResource(
+      { schemas: [GROUP], displayName: "Big", members: members(MAX_MEMBERS_PER_REQUEST) },
+      groupResourceType,
+    );
+    expect(big.members).toHaveLength(MAX_MEMBERS_PER_REQUEST);
+    expect(() =>
+      normalizeResource(
+        { schemas: [GROUP], displayName: "Big", members: members(MAX_MEMBERS_PER_REQUEST + 1) },
+        groupResourceType,
+      ),
+    ).toThrow(
+      expect.objectContaining({ status: 413, detail: expect.stringContaining(`at most ${MAX_MEMBERS_PER_REQUEST}`) }),
     );
   });
 

@@ -4,7 +4,6 @@ import { type Database, database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
 import {
   countTeamsStatement,
-  selectMembersOfTeamStatement,
   selectMembersOfTeams,
   selectTeamPageStatement,
   selectTeamStatement,
@@ -19,15 +18,16 @@ import { planGroupPatch } from "../../scim/group-membership";
 import { normalizeResource } from "../../scim/normalize";
 import { describeGroupPatch } from "../../scim/operation";
 import { applyPatch } from "../../scim/patch/apply-patch";
-import { isAttributeRequested, projectResource } from "../../scim/projection";
-import { etag, renderResource } from "../../scim/resource";
+import { isAttributeRequested } from "../../scim/projection";
+import { etag } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
 import { authorize } from "./auth";
+import { firstMemberPage, groupLocation, groupResponse, renderGroup } from "./group-body";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
-import { readPatchOperations, requireCurrentVersion } from "./patch-request";
+import { readPatchOperations, writeOnCurrentVersion } from "./patch-request";
 import { noteGroup } from "./request-log";
-import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
+import { notModified, readJson, requestProjection } from "./respond";
 
 export const groups = new Hono<AppEnv>();
 
@@ -40,15 +40,14 @@ export const groupListing: Listing<Team, TeamSortField> = {
   count: (c, db, where) => countTeamsStatement(db, scope(c), where),
   unfilteredTotal: (organization) => organization.provisionedTeams,
   async render(c, rows) {
-    const withMembers = isAttributeRequested(requestProjection(c), groupResourceType, "members");
     const db = database(c.env.DB);
-    const members = withMembers
+    const members = withMembers(c)
       ? await selectMembersOfTeams(
           db,
           rows.map((t) => t.id),
         )
       : undefined;
-    return rows.map((team) => render(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
+    return rows.map((team) => renderGroup(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
   },
 };
 
@@ -73,59 +72,88 @@ groups.post("/", async (c) => {
     },
     actor(c),
   );
-  return respondWithTeam(c, team, 201, { Location: location(c, team.id) });
+  noteGroup(c, team, team.id);
+  return groupResponse(c, db, team, 201, { Location: groupLocation(c, team.id), ETag: etag(team.version) });
 });
 
 groups.get("/:id", async (c) => {
   const db = database(c.env.DB);
-  // The tenant, the team and (unless excluded) its members: one round trip.
-  const withMembers = isAttributeRequested(requestProjection(c), groupResourceType, "members");
+  // The tenant, the team and (unless excluded) the first page of its members: one round trip.
   const id = c.req.param("id");
-  const [[team], members] = withMembers
-    ? await authorize(c, db, [selectTeamStatement(db, scope(c), id), selectMembersOfTeamStatement(db, id)])
+  const [[team], firstPage] = withMembers(c)
+    ? await authorize(c, db, [selectTeamStatement(db, scope(c), id), firstMemberPage(db, id)])
     : [...(await authorize(c, db, [selectTeamStatement(db, scope(c), id)])), undefined];
   if (!team) throw notFound(`No group ${id}.`);
-  return notModified(c, team.version) ?? scimJson(c, render(c, team, members), 200, { ETag: etag(team.version) });
+  return notModified(c, team.version) ?? groupResponse(c, db, team, 200, { ETag: etag(team.version) }, firstPage);
 });
 
 groups.put("/:id", async (c) => {
   const db = database(c.env.DB);
   const team = await readTeam(c, db);
-  requireCurrentVersion(c, team);
   const document = normalizeResource(await readJson(c), groupResourceType);
-  const updated = await updateTeam(
-    db,
+  // The full list, differenced by SQLite against the rows as they are: one pass, and nothing
+  // written (no version, no activity) when nothing differs.
+  const updated = await writeOnCurrentVersion(
+    c,
     team,
-    teamAttributes(document),
-    { replace: memberValues(document), add: [], remove: [] },
-    actor(c),
+    () => readTeam(c, db),
+    (current) =>
+      updateTeam(
+        db,
+        current,
+        teamAttributes(document),
+        { replace: memberValues(document), add: [], remove: [] },
+        actor(c),
+        { expectedVersion: expectedVersion(c, current) },
+      ),
   );
-  return respondWithTeam(c, updated);
+  noteGroup(c, updated, updated.id);
+  return groupResponse(c, db, updated, 200, { ETag: etag(updated.version) });
 });
 
 groups.patch("/:id", async (c) => {
   const db = database(c.env.DB);
   const team = await readTeam(c, db);
-  requireCurrentVersion(c, team);
   const operations = await readPatchOperations(c);
   // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
   const { membership, attributeOperations } = planGroupPatch(operations);
   c.set("operationDetail", describeGroupPatch({ membership, attributeOperations }));
-  const current = {
-    schemas: [groupResourceType.schema.id],
-    displayName: team.displayName,
-    externalId: team.externalId ?? undefined,
-  };
-  const document = normalizeResource(applyPatch(current, attributeOperations, groupResourceType), groupResourceType);
-  const updated = await updateTeam(db, team, teamAttributes(document), membership, actor(c));
-  return respondWithTeam(c, updated);
+  const updated = await writeOnCurrentVersion(
+    c,
+    team,
+    () => readTeam(c, db),
+    (current) => {
+      const attributes = {
+        schemas: [groupResourceType.schema.id],
+        displayName: current.displayName,
+        externalId: current.externalId ?? undefined,
+      };
+      const patched = normalizeResource(
+        applyPatch(attributes, attributeOperations, groupResourceType),
+        groupResourceType,
+      );
+      return updateTeam(db, current, teamAttributes(patched), membership, actor(c), {
+        expectedVersion: expectedVersion(c, current),
+      });
+    },
+  );
+  noteGroup(c, updated, updated.id);
+  // RFC 7644 §3.5.2: 204 unless the client asks for attributes; what Okta and Entra expect of a group PATCH.
+  if (c.req.query("attributes") === undefined && c.req.query("excludedAttributes") === undefined) {
+    return c.body(null, 204, { ETag: etag(updated.version) });
+  }
+  return groupResponse(c, db, updated, 200, { ETag: etag(updated.version) });
 });
 
 groups.delete("/:id", async (c) => {
   const db = database(c.env.DB);
   const team = await readTeam(c, db);
-  requireCurrentVersion(c, team);
-  await deleteTeam(db, team, actor(c));
+  await writeOnCurrentVersion(
+    c,
+    team,
+    () => readTeam(c, db),
+    (current) => deleteTeam(db, current, actor(c), { expectedVersion: expectedVersion(c, current) }),
+  );
   return c.body(null, 204);
 });
 
@@ -136,7 +164,11 @@ const scope = (c: Context<AppEnv>): TeamScope => ({ orgId: c.req.param("orgId")!
 
 const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimProvider ?? "generic"}`;
 
-const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, scope(c).orgId)}/Groups/${id}`;
+const withMembers = (c: Context<AppEnv>) => isAttributeRequested(requestProjection(c), groupResourceType, "members");
+
+/** With If-Match, the write happens only at the version the client named (checked already to be `current`'s). */
+const expectedVersion = (c: Context<AppEnv>, current: Team) =>
+  c.req.header("If-Match") === undefined ? undefined : current.version;
 
 function teamAttributes(document: Record<string, unknown>) {
   return {
@@ -156,39 +188,4 @@ async function readTeam(c: Context<AppEnv>, db: Database): Promise<Team> {
   if (!team) throw notFound(`No group ${c.req.param("id")}.`);
   noteGroup(c, team, team.id);
   return team;
-}
-
-/** The Group resource; `members` only when it was read (it is not when the response excludes it). */
-function render(c: Context<AppEnv>, team: Team, members?: { id: string; userName: string }[]) {
-  const usersUrl = `${tenantUrl(c, scope(c).orgId)}/Users`;
-  const resource = renderResource(
-    {
-      schemas: [groupResourceType.schema.id],
-      displayName: team.displayName,
-      ...(team.externalId ? { externalId: team.externalId } : {}),
-    },
-    {
-      id: team.id,
-      resourceType: "Group",
-      created: team.createdAt,
-      lastModified: team.updatedAt,
-      version: team.version,
-      location: location(c, team.id),
-    },
-    members ? { members: members.map((m) => ({ value: m.id, display: m.userName, $ref: `${usersUrl}/${m.id}` })) } : {},
-  );
-  return projectResource(resource, requestProjection(c), groupResourceType);
-}
-
-/** Answers a write with the team as it now is, reading its members only when the response shows them. */
-async function respondWithTeam(
-  c: Context<AppEnv>,
-  team: Team,
-  status: 200 | 201 = 200,
-  headers: Record<string, string> = {},
-) {
-  noteGroup(c, team, team.id);
-  const withMembers = isAttributeRequested(requestProjection(c), groupResourceType, "members");
-  const members = withMembers ? await selectMembersOfTeamStatement(database(c.env.DB), team.id) : undefined;
-  return scimJson(c, render(c, team, members), status, { ...headers, ETag: etag(team.version) });
 }

@@ -1,3 +1,4 @@
+import { MAX_MEMBERS_PER_REQUEST } from "../group-membership";
 import { complex, reference, type SchemaDefinition, string } from "./definition";
 import { GROUP_SCHEMA } from "./urns";
 
@@ -16,7 +17,10 @@ export const groupSchema: SchemaDefinition = {
         string("display", { mutability: "readOnly" }),
         string("type", { mutability: "immutable", canonicalValues: ["User"] }),
       ],
-      { multiValued: true },
+      {
+        multiValued: true,
+        description: `The group's members. One request may name at most ${MAX_MEMBERS_PER_REQUEST} of them (413 beyond).`,
+      },
     ),
   ],
 };
