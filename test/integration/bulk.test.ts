@@ -48,7 +48,7 @@ describe("/Bulk (RFC 7644 §3.7)", () => {
     const adaId = ada.location.split("/").at(-1);
     const bobId = bob.location.split("/").at(-1);
     expect(ada.location).toBe(`${tenant.tenantUrl}/Users/${adaId}`);
-    expect(patch).toMatchObject({ method: "PATCH", status: "200", location: team.location });
+    expect(patch).toMatchObject({ method: "PATCH", status: "204", location: team.location });
     const group = (await (await scim(tenant, `/Groups/${team.location.split("/").at(-1)}`)).json()) as any;
     expect(group.members.map((m: any) => m.value).sort()).toEqual([adaId, bobId].sort());
     expect(patch.version).toBe(group.meta.version);
