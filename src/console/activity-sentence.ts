@@ -76,6 +76,10 @@ export function describeActivity(entry: ActivityRecord): string {
       return `${who} added ${memberList} to ${target}`;
     case "team.members_removed":
       return `${who} removed ${memberList} from ${target}`;
+    case "conflict.linked":
+      return `${who} linked ${target} to ${providerOf({ provider: changes.source })}`;
+    case "conflict.dismissed":
+      return `${who} dismissed a conflict about ${target}`;
     default:
       return `${who}: ${entry.action} ${target}`;
   }

@@ -64,6 +64,9 @@ details summary{cursor:pointer;color:var(--accent)}
 .changes{margin:.35rem 0 0;padding-left:1.1rem;font-size:.875rem}.changes code{background:#f3f4f6;padding:0 .2rem;border-radius:.2rem;word-break:break-all}
 .sign-in{max-width:26rem;margin:10vh auto;padding:0 1rem}
 .muted{color:var(--muted)}
+.timeline{list-style:none;margin:0;padding:0}.timeline li{padding:.45rem 0 .45rem .75rem;border-left:3px solid var(--line);margin-left:.25rem}
+.timeline li.failed{border-left-color:var(--danger);color:var(--danger)}.timeline time{color:var(--muted);font-size:.85rem;margin-right:.35rem}
+td small{display:block;margin-top:.25rem}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}
 @media (max-width:640px){.shell{flex-direction:column}.sidebar{width:auto;gap:.5rem;padding:.75rem}

@@ -9,6 +9,7 @@ import { SCRIPT, STYLESHEET } from "./assets";
 import type { ConsoleEnv } from "./env";
 import { orgPath } from "./layout";
 import { activityCsv, activityPages } from "./pages/activity";
+import { conflictsPages } from "./pages/conflicts";
 import { membersPages } from "./pages/members";
 import { errorPage, notFoundPage } from "./pages/not-found";
 import { organizationsPages } from "./pages/organizations";
@@ -67,6 +68,7 @@ orgPages.route("/members", membersPages);
 orgPages.route("/teams", teamsPages);
 orgPages.get("/activity.csv", activityCsv);
 orgPages.route("/activity", activityPages);
+orgPages.route("/conflicts", conflictsPages);
 
 const signedIn = new Hono<ConsoleEnv>();
 signedIn.use(requireSession);

@@ -3,12 +3,13 @@ import type { Child } from "hono/jsx";
 import type { Organization } from "../db/schema-types";
 import type { ConsoleSession } from "../domain/console-sessions";
 
-export type Section = "members" | "teams" | "activity" | "settings" | "organizations";
+export type Section = "members" | "teams" | "activity" | "conflicts" | "settings" | "organizations";
 
 const SECTIONS: { id: Exclude<Section, "organizations">; label: string }[] = [
   { id: "members", label: "Members" },
   { id: "teams", label: "Teams" },
   { id: "activity", label: "Activity" },
+  { id: "conflicts", label: "Conflicts" },
   { id: "settings", label: "Settings" },
 ];
 

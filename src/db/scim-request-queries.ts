@@ -52,6 +52,8 @@ export interface ScimRequestQuery {
   resourceId?: string;
   /** The start of the userName or displayName it concerned (any case), or its exact externalId. */
   q?: string;
+  /** One member's records: about its id, or about its userName before it had one (a refused create). */
+  concerning?: { id: string; userName: string };
   since?: string;
 }
 
@@ -66,6 +68,9 @@ export function selectScimRequestPage(db: Database, query: ScimRequestQuery) {
     query.resourceId ? eq(scimRequests.resourceId, query.resourceId) : undefined,
     q && query.q
       ? sql`(${scimRequests.subjectLower} LIKE ${`${escapeLike(q)}%`} ESCAPE '\\' OR ${scimRequests.externalId} = ${query.q})`
+      : undefined,
+    query.concerning
+      ? sql`(${scimRequests.resourceId} = ${query.concerning.id} OR ${scimRequests.subjectLower} = ${query.concerning.userName.toLowerCase()})`
       : undefined,
     query.since ? gte(scimRequests.at, query.since) : undefined,
     query.after ? sql`(${scimRequests.at}, ${scimRequests.id}) < (${query.after.at}, ${query.after.id})` : undefined,

@@ -16,6 +16,7 @@ import {
 } from "../../domain/members";
 import { isReadOnly } from "../../domain/read-only";
 import { addTeamMembers } from "../../domain/teams";
+import { memberTimeline } from "../../domain/timeline";
 import { readPage, readQuery } from "../../routes/admin/paging";
 import {
   Avatar,
@@ -34,6 +35,7 @@ import type { ConsoleEnv } from "../env";
 import { confirmed, optional, parseForm, submitForm } from "../forms";
 import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
+import { Timeline } from "../provisioning";
 import { confirmPage } from "./confirm";
 
 const PAGE_SIZE = 50;
@@ -283,7 +285,11 @@ async function renderMember(c: Context<ConsoleEnv>, state?: FormState, message?:
 
 async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, state?: FormState, message?: string) {
   const organization = c.var.organization;
-  const teams = (await selectTeamsOfMembers(db, controlPanelScope(organization), [member.id])).get(member.id) ?? [];
+  const [teamsOf, timeline] = await Promise.all([
+    selectTeamsOfMembers(db, controlPanelScope(organization), [member.id]),
+    memberTimeline(db, member),
+  ]);
+  const teams = teamsOf.get(member.id) ?? [];
   const readOnly = isReadOnly(organization, member);
   const { firstName, lastName } = profileName(member);
   const memberPath = orgPath(organization, `/members/${member.id}`);
@@ -379,6 +385,10 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
             ))}
           </ul>
         )}
+      </section>
+      <section class="panel" aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">Timeline</h2>
+        <Timeline items={timeline} />
       </section>
     </Layout>,
   );

@@ -4,12 +4,14 @@ import { database } from "../../db/client";
 import { SCIM_PROVIDERS, type ScimProvider } from "../../db/schema";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
+import { connectionHealth } from "../../domain/scim-health";
 import { tenantUrl } from "../../routes/scim/respond";
 import { Field, FormError, type FormState, kept, PostForm } from "../components";
 import type { ConsoleEnv } from "../env";
 import { confirmed, parseForm, submitForm } from "../forms";
 import { SourceIcon, sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
+import { HealthPanel } from "../provisioning";
 import { confirmPage } from "./confirm";
 import { notFoundPage } from "./not-found";
 
@@ -40,8 +42,9 @@ interface SettingsView {
   message?: string;
 }
 
-function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
+async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   const organization = c.var.organization;
+  const health = organization.scimProvider ? await connectionHealth(database(c.env.DB), organization) : undefined;
   const operator = c.var.session.scope.kind === "operator";
   const active = organization.scimEnabled ? organization.scimProvider : null;
   const remaining = organization.licenses - organization.licensesUsed;
@@ -124,6 +127,9 @@ function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
           </div>
         )}
       </section>
+      {health && (
+        <HealthPanel organization={organization} health={health} conflictsPath={orgPath(organization, "/conflicts")} />
+      )}
       <section class="panel" aria-labelledby="licences-heading">
         <h2 id="licences-heading">Licences</h2>
         <p>

@@ -1,0 +1,198 @@
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { database } from "../../db/client";
+import { selectConflict, selectConflictPage } from "../../db/conflict-queries";
+import type { Source } from "../../db/schema";
+import { selectScimRequestPage } from "../../db/scim-request-queries";
+import { resolveConflict } from "../../domain/conflict-resolution";
+import { readPage, readQuery } from "../../routes/admin/paging";
+import { FormError, type FormState, Pager, PostForm, Select, withQuery } from "../components";
+import type { ConsoleEnv } from "../env";
+import { confirmed, parseForm, submitForm } from "../forms";
+import { sourceLabel } from "../icons";
+import { Layout, orgPath } from "../layout";
+import { ago, conflictSentence } from "../provisioning";
+import { confirmPage } from "./confirm";
+import { notFoundPage } from "./not-found";
+
+const PAGE_SIZE = 50;
+const RECENT_ERRORS = 20;
+const STATUSES = [
+  { value: "open", label: "Needs a decision" },
+  { value: "linked", label: "Linked" },
+  { value: "dismissed", label: "Dismissed" },
+  { value: "resolved", label: "Settled by a later create" },
+];
+
+const listQuery = v.object({
+  status: v.optional(v.picklist(["open", "linked", "dismissed", "resolved"]), "open"),
+  cursor: v.optional(v.string()),
+});
+const resolveForm = v.object({ action: v.picklist(["link", "dismiss"], "must be link or dismiss") });
+
+const linkWarning = (name: string, provider: string) =>
+  `Link ${name} to ${provider}? The member created here becomes the one ${provider} provisions: it takes ${provider}'s profile, keeps its teams, and is read-only here while provisioning is on.`;
+
+/** Conflicts: what provisioning could not do and an admin must decide, and the latest failed SCIM requests. */
+export const conflictsPages = new Hono<ConsoleEnv>();
+
+async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
+  const organization = c.var.organization;
+  const db = database(c.env.DB);
+  const { status, cursor } = readQuery(c.req.query(), listQuery);
+  const [{ page, nextCursor }, errors] = await Promise.all([
+    readPage(
+      { cursor, limit: PAGE_SIZE },
+      (after, limit) =>
+        selectConflictPage(db, {
+          orgId: organization.id,
+          status,
+          after: after && { at: after[0], id: after[1] },
+          limit,
+        }),
+      (conflict) => [conflict.lastSeenAt, conflict.id],
+    ),
+    selectScimRequestPage(db, { orgId: organization.id, failed: true, limit: RECENT_ERRORS }),
+  ]);
+  const listPath = orgPath(organization, "/conflicts");
+  const linked = c.req.query("linked");
+  const dismissed = c.req.query("dismissed");
+  const message = linked
+    ? `Linked ${linked}: the member is now the one ${sourceLabel(organization.scimProvider ?? "generic")} provisions.`
+    : dismissed && `Dismissed the conflict about ${dismissed}.`;
+  return c.html(
+    <Layout title="Conflicts" session={c.var.session} organization={organization} section="conflicts">
+      {message && (
+        <p class="success" role="status">
+          {message}
+        </p>
+      )}
+      <form method="get" action={listPath} class="filters" aria-label="Filter conflicts">
+        <div class="row">
+          <Select name="status" label="Show" value={status} options={STATUSES} />
+          <button type="submit" class="secondary">
+            Show
+          </button>
+        </div>
+      </form>
+      {page.length === 0 ? (
+        <p class="panel">{status === "open" ? "Nothing needs your decision." : "None."}</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">What happened</th>
+                <th scope="col">Seen</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.map((conflict) => {
+                const resolvePath = orgPath(organization, `/conflicts/${conflict.id}/resolve`);
+                const provider = sourceLabel((conflict.provider ?? "generic") as Source);
+                return (
+                  <tr>
+                    <td>
+                      {conflictSentence(conflict)}
+                      <small class="muted">{conflict.detail}</small>
+                      <FormError state={state} form={`conflict-${conflict.id}`} />
+                    </td>
+                    <td>
+                      {conflict.occurrences === 1 ? "once" : `${conflict.occurrences} times`}, last{" "}
+                      {ago(conflict.lastSeenAt)}
+                    </td>
+                    <td>
+                      {conflict.status !== "open" ? (
+                        <span class="muted">
+                          {STATUSES.find((s) => s.value === conflict.status)?.label}{" "}
+                          {conflict.resolvedAt && ago(conflict.resolvedAt)}
+                        </span>
+                      ) : (
+                        <div class="row">
+                          {conflict.kind === "email_held_by_manual_member" && (
+                            <PostForm
+                              action={resolvePath}
+                              confirm={linkWarning(conflict.targetName ?? "", provider)}
+                              label={`Link ${conflict.targetName}`}
+                            >
+                              <input type="hidden" name="action" value="link" />
+                              <button type="submit">Link</button>
+                            </PostForm>
+                          )}
+                          <PostForm action={resolvePath} label={`Dismiss ${conflict.targetName}`}>
+                            <input type="hidden" name="action" value="dismiss" />
+                            <button type="submit" class="secondary">
+                              Dismiss
+                            </button>
+                          </PostForm>
+                        </div>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        first={cursor ? withQuery(listPath, { status }) : undefined}
+        next={nextCursor ? withQuery(listPath, { status, cursor: nextCursor }) : undefined}
+      />
+      <section class="panel" id="errors" aria-labelledby="errors-heading">
+        <h2 id="errors-heading">Recent SCIM errors</h2>
+        {errors.length === 0 ? (
+          <p class="muted">No failed request on record.</p>
+        ) : (
+          <ul class="timeline">
+            {errors.map((request) => (
+              <li class="failed">
+                <time datetime={request.at}>{ago(request.at)}</time>{" "}
+                <span>
+                  {request.operation}
+                  {(request.userName ?? request.displayName) && ` ${request.userName ?? request.displayName}`} →{" "}
+                  {request.status}
+                  {request.scimType && ` (${request.scimType})`}
+                  {request.detail && `: ${request.detail}`}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </Layout>,
+  );
+}
+
+conflictsPages.get("/", (c) => renderConflicts(c));
+
+conflictsPages.post("/:id/resolve", (c) =>
+  submitForm(
+    c,
+    `conflict-${c.req.param("id")}`,
+    async (values) => {
+      const organization = c.var.organization;
+      const { action } = parseForm(resolveForm, values, { action: "Decision" });
+      const db = database(c.env.DB);
+      const id = c.req.param("id")!;
+      if (action === "link" && !confirmed(values)) {
+        const conflict = await selectConflict(db, organization.id, id);
+        if (!conflict) return notFoundPage(c);
+        return confirmPage(c, {
+          section: "conflicts",
+          title: `Link ${conflict.targetName}?`,
+          message: linkWarning(conflict.targetName ?? "", sourceLabel((conflict.provider ?? "generic") as Source)),
+          action: orgPath(organization, `/conflicts/${c.req.param("id")}/resolve`),
+          button: "Link",
+          back: orgPath(organization, "/conflicts"),
+          values: { action },
+        });
+      }
+      const { conflict } = await resolveConflict(db, organization, id, action);
+      const done = action === "link" ? "linked" : "dismissed";
+      return c.redirect(withQuery(orgPath(organization, "/conflicts"), { [done]: conflict.targetName ?? "" }), 303);
+    },
+    (state) => renderConflicts(c, state),
+  ),
+);

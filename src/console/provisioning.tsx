@@ -1,0 +1,126 @@
+import type { Source } from "../db/schema";
+import type { Conflict, Organization } from "../db/schema-types";
+import type { connectionHealth } from "../domain/scim-health";
+import type { TimelineItem } from "../domain/timeline";
+import { describeActivity, describeChanges } from "./activity-sentence";
+import { sourceLabel } from "./icons";
+
+type Health = Awaited<ReturnType<typeof connectionHealth>>;
+
+/** "just now", "3 minutes ago", "2 hours ago", "5 days ago". */
+export function ago(iso: string, now = Date.now()): string {
+  const minutes = Math.floor((now - Date.parse(iso)) / 60_000);
+  if (minutes < 1) return "just now";
+  const [value, unit] =
+    minutes < 60
+      ? [minutes, "minute"]
+      : minutes < 2880
+        ? [Math.floor(minutes / 60), "hour"]
+        : [Math.floor(minutes / 1440), "day"];
+  return `${value} ${unit}${value === 1 ? "" : "s"} ago`;
+}
+
+/** Settings → the connection's health: is the identity provider still talking to us? */
+export function HealthPanel({
+  organization,
+  health,
+  conflictsPath,
+}: {
+  organization: Organization;
+  health: Health;
+  conflictsPath: string;
+}) {
+  const provider = sourceLabel(organization.scimProvider ?? "generic");
+  return (
+    <section class="panel" aria-labelledby="health-heading">
+      <h2 id="health-heading">Connection</h2>
+      <p>
+        {health.lastRequestAt
+          ? `${provider} last called ${ago(health.lastRequestAt)}.`
+          : `${provider} has not called yet.`}
+        {health.lastSuccessAt && ` Last success ${ago(health.lastSuccessAt)}.`}
+      </p>
+      <p>
+        In the last 24 hours: {health.requestsLast24h} {health.requestsLast24h === 1 ? "request" : "requests"},{" "}
+        {health.errorsLast24h > 0 ? (
+          <a href={`${conflictsPath}#errors`}>
+            {health.errorsLast24h} {health.errorsLast24h === 1 ? "error" : "errors"}
+          </a>
+        ) : (
+          "no errors"
+        )}
+        .{health.tokenLastUsedAt && ` The token was last used ${ago(health.tokenLastUsedAt)}.`}
+      </p>
+      {health.warnings.includes("no_recent_calls") && (
+        <p class="warning" role="status">
+          Provisioning is on, but {provider} has not called for more than a day. Check the integration in {provider}.
+        </p>
+      )}
+      {health.warnings.includes("stale_token_attempts") && (
+        <p class="warning" role="status">
+          {provider} is still presenting an old token: {health.staleTokenAttempts}{" "}
+          {health.staleTokenAttempts === 1 ? "request" : "requests"} since the token last changed. Enter the current
+          Secret Token in {provider}.
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** A conflict in a sentence, as the conflicts page lists it. */
+export function conflictSentence(conflict: Conflict): string {
+  const provider = sourceLabel((conflict.provider ?? "generic") as Source);
+  const name = conflict.targetName ?? "";
+  switch (conflict.kind) {
+    case "email_held_by_manual_member":
+      return `${provider} could not create ${name}: a member created manually here holds that email.`;
+    case "no_licence":
+      return `${provider} could not create ${name}: no licence free (${conflict.licensesUsed} of ${conflict.licenses}).`;
+    case "edited_while_off":
+      return `${name} was changed here while provisioning was off: ${provider} will push its own version again.`;
+    case "deleted_while_off":
+      return `${name} was deleted here while provisioning was off: ${provider} will create it again.`;
+  }
+}
+
+/** A member's own timeline: activity entries and the SCIM requests that concerned it, failures in red. */
+export function Timeline({ items }: { items: TimelineItem[] }) {
+  if (items.length === 0) return <p class="muted">Nothing recorded yet.</p>;
+  return (
+    <ol class="timeline">
+      {items.map((item) => {
+        if (item.kind === "activity") {
+          const { entry } = item;
+          const changed = entry.action === "member.updated" ? describeChanges(entry.changes).map((c) => c.name) : [];
+          return (
+            <li>
+              <time datetime={entry.at}>{ago(entry.at)}</time>{" "}
+              <span>
+                {describeActivity(entry)}
+                {changed.length > 0 && ` (${changed.join(", ")})`}
+              </span>
+            </li>
+          );
+        }
+        const { request } = item;
+        const who = request.provider ? sourceLabel(request.provider as Source) : "A client";
+        return (
+          <li class={request.failed ? "failed" : undefined}>
+            <time datetime={request.at}>{ago(request.at)}</time>{" "}
+            <span>
+              {who}: {request.operation} → {request.status}
+              {request.failed && (
+                <>
+                  {" "}
+                  <strong>failed</strong>
+                  {request.scimType && ` (${request.scimType})`}
+                  {request.detail && `: ${request.detail}`}
+                </>
+              )}
+            </span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

@@ -1,0 +1,31 @@
+import { selectActivityPage } from "../db/activity-queries";
+import type { Database } from "../db/client";
+import type { Member, ScimRequestRow } from "../db/schema-types";
+import { selectScimRequestPage } from "../db/scim-request-queries";
+
+type ActivityRow = Awaited<ReturnType<typeof selectActivityPage>>[number];
+
+export type TimelineItem = { at: string } & (
+  | { kind: "activity"; entry: ActivityRow }
+  | { kind: "request"; request: ScimRequestRow }
+);
+
+/**
+ * One member's own history, newest first: the activity entries about it and the SCIM requests that
+ * concerned it (by id, or by userName before it had one, as for a refused create), failures included.
+ */
+export async function memberTimeline(db: Database, member: Member, limit = 25): Promise<TimelineItem[]> {
+  const [entries, requests] = await Promise.all([
+    selectActivityPage(db, { orgId: member.orgId, targetId: member.id, limit }),
+    selectScimRequestPage(db, {
+      orgId: member.orgId,
+      concerning: { id: member.id, userName: member.userName },
+      limit,
+    }),
+  ]);
+  const items: TimelineItem[] = [
+    ...entries.map((entry) => ({ kind: "activity" as const, at: entry.at, entry })),
+    ...requests.map((request) => ({ kind: "request" as const, at: request.at, request })),
+  ];
+  return items.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
+}
