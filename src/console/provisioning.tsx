@@ -1,5 +1,5 @@
 import type { Source } from "../db/schema";
-import type { Conflict, Organization } from "../db/schema-types";
+import type { Conflict, Organization, ScimRequestRow } from "../db/schema-types";
 import type { connectionHealth } from "../domain/scim-health";
 import type { TimelineItem } from "../domain/timeline";
 import { describeActivity, describeChanges } from "./activity-sentence";
@@ -102,25 +102,31 @@ export function Timeline({ items }: { items: TimelineItem[] }) {
             </li>
           );
         }
-        const { request } = item;
-        const who = request.provider ? sourceLabel(request.provider as Source) : "A client";
-        return (
-          <li class={request.failed ? "failed" : undefined}>
-            <time datetime={request.at}>{ago(request.at)}</time>{" "}
-            <span>
-              {who}: {request.operation} → {request.status}
-              {request.failed && (
-                <>
-                  {" "}
-                  <strong>failed</strong>
-                  {request.scimType && ` (${request.scimType})`}
-                  {request.detail && `: ${request.detail}`}
-                </>
-              )}
-            </span>
-          </li>
-        );
+        return <RequestItem request={item.request} />;
       })}
     </ol>
+  );
+}
+
+/** One SCIM request in a list: who asked what, and how it ended; a failure in red with the error the client got. */
+export function RequestItem({ request, named = false }: { request: ScimRequestRow; named?: boolean }) {
+  const who = request.provider ? sourceLabel(request.provider as Source) : "A client";
+  const name = named ? (request.userName ?? request.displayName) : null;
+  return (
+    <li class={request.failed ? "failed" : undefined}>
+      <time datetime={request.at}>{ago(request.at)}</time>{" "}
+      <span>
+        {who}: {request.operation}
+        {name && ` ${name}`} → {request.status}
+        {request.failed && (
+          <>
+            {" "}
+            <strong>failed</strong>
+            {request.scimType && ` (${request.scimType})`}
+            {request.detail && `: ${request.detail}`}
+          </>
+        )}
+      </span>
+    </li>
   );
 }

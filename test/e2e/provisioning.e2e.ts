@@ -103,7 +103,7 @@ describe("provisioning visibility in Chromium", () => {
     await page.goto(`/console/orgs/${orgId}/conflicts`);
     const sentence = "Okta could not create jane@visibility.test: a member created manually here holds that email.";
     await shown(sentence);
-    await reloadUntil("create user jane@visibility.test → 409 (uniqueness)");
+    await reloadUntil("Okta: create user jane@visibility.test → 409 failed (uniqueness)");
     await screenshots(page, "conflicts");
 
     await page.getByRole("button", { name: "Link" }).click();

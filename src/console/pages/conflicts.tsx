@@ -11,7 +11,7 @@ import type { ConsoleEnv } from "../env";
 import { confirmed, parseForm, submitForm } from "../forms";
 import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
-import { ago, conflictSentence } from "../provisioning";
+import { ago, conflictSentence, RequestItem } from "../provisioning";
 import { confirmPage } from "./confirm";
 import { notFoundPage } from "./not-found";
 
@@ -147,16 +147,7 @@ async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
         ) : (
           <ul class="timeline">
             {errors.map((request) => (
-              <li class="failed">
-                <time datetime={request.at}>{ago(request.at)}</time>{" "}
-                <span>
-                  {request.operation}
-                  {(request.userName ?? request.displayName) && ` ${request.userName ?? request.displayName}`} →{" "}
-                  {request.status}
-                  {request.scimType && ` (${request.scimType})`}
-                  {request.detail && `: ${request.detail}`}
-                </span>
-              </li>
+              <RequestItem request={request} named />
             ))}
           </ul>
         )}
