@@ -14,6 +14,15 @@ export interface Bindings {
    * derived from ADMIN_TOKEN, so rotating the admin token ends the cursors in flight.
    */
   CURSOR_SECRET?: string;
+  /** Authenticated SCIM requests per tenant ([[ratelimits]] in wrangler.toml). */
+  TENANT_RATE_LIMIT: RateLimit;
+  /** Failed SCIM authentications per client IP ([[ratelimits]] in wrangler.toml). */
+  AUTH_FAILURE_RATE_LIMIT: RateLimit;
+  /**
+   * Multiplies the per-tenant limit (default 1) by counting a tenant's requests on that many keys in
+   * turn. Only for load tests that drive one tenant far beyond any identity provider (the benchmark).
+   */
+  TENANT_RATE_LIMIT_SCALE?: string;
   /** Days activity entries are kept (default 365). */
   ACTIVITY_RETENTION_DAYS?: string;
   /** Days SCIM request records are kept (default 30). */

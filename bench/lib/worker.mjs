@@ -18,6 +18,9 @@ export async function startWorker() {
       STATE,
       "--var",
       `ADMIN_TOKEN:${ADMIN_TOKEN}`,
+      // One tenant driven far beyond any identity provider: 100 × the per-tenant rate limit (README).
+      "--var",
+      "TENANT_RATE_LIMIT_SCALE:100",
       "--log-level",
       "log",
     ],

@@ -6,6 +6,7 @@ import { selectOrganizationStatement } from "../../db/organization-queries";
 import { verifyScimToken } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
 import { ScimError } from "../../scim/errors";
+import { limitFailedAuthentication, limitTenantRate, refuseBlockedClient } from "./rate-limit";
 
 function unauthorized(c: Context): ScimError {
   c.header("WWW-Authenticate", 'Bearer realm="SCIM"');
@@ -14,8 +15,12 @@ function unauthorized(c: Context): ScimError {
 
 /** Requires a Bearer token; which tenant it opens is checked with the handler's first reads. */
 export const scimAuth = createMiddleware<AppEnv>(async (c, next) => {
+  refuseBlockedClient(c);
   const match = /^bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "");
-  if (!match) throw unauthorized(c);
+  if (!match) {
+    await limitFailedAuthentication(c);
+    throw unauthorized(c);
+  }
   c.set("presentedToken", match[1]);
   await next();
 });
@@ -36,7 +41,12 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
   ]);
   c.set("tenant", organizations[0]);
   const organization = await verifyScimToken(organizations[0], c.get("presentedToken"));
-  if (!organization) throw unauthorized(c);
+  if (!organization) {
+    await limitFailedAuthentication(c);
+    throw unauthorized(c);
+  }
+  // Counted once per request, however many times its handler re-reads (a PATCH retrying).
+  if (!c.get("organization")) await limitTenantRate(c, organization.id);
   c.set("organization", organization);
   return results as BatchResponse<T>;
 }

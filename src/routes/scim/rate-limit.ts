@@ -1,0 +1,76 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../env";
+import { ScimError } from "../../scim/errors";
+import { isInternalRequest } from "./internal-requests";
+
+/** The windows of the two limits in wrangler.toml ([[ratelimits]] simple.period): how long to wait. */
+const TENANT_WINDOW_SECONDS = 10;
+const AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+const MAX_BLOCKED_CLIENTS = 10_000;
+/** Clients over their failed-authentication limit, until when (ms), in this isolate. */
+const blockedClients = new Map<string, number>();
+
+function tooManyRequests(c: Context, seconds: number, detail: string): ScimError {
+  // Okta and Entra back off and retry on 429 with an integer Retry-After.
+  c.header("Retry-After", String(seconds));
+  return new ScimError(429, detail);
+}
+
+/** The client's address as Cloudflare's edge sets it; absent only off Cloudflare (local dev, tests). */
+const clientIp = (c: Context) => c.req.header("CF-Connecting-IP");
+
+/** Round-robin over TENANT_RATE_LIMIT_SCALE keys per tenant: the limit becomes that many times the binding's. */
+let turn = 0;
+function tenantKey(c: Context<AppEnv>, orgId: string): string {
+  const scale = Math.max(1, Math.floor(Number(c.env.TENANT_RATE_LIMIT_SCALE ?? 1)) || 1);
+  turn = (turn + 1) % scale;
+  return scale === 1 ? orgId : `${orgId}#${turn}`;
+}
+
+/**
+ * Counts an authenticated request against its tenant's rate (TENANT_RATE_LIMIT); beyond it, 429.
+ * Counted only once the token is verified, so nobody can spend another tenant's budget. The
+ * operations of a /Bulk request are not counted again: the request was.
+ */
+export async function limitTenantRate(c: Context<AppEnv>, orgId: string): Promise<void> {
+  if (isInternalRequest(c.req.raw)) return;
+  const { success } = await c.env.TENANT_RATE_LIMIT.limit({ key: tenantKey(c, orgId) });
+  if (!success) {
+    throw tooManyRequests(
+      c,
+      TENANT_WINDOW_SECONDS,
+      "Too many requests for this tenant: retry after the number of seconds in Retry-After.",
+    );
+  }
+}
+
+/**
+ * A client over its failed-authentication limit is refused before its token is even looked at,
+ * so a token cannot be guessed at speed. This isolate remembers the client until the window ends.
+ */
+export function refuseBlockedClient(c: Context<AppEnv>): void {
+  const ip = clientIp(c);
+  const until = ip ? blockedClients.get(ip) : undefined;
+  if (until === undefined) return;
+  if (until <= Date.now()) {
+    blockedClients.delete(ip!);
+    return;
+  }
+  throw tooManyRequests(c, Math.ceil((until - Date.now()) / 1000), "Too many failed authentications from this client.");
+}
+
+/** Counts a failed authentication against the client's address (AUTH_FAILURE_RATE_LIMIT); beyond it, 429. */
+export async function limitFailedAuthentication(c: Context<AppEnv>): Promise<void> {
+  const ip = clientIp(c);
+  if (!ip) return;
+  const { success } = await c.env.AUTH_FAILURE_RATE_LIMIT.limit({ key: ip });
+  if (success) return;
+  blockedClients.delete(ip);
+  blockedClients.set(ip, Date.now() + AUTH_FAILURE_WINDOW_SECONDS * 1000);
+  for (const oldest of blockedClients.keys()) {
+    if (blockedClients.size <= MAX_BLOCKED_CLIENTS) break;
+    blockedClients.delete(oldest);
+  }
+  throw tooManyRequests(c, AUTH_FAILURE_WINDOW_SECONDS, "Too many failed authentications from this client.");
+}

@@ -1,0 +1,54 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createTenant, scim } from "../helpers";
+
+const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+async function expect429(response: Response, retryAfter: string) {
+  expect(response.status).toBe(429);
+  expect(response.headers.get("Retry-After")).toBe(retryAfter);
+  expect(await response.json()).toEqual({ schemas: [ERROR_SCHEMA], status: "429", detail: expect.any(String) });
+}
+
+describe("rate limits (Workers rate-limiting binding)", () => {
+  it("answers a tenant beyond 1,000 requests in 10 s with 429 and an integer Retry-After, other tenants unaffected", async () => {
+    const tenant = await createTenant();
+    const other = await createTenant();
+    // Windows are aligned to the clock: start early in one, so that it does not roll over midway.
+    while (Date.now() % 10_000 > 2_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    // Full SCIM requests take ~10 ms each on this machine, too slow to make 1,000 inside one window:
+    // spend 990 of the tenant's budget on the binding itself, then send real requests.
+    for (let spent = 0; spent < 990; spent += 99) {
+      await Promise.all(Array.from({ length: 99 }, () => env.TENANT_RATE_LIMIT.limit({ key: tenant.orgId })));
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await scim(tenant, "/ServiceProviderConfig")).status);
+    expect(statuses).toEqual(Array(10).fill(200));
+    await expect429(await scim(tenant, "/Users"), "10");
+    await expect429(await scim(tenant, "/ServiceProviderConfig"), "10");
+    expect((await scim(other, "/ServiceProviderConfig")).status).toBe(200);
+    // A wrong token is a 401, not a 429, and spends nothing of the tenant's budget.
+    expect((await scim(tenant, "/Users", { token: "wrong" })).status).toBe(401);
+  });
+
+  it("limits failed authentications per client IP, then refuses that client before looking at its token", async () => {
+    const tenant = await createTenant();
+    const from = (ip: string, token?: string) =>
+      scim(tenant, "/Users", { headers: { "CF-Connecting-IP": ip }, ...(token ? { token } : {}) });
+    const guesser = "203.0.113.7";
+    let failures = 0;
+    let response = await from(guesser, "guess-0");
+    while (response.status === 401 && failures < 50) {
+      failures++;
+      response = await from(guesser, `guess-${failures}`);
+    }
+    expect(failures).toBe(20);
+    await expect429(response, "60");
+    // The right token from the blocked client is refused too; other clients are not affected.
+    const blocked = await from(guesser);
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("Retry-After")).toMatch(/^[1-9]\d*$/);
+    expect((await from("198.51.100.2")).status).toBe(200);
+    expect((await from("198.51.100.2", "wrong")).status).toBe(401);
+  });
+});
