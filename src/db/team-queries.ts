@@ -253,11 +253,18 @@ export function membersAmong(team: { orgId: string; id: string }, ids: readonly 
     ORDER BY m.user_name_lower`;
 }
 
-/** The team's members not among `ids` (what a full push removes), as (id, user_name) rows; see membersAmong. */
-export function membersOfTeamExcept(teamId: string, ids: readonly string[]): SQL {
+/**
+ * The team's members not among `ids` (what a full push removes), as (id, user_name) rows in member
+ * id order (the membership key's); `slice` takes part of them (`limit` undefined: all from `offset`).
+ */
+export function membersOfTeamExcept(
+  teamId: string,
+  ids: readonly string[],
+  slice: { offset: number; limit?: number } = { offset: 0 },
+): SQL {
   return sql`SELECT m.id, m.user_name FROM ${teamMembers} AS tm CROSS JOIN ${members} AS m ON m.id = tm.member_id
     WHERE tm.team_id = ${teamId} AND tm.member_id NOT IN (SELECT value FROM ${idsTable(ids)})
-    ORDER BY m.user_name_lower`;
+    ORDER BY tm.member_id LIMIT ${slice.limit ?? -1} OFFSET ${slice.offset}`;
 }
 
 /** The control panel's team list: a keyset page in (created_at, id) order, optionally manual teams only. */

@@ -8,6 +8,7 @@ import type { Source } from "../db/schema";
 import type { NewTeam, Organization, Team } from "../db/schema-types";
 import {
   addMembersStatement,
+  countMembersOfTeams,
   deleteTeamStatement,
   insertTeamStatement,
   membersAmong,
@@ -33,6 +34,9 @@ import { controlPanelScope, findMember } from "./members";
 import { assertEditable } from "./read-only";
 
 export type { TeamScope };
+
+/** Members listed by one activity entry of a full push's removals: about 350 KB of JSON at most. */
+const ENTRY_MEMBERS = 5_000;
 
 /** The control panel acts as the organization's admin, whether through the admin API or the console. */
 const CONTROL_PANEL = "admin" as const;
@@ -129,7 +133,11 @@ export async function updateTeam(
 ): Promise<Team> {
   const changes = changedAttributes(team, input);
   const additions = membership.replace ?? membership.add;
-  await joiningMembers(db, team, additions);
+  // A full push also needs the team's size (see below), read at the same time.
+  const [, currentSize] = await Promise.all([
+    joiningMembers(db, team, additions),
+    membership.replace ? countMembersOfTeams(db, [team.id]).then((counts) => counts.get(team.id) ?? 0) : 0,
+  ]);
   const target = teamTarget({ ...team, displayName: input.displayName }, actor);
   const batch = new ChangeBatch(db);
   const { expectedVersion } = options;
@@ -162,21 +170,25 @@ export async function updateTeam(
       )
       .write(addMembersStatement(db, team, additions));
   }
-  const removing = membership.replace
-    ? {
-        members: membersOfTeamExcept(team.id, membership.replace),
-        write: removeMembersExceptStatement(db, team.id, membership.replace),
-      }
-    : membership.remove.length > 0
-      ? {
-          members: membersAmong(team, membership.remove, true),
-          write: removeMembersStatement(db, team.id, membership.remove),
-        }
-      : undefined;
-  if (removing) {
+  if (membership.replace) {
+    // A full push can remove a whole team: its entries list at most ENTRY_MEMBERS members each, so
+    // that no pending entry outgrows D1's 2 MB row; the last one takes whatever is left.
+    const entries = Math.max(1, Math.ceil(currentSize / ENTRY_MEMBERS));
+    for (let i = 0; i < entries; i++) {
+      const slice = { offset: i * ENTRY_MEMBERS, limit: i === entries - 1 ? undefined : ENTRY_MEMBERS };
+      batch.stage(
+        { ...target, action: "team.members_removed", changes: {} },
+        { members: membersOfTeamExcept(team.id, membership.replace, slice) },
+      );
+    }
+    batch.write(removeMembersExceptStatement(db, team.id, membership.replace));
+  } else if (membership.remove.length > 0) {
     batch
-      .stage({ ...target, action: "team.members_removed", changes: {} }, { members: removing.members })
-      .write(removing.write);
+      .stage(
+        { ...target, action: "team.members_removed", changes: {} },
+        { members: membersAmong(team, membership.remove, true) },
+      )
+      .write(removeMembersStatement(db, team.id, membership.remove));
   }
   batch.write(...(options.also ?? []), selectTeamByIdStatement(db, team.id));
   let results: unknown[];

@@ -319,4 +319,23 @@ describe("large groups", () => {
     expect(Object.keys(values)).toEqual(["schemas", "id", "members"]);
     expect(values.members[6_499]).toEqual({ value: expect.any(String) });
   }, 30_000);
+
+  it("logs a full push that empties a 12,000-member group in entries of at most 5,000 members", async () => {
+    const tenant = await createTenant({ licenses: 13_000 });
+    const ids = await bulkMembers(tenant, 12_000);
+    const group = await createGroup(tenant, "Emptied");
+    for (let start = 0; start < ids.length; start += 6_000) {
+      expect((await patchGroup(tenant, group.id, [add(...ids.slice(start, start + 6_000))])).ok).toBe(true);
+    }
+    expect((await patchGroup(tenant, group.id, [replaceAll()])).status).toBe(204);
+    expect(memberIds(await read(tenant, group.id))).toEqual([]);
+    const removed = async () =>
+      (await activity(tenant.orgId))
+        .filter((e) => e.action === "team.members_removed")
+        .map((e) => JSON.parse(e.changes!).members.map((m: { id: string }) => m.id) as string[]);
+    await expect.poll(async () => (await removed()).flat().length, { timeout: 20_000 }).toBe(12_000);
+    const entries = await removed();
+    expect(entries.map((list) => list.length)).toEqual([5_000, 5_000, 2_000]);
+    expect(entries.flat().sort()).toEqual([...ids].sort());
+  }, 60_000);
 });
