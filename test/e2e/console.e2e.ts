@@ -381,3 +381,23 @@ describe("the console in Chromium", () => {
     expect(path()).toBe("/console/sign-in");
   });
 });
+
+describe("the console by keyboard", () => {
+  it("signs in, skips to the content and shows where the focus is, without a mouse", async () => {
+    await page.goto("/console/sign-in");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("token");
+    await page.keyboard.type(adminToken);
+    await Promise.all([page.waitForURL("**/console/orgs"), page.keyboard.press("Enter")]);
+
+    await page.keyboard.press("Tab");
+    const skip = page.getByRole("link", { name: "Skip to content" });
+    expect(await skip.evaluate((element) => element === document.activeElement)).toBe(true);
+    const box = await skip.boundingBox();
+    expect(box && box.x >= 0 && box.width > 0).toBe(true);
+    expect(await skip.evaluate((element) => getComputedStyle(element).outlineStyle)).toBe("solid");
+    await page.keyboard.press("Tab");
+    const focused = page.locator(":focus");
+    expect(await focused.evaluate((element) => getComputedStyle(element).outlineStyle)).toBe("solid");
+  });
+});

@@ -27,26 +27,31 @@ async function signIn() {
   return /__Host-console_session=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "")![1];
 }
 
+/** Manual members written straight to D1 (the licence triggers still count them), `<prefix>000@big.test` on. */
+async function insertManualMembers(orgId: string, count: number, prefix: string) {
+  const statements = Array.from({ length: count }, (_, i) => {
+    const email = `${prefix}${String(i).padStart(3, "0")}@big.test`;
+    return env.DB.prepare(
+      "INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, source, provisioned, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'manual', 0, ?, ?, ?)",
+    ).bind(
+      `${orgId}-${prefix}-${i}`,
+      orgId,
+      email,
+      email,
+      email,
+      email,
+      JSON.stringify({ userName: email, emails: [{ value: email, primary: true }] }),
+      `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}.${String(i).padStart(3, "0")}Z`,
+      "2026-01-01T00:00:00.000Z",
+    );
+  });
+  await env.DB.batch(statements);
+}
+
 describe("console pages over the domain rules", () => {
   it("pages members by keyset, 50 at a time, following Next page to the end", async () => {
     const organization = await createOrganization(200);
-    const statements = Array.from({ length: 120 }, (_, i) => {
-      const email = `m${String(i).padStart(3, "0")}@big.test`;
-      return env.DB.prepare(
-        "INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, source, provisioned, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'manual', 0, ?, ?, ?)",
-      ).bind(
-        `big-${i}`,
-        organization.id,
-        email,
-        email,
-        email,
-        email,
-        JSON.stringify({ userName: email, emails: [{ value: email, primary: true }] }),
-        `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}.${String(i).padStart(3, "0")}Z`,
-        "2026-01-01T00:00:00.000Z",
-      );
-    });
-    await env.DB.batch(statements);
+    await insertManualMembers(organization.id, 120, "m");
     const cookie = await signIn();
     const seen: string[] = [];
     let next: string | undefined = `/console/orgs/${organization.id}/members`;
@@ -120,5 +125,52 @@ describe("console pages over the domain rules", () => {
     expect(((await none.json()) as { entries: unknown[] }).entries).toEqual([]);
     const bad = await page(`/console/orgs/${organization.id}/activity?from=yesterday`, cookie);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("console settings", () => {
+  it("asks for confirmation itself when no script did, and a reloaded regeneration regenerates nothing", async () => {
+    const tenant = await createTenant();
+    const cookie = await signIn();
+    const settings = `/console/orgs/${tenant.orgId}/settings`;
+    const html = await (await page(settings, cookie)).text();
+    const createdAt = /name="tokenCreatedAt" value="([^"]+)"/.exec(html)![1];
+
+    const asked = await page(`${settings}/token`, cookie, { tokenCreatedAt: createdAt });
+    expect(asked.status).toBe(200);
+    const confirmation = await asked.text();
+    expect(confirmation).toContain("Okta stops provisioning until the new token is entered there");
+    expect(confirmation).toContain('name="confirmed" value="yes"');
+    const listed = () =>
+      call(`/scim/v2/${tenant.orgId}/Users`, { headers: { Authorization: `Bearer ${tenant.token}` } });
+    expect((await listed()).status).toBe(200); // nothing regenerated yet
+
+    const rotated = await page(`${settings}/token`, cookie, { tokenCreatedAt: createdAt, confirmed: "yes" });
+    const token = /id="secret-token" type="text" readonly="" value="([^"]+)"/.exec(await rotated.text())?.[1];
+    expect(token).toMatch(/^scim_/);
+    expect(rotated.headers.get("Cache-Control")).toBe("no-store");
+    expect((await listed()).status).toBe(401);
+
+    // The same POST again (a reload): no second token, none shown.
+    const again = await page(`${settings}/token`, cookie, { tokenCreatedAt: createdAt, confirmed: "yes" });
+    const body = await again.text();
+    expect(body).toContain("already regenerated");
+    expect(body).not.toContain('id="secret-token"');
+    const works = await call(`/scim/v2/${tenant.orgId}/Users`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(works.status).toBe(200);
+  });
+
+  it("warns when fewer than 5 % of the licences are left", async () => {
+    const organization = await createOrganization(40);
+    const cookie = await signIn();
+    const settings = `/console/orgs/${organization.id}/settings`;
+    await insertManualMembers(organization.id, 38, "l");
+    let html = await (await page(settings, cookie)).text();
+    expect(html).toContain("38 of 40 licences in use"); // 5 % left: no warning yet
+    expect(html).not.toContain("left:");
+    await admin(`/organizations/${organization.id}/members`, { method: "POST", json: { email: "last@lic.test" } });
+    html = await (await page(settings, cookie)).text();
+    expect(html).toContain("39 of 40 licences in use");
+    expect(html).toContain("Only 1 licence is left");
   });
 });

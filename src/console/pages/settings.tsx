@@ -120,6 +120,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
               confirm={regenerateWarning(sourceLabel(active))}
               label="Regenerate token"
             >
+              <input type="hidden" name="tokenCreatedAt" value={organization.scimTokenCreatedAt ?? ""} />
               <button type="submit" class="secondary">
                 Regenerate token
               </button>
@@ -250,6 +251,10 @@ settingsPages.post("/token", (c) =>
       if (!organization.scimEnabled || !organization.scimProvider) {
         return c.redirect(orgPath(organization, "/settings"), 303);
       }
+      // The token this form was shown with: a reload of the answer (the same POST again) regenerates nothing.
+      if (values.tokenCreatedAt !== organization.scimTokenCreatedAt) {
+        return renderSettings(c, { message: "The token was already regenerated; it is not shown again." });
+      }
       if (!confirmed(values)) {
         return confirmPage(c, {
           section: "settings",
@@ -258,7 +263,7 @@ settingsPages.post("/token", (c) =>
           action: orgPath(organization, "/settings/token"),
           button: "Regenerate token",
           back: orgPath(organization, "/settings"),
-          values: {},
+          values: { tokenCreatedAt: values.tokenCreatedAt },
         });
       }
       const issued = await rotateScimToken(database(c.env.DB), organization.id);
