@@ -8,7 +8,9 @@
 //   sequential(seed)  cases measured one request at a time: time to the last byte, size, memory;
 //   targets(seed)     ratios of p50 at concurrency 1: { case, over, limit } (case descriptors);
 //   after             [{ name, run({ seed, worker }) → { key, result, lines, checks } }], run once the
-//                     activity queue has drained (walks such as Okta's import).
+//                     activity queue has drained (walks such as Okta's import);
+//   requestLogOff(seed)  latency cases run last, on a worker restarted with SCIM_REQUEST_LOG=off
+//                     (the same requests with and without the SCIM request log, compared by targets).
 // BENCH_ONLY=<regular expression> runs only the cases (and walks) whose name matches it.
 
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,13 +18,14 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import groups from "./cases/groups.mjs";
 import oktaImport from "./cases/import.mjs";
+import requestLog from "./cases/request-log.mjs";
 import users from "./cases/users.mjs";
 import { BASE, STATE, wrangler } from "./lib/env.mjs";
 import { caseName, measureSequential, runCase } from "./lib/load.mjs";
 import { seed as seedDatabase } from "./lib/seed.mjs";
 import { consumerThroughput, queueDrained, startWorker, stopWorker } from "./lib/worker.mjs";
 
-const MODULES = [users, groups, oktaImport];
+const MODULES = [users, groups, oktaImport, requestLog];
 
 const baseline = {
   client: "none",
@@ -87,7 +90,7 @@ function ratios(rows, targets) {
 async function main() {
   const seed = seedDatabase();
   const bundle = bundleSize();
-  const worker = await startWorker();
+  let worker = await startWorker();
   try {
     const rows = [];
     for (const c of [baseline, ...MODULES.flatMap((m) => m.cases?.(seed) ?? [])]) {
@@ -104,6 +107,12 @@ async function main() {
       if (selected(walk.name)) walks.push(await walk.run({ seed, worker }));
     }
     const consumer = await consumerThroughput(worker);
+    const withoutLog = MODULES.flatMap((m) => m.requestLogOff?.(seed) ?? []).filter((c) => selected(caseName(c)));
+    if (withoutLog.length > 0) {
+      stopWorker(worker);
+      worker = await startWorker({ SCIM_REQUEST_LOG: "off" });
+      for (const c of withoutLog) rows.push(...(await runCase(c)));
+    }
 
     console.log(`\nwrangler dev on ${BASE}, autocannon, ${new Date().toISOString()}\n`);
     printTable(

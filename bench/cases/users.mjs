@@ -8,7 +8,7 @@ const spread = (i, size) => (i * 7919) % size;
 const OKTA_DATE = "Thu Jan 01 00:00:00 UTC 2026";
 
 /** Okta's profile push: the user as it read it, `id`, `meta`, `groups` and a `password` included. */
-function oktaPut(tenant, index, i, groups) {
+export function oktaPut(tenant, index, i, groups) {
   const { orgId, members } = tenant;
   const name = tenant.userName(index);
   return {

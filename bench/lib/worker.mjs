@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { ADMIN_TOKEN, BASE, env, PORT, STATE } from "./env.mjs";
 
-export async function startWorker() {
+/** `vars`: worker variables of this run, e.g. `{ SCIM_REQUEST_LOG: "off" }`. */
+export async function startWorker(vars = {}) {
   const child = spawn(
     "npx",
     [
@@ -21,6 +22,7 @@ export async function startWorker() {
       // One tenant driven far beyond any identity provider: 100 × the per-tenant rate limit (README).
       "--var",
       "TENANT_RATE_LIMIT_SCALE:100",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--log-level",
       "log",
     ],

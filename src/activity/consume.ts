@@ -92,6 +92,7 @@ export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bi
   console.log(
     JSON.stringify({
       event: "activity_batch_written",
+      size: accepted.length,
       entries: entries.length,
       scimRequests: requests.length,
       durationMs: Date.now() - started,
