@@ -59,6 +59,11 @@ describe("the SCIM request log", () => {
       method: "PATCH",
       json: patchOp({ op: "replace", value: { active: false } }),
     });
+    const reactivated = await okta(tenant, `/Users/${ada.id}`, {
+      method: "PUT",
+      json: user("ada@acme.test", { externalId: "00u1", displayName: "Ada L", active: true }),
+    });
+    expect(reactivated.status).toBe(200);
     const group = (await (
       await okta(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName: "Sales" } })
     ).json()) as any;
@@ -72,12 +77,13 @@ describe("the SCIM request log", () => {
     });
     expect(badPatch.status).toBe(400);
 
-    const rows = await recorded(tenant.orgId, 6);
+    const rows = await recorded(tenant.orgId, 7);
     expect(rows.map((r) => [r.method, r.operation, r.status])).toEqual([
       ["GET", "list users", 200],
       ["POST", "create user", 201],
       ["POST", "create user", 403],
       ["PATCH", "patch user: deactivate", 200],
+      ["PUT", "replace user: reactivate", 200],
       ["POST", "create group", 201],
       ["PATCH", "patch group: add 3 members, remove 1", 400],
     ]);
@@ -93,8 +99,8 @@ describe("the SCIM request log", () => {
     });
     expect(rows[2]).toMatchObject({ user_name: "bob@acme.test", failed: 1 });
     expect(String(rows[2].detail)).toContain("1 of 1 licences are in use");
-    expect(rows[5]).toMatchObject({ resource_type: "Group", resource_id: group.id, display_name: "Sales" });
-    expect(rows[5].scim_type).toBe("invalidValue");
+    expect(rows[6]).toMatchObject({ resource_type: "Group", resource_id: group.id, display_name: "Sales" });
+    expect(rows[6].scim_type).toBe("invalidValue");
     expect(rows.every((r) => typeof r.duration_ms === "number")).toBe(true);
   });
 

@@ -74,6 +74,9 @@ users.put("/:id", async (c) => {
   requireCurrentVersion(c, existing);
   const body = await readJson(c);
   const { document, active } = splitActive(normalizeResource(body, userResourceType));
+  // Okta's wizard-built integrations deactivate with a PUT: say so in the request log.
+  if (active !== undefined && active !== existing.active)
+    c.set("operationDetail", active ? "reactivate" : "deactivate");
   return writeOnCurrentVersion(
     c,
     existing,
