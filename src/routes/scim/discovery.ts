@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { database } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { resourceTypes, schemaDocuments, serviceProviderConfig } from "../../scim/discovery";
-import { notFound } from "../../scim/errors";
+import { invalidValue, notFound, ScimError } from "../../scim/errors";
 import { listResponse } from "../../scim/list-response";
 import { authorize } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
@@ -13,6 +13,12 @@ export const discovery = new Hono<AppEnv>();
 
 discovery.use(async (c, next) => {
   await authorize(c, database(c.env.DB), []);
+  // RFC 7644 §4: a filter here is refused (403), so that no client takes its conditions as met;
+  // these fixed documents have no order or cursor either.
+  if (c.req.query("filter") !== undefined) throw new ScimError(403, "Discovery endpoints cannot be filtered.");
+  for (const name of ["sortBy", "sortOrder", "cursor"]) {
+    if (c.req.query(name) !== undefined) throw invalidValue(`Discovery endpoints take no ${name}.`);
+  }
   await next();
 });
 

@@ -33,7 +33,6 @@ scim.use(scimAuth);
 
 scim.route("/Users", users);
 scim.route("/Groups", groups);
-scim.route("/", discovery);
 
 // RFC 7644 §3.11: /Me is the authenticated subject's own resource; a provisioning token has none.
 scim.all("/Me", async (c) => {
@@ -46,6 +45,8 @@ scim.all("/.search", methodNotAllowed("POST"));
 
 scim.post("/Bulk", bulk);
 scim.all("/Bulk", methodNotAllowed("POST"));
+// Last: its tenant check applies to every path it is reached on.
+scim.route("/", discovery);
 
 scim.onError((error, c) => {
   const scimError = toScimError(error);
