@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import groups from "./cases/groups.mjs";
 import oktaImport from "./cases/import.mjs";
+import lists from "./cases/lists.mjs";
 import requestLog from "./cases/request-log.mjs";
 import users from "./cases/users.mjs";
 import { BASE, STATE, wrangler } from "./lib/env.mjs";
@@ -25,7 +26,7 @@ import { caseName, measureSequential, runCase } from "./lib/load.mjs";
 import { seed as seedDatabase } from "./lib/seed.mjs";
 import { consumerThroughput, queueDrained, startWorker, stopWorker } from "./lib/worker.mjs";
 
-const MODULES = [users, groups, oktaImport, requestLog];
+const MODULES = [users, groups, oktaImport, requestLog, lists];
 
 const baseline = {
   client: "none",
