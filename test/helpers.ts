@@ -130,7 +130,7 @@ let tenantTables: Promise<{ name: string }[]> | undefined; // the migrations ran
 /**
  * Every stored row of an organization: its organizations row and its rows in every table with an
  * org_id column (found from the schema, so tables added later are covered too) except the request
- * log. Equal before and after a refused request means the request changed nothing.
+ * log, and its pending activity entries. Equal before and after a refused request means the request changed nothing.
  */
 export async function tenantRows(orgId: string): Promise<Record<string, unknown[]>> {
   tenantTables ??= env.DB.prepare(
@@ -142,11 +142,16 @@ export async function tenantRows(orgId: string): Promise<Record<string, unknown[
   const tables = await tenantTables;
   const statements = [
     env.DB.prepare("SELECT * FROM organizations WHERE id = ?").bind(orgId),
+    // The activity outbox keeps the organization inside each pending entry.
+    env.DB.prepare("SELECT * FROM activity_outbox WHERE json_extract(entry, '$.orgId') = ?").bind(orgId),
     ...tables.map(({ name }) => env.DB.prepare(`SELECT * FROM "${name}" WHERE org_id = ?`).bind(orgId)),
   ];
   const results = await env.DB.batch(statements);
   const sorted = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).sort();
   return Object.fromEntries(
-    ["organizations", ...tables.map((t) => t.name)].map((name, i) => [name, sorted(results[i].results)]),
+    ["organizations", "activity_outbox", ...tables.map((t) => t.name)].map((name, i) => [
+      name,
+      sorted(results[i].results),
+    ]),
   );
 }
