@@ -1,5 +1,7 @@
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index";
 import { ADMIN_TOKEN, admin, call, createOrganization, ORIGIN } from "../helpers";
 
 /** A console request as a browser on this origin sends it: the session cookie, and Origin on a form POST. */
@@ -272,5 +274,32 @@ describe("console request protection", () => {
       expect(html, path).not.toMatch(/<script(?![^>]*\ssrc=)/);
       expect(html, path).not.toMatch(/\sstyle=/);
     }
+  });
+});
+
+describe("console session upkeep", () => {
+  it("the daily cron deletes sessions past 12 hours and expired links, and keeps live ones", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-06-01T00:00:00Z"));
+    const organization = await createOrganization();
+    const old = await operatorSession();
+    await consoleLink(organization.id);
+    vi.setSystemTime(new Date("2026-06-01T11:00:00Z"));
+    const fresh = await operatorSession();
+    const count = async (table: string) =>
+      (await env.DB.prepare(
+        `SELECT count(*) AS n FROM ${table} WHERE ${table === "console_links" ? "org_id = ?" : "id_hash IN (?, ?)"}`,
+      )
+        .bind(...(table === "console_links" ? [organization.id] : [await sha256Hex(old), await sha256Hex(fresh)]))
+        .first<{ n: number }>())!.n;
+    expect(await count("console_sessions")).toBe(2);
+    expect(await count("console_links")).toBe(1);
+
+    const scheduledTime = new Date("2026-06-01T12:30:00Z");
+    await worker.scheduled(createScheduledController({ scheduledTime, cron: "17 3 * * *" }), env);
+    expect(await count("console_sessions")).toBe(1);
+    expect(await count("console_links")).toBe(0);
+    vi.setSystemTime(scheduledTime);
+    expect((await page("/console/orgs", { cookie: fresh })).status).toBe(303); // idle for 90 minutes by now
   });
 });
