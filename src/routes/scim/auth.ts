@@ -6,7 +6,12 @@ import { selectOrganizationStatement } from "../../db/organization-queries";
 import { verifyScimToken } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
 import { ScimError } from "../../scim/errors";
-import { limitFailedAuthentication, limitTenantRate, refuseBlockedClient } from "./rate-limit";
+import {
+  limitFailedAuthentication,
+  refuseBlockedClient,
+  requireWithinTenantRate,
+  startCountingTenantRequest,
+} from "./rate-limit";
 
 function unauthorized(c: Context): ScimError {
   c.header("WWW-Authenticate", 'Bearer realm="SCIM"');
@@ -35,6 +40,7 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
   db: Database,
   reads: [...T],
 ): Promise<BatchResponse<T>> {
+  const counting = startCountingTenantRequest(c, c.req.param("orgId")!);
   const [organizations, ...results] = await db.batch([
     selectOrganizationStatement(db, c.req.param("orgId")!),
     ...reads,
@@ -45,8 +51,7 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
     await limitFailedAuthentication(c);
     throw unauthorized(c);
   }
-  // Counted once per request, however many times its handler re-reads (a PATCH retrying).
-  if (!c.get("organization")) await limitTenantRate(c, organization.id);
+  await requireWithinTenantRate(c, counting);
   c.set("organization", organization);
   return results as BatchResponse<T>;
 }

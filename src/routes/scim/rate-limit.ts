@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { hashToken } from "../../domain/tokens";
 import type { AppEnv } from "../../env";
 import { ScimError } from "../../scim/errors";
 import { isInternalRequest } from "./internal-requests";
@@ -20,23 +21,34 @@ function tooManyRequests(c: Context, seconds: number, detail: string): ScimError
 /** The client's address as Cloudflare's edge sets it; absent only off Cloudflare (local dev, tests). */
 const clientIp = (c: Context) => c.req.header("CF-Connecting-IP");
 
-/** Round-robin over TENANT_RATE_LIMIT_SCALE keys per tenant: the limit becomes that many times the binding's. */
+/** Round-robin over TENANT_RATE_LIMIT_SCALE keys: the limit becomes that many times the binding's. */
 let turn = 0;
-function tenantKey(c: Context<AppEnv>, orgId: string): string {
+function scaled(c: Context<AppEnv>, key: string): string {
   const scale = Math.max(1, Math.floor(Number(c.env.TENANT_RATE_LIMIT_SCALE ?? 1)) || 1);
   turn = (turn + 1) % scale;
-  return scale === 1 ? orgId : `${orgId}#${turn}`;
+  return scale === 1 ? key : `${key}#${turn}`;
 }
 
 /**
- * Counts an authenticated request against its tenant's rate (TENANT_RATE_LIMIT); beyond it, 429.
- * Counted only once the token is verified, so nobody can spend another tenant's budget. The
- * operations of a /Bulk request are not counted again: the request was.
+ * Starts counting a request against its tenant's rate (TENANT_RATE_LIMIT), alongside the tenant
+ * check rather than after it. The key is the tenant and a digest of the presented token: a tenant
+ * has one valid token, so its requests share one budget, while requests with any other token count
+ * on keys of their own and cannot spend it. The operations of a /Bulk request are not counted
+ * again (the request was), nor are a request's later re-reads (a PATCH retrying). A limiter that
+ * fails lets the request through.
  */
-export async function limitTenantRate(c: Context<AppEnv>, orgId: string): Promise<void> {
-  if (isInternalRequest(c.req.raw)) return;
-  const { success } = await c.env.TENANT_RATE_LIMIT.limit({ key: tenantKey(c, orgId) });
-  if (!success) {
+export function startCountingTenantRequest(c: Context<AppEnv>, orgId: string): Promise<boolean> | undefined {
+  if (isInternalRequest(c.req.raw) || c.get("organization")) return undefined;
+  return (async () => {
+    const digest = (await hashToken(c.get("presentedToken"))).slice(0, 32);
+    const { success } = await c.env.TENANT_RATE_LIMIT.limit({ key: scaled(c, `${orgId}:${digest}`) });
+    return success;
+  })().catch(() => true);
+}
+
+/** Refuses the request if its count went beyond the tenant's rate; called once the token is verified. */
+export async function requireWithinTenantRate(c: Context, counting: Promise<boolean> | undefined): Promise<void> {
+  if (counting && !(await counting)) {
     throw tooManyRequests(
       c,
       TENANT_WINDOW_SECONDS,
