@@ -193,10 +193,11 @@ export function memberFilterTarget(orgId: string): FilterTarget {
           sql`${members.id} IN (SELECT ${memberEmails.memberId} FROM ${memberEmails} WHERE ${memberEmails.orgId} = ${orgId} AND ${condition})`,
         foldedBySqlite: true, // filled by the member_emails triggers
       },
+      // `groups` lists provisioned teams only, so only their memberships can match.
       groups: {
         columns: { value: sql`${teamMembers.teamId}` },
         match: (condition) =>
-          sql`${members.id} IN (SELECT ${teamMembers.memberId} FROM ${teamMembers} WHERE ${teamMembers.orgId} = ${orgId} AND ${condition})`,
+          sql`${members.id} IN (SELECT ${teamMembers.memberId} FROM ${teamMembers} JOIN ${teams} ON ${teams.id} = ${teamMembers.teamId} AND ${teams.provisioned} = 1 WHERE ${teamMembers.orgId} = ${orgId} AND ${condition})`,
       },
     },
     document: sql`${members.document}`,

@@ -133,6 +133,10 @@ function normalizeValue(value: unknown, definition: AttributeDefinition, path: s
       return normalizeSingleValue(element, definition, path);
     })
     .filter((element) => element !== undefined);
+  // RFC 7643 §2.4: "primary" may be true on one value only. (Entra's string "True" is a boolean by now.)
+  if (normalized.filter((element) => isObject(element) && element.primary === true).length > 1) {
+    throw invalidValue(`${path} has more than one value with primary true; at most one may be primary.`);
+  }
   return normalized.length > 0 ? normalized : undefined;
 }
 

@@ -360,3 +360,43 @@ describe("size limits", () => {
     expect(await count()).toBe(1);
   });
 });
+
+describe("primary values", () => {
+  it("refuses more than one primary value in an attribute from POST, PUT and a multi-value add (RFC 7643 §2.4)", async () => {
+    const tenant = await createTenant();
+    const twoPrimaries = [
+      { value: "one@acme.test", type: "work", primary: true },
+      { value: "two@acme.test", type: "home", primary: "True" },
+    ];
+    const posted = await scim(tenant, "/Users", {
+      method: "POST",
+      json: user("one@acme.test", { emails: twoPrimaries }),
+    });
+    expect(posted.status).toBe(400);
+    expect(await posted.json()).toMatchObject({ scimType: "invalidValue", detail: expect.stringContaining("emails") });
+    const created = await createUser(tenant, "one@acme.test");
+    const put = await scim(tenant, `/Users/${created.id}`, {
+      method: "PUT",
+      json: user("one@acme.test", { phoneNumbers: twoPrimaries.map((p, i) => ({ ...p, value: `+1 555 010${i}` })) }),
+    });
+    expect(put.status).toBe(400);
+    expect(await put.json()).toMatchObject({ scimType: "invalidValue" });
+    const added = await scim(tenant, `/Users/${created.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "add", path: "emails", value: twoPrimaries.map((e) => ({ ...e, value: `x-${e.value}` })) }),
+    });
+    expect(added.status).toBe(400);
+    expect(await added.json()).toMatchObject({ scimType: "invalidValue" });
+    const stored = await memberRow(created.id);
+    expect(stored.version).toBe(1);
+    // One added primary still takes over from the current one.
+    const handedOver = await scim(tenant, `/Users/${created.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "add", path: "emails", value: [{ value: "new@acme.test", primary: true }] }),
+    });
+    expect(((await handedOver.json()) as any).emails.map((e: any) => [e.value, e.primary])).toEqual([
+      ["one@acme.test", false],
+      ["new@acme.test", true],
+    ]);
+  });
+});

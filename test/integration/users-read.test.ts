@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTenant, createUser, ENTERPRISE, patchOp, scim, type Tenant, USER_SCHEMA } from "../helpers";
+import { admin, createTenant, createUser, ENTERPRISE, patchOp, scim, type Tenant, USER_SCHEMA } from "../helpers";
 
 const list = async (tenant: Tenant, query: string) => {
   const response = await scim(tenant, `/Users${query}`);
@@ -158,6 +158,40 @@ describe("GET /Users filters", () => {
       "carol",
     ]);
     expect((await list(tenant, filterQuery('userName ew "@acme.test" and active eq true'))).totalResults).toBe(2);
+  });
+
+  it("matches groups by provisioned teams only, as groups lists them: never by a manual team", async () => {
+    const tenant = await createTenant();
+    const inBoth = await createUser(tenant, "both@acme.test");
+    const manualOnly = await createUser(tenant, "manual-only@acme.test");
+    const group = await scim(tenant, "/Groups", {
+      method: "POST",
+      json: {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        displayName: "Provisioned",
+        members: [{ value: inBoth.id }],
+      },
+    });
+    const provisioned = (await group.json()) as any;
+    const team = await admin(`/organizations/${tenant.orgId}/teams`, { method: "POST", json: { name: "Manual" } });
+    const manual = (await team.json()) as any;
+    const joined = await admin(`/organizations/${tenant.orgId}/teams/${manual.id}/members`, {
+      method: "POST",
+      json: { memberIds: [inBoth.id, manualOnly.id] },
+    });
+    expect(joined.status).toBeLessThan(300);
+    for (const filter of [
+      `groups.value eq "${manual.id}"`,
+      `groups[value eq "${manual.id}"]`,
+      `groups eq "${manual.id}"`,
+    ]) {
+      expect(userNames(await list(tenant, filterQuery(filter))), filter).toEqual([]);
+    }
+    for (const filter of [`groups.value eq "${provisioned.id}"`, `groups[value eq "${provisioned.id}"]`]) {
+      expect(userNames(await list(tenant, filterQuery(filter))), filter).toEqual(["both@acme.test"]);
+    }
+    const shown = (await (await scim(tenant, `/Users/${manualOnly.id}`)).json()) as any;
+    expect(shown.groups).toBeUndefined();
   });
 
   it("refuses malformed and unsupported filters with 400 invalidFilter", async () => {

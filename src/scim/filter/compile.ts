@@ -149,7 +149,8 @@ function elementsOf(
     value,
     folding,
   });
-  const side = target.sideTables[columnKey(resolved)];
+  // Keyed by the attribute: `emails.value eq …` reads the same side table as `emails[value eq …]`.
+  const side = target.sideTables[columnKey({ ...resolved, subAttribute: undefined })];
   if (side && referenced.every((sub) => side.columns[sub.name.toLowerCase()])) {
     return {
       operand: (sub) =>
