@@ -55,7 +55,7 @@ export function workerdPid(worker) {
   const children = new Map();
   for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8").trim();
       const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(stat);
       const parent = Number(rest.split(" ")[1]);
       children.set(parent, [...(children.get(parent) ?? []), { pid: Number(entry), comm }]);
@@ -88,12 +88,16 @@ export async function queueDrained(worker) {
   }
 }
 
-/** The consumer logs each batch's size and D1 write time; throughput over the batches of 100. */
+/**
+ * The consumer logs each batch's size (activity entries and SCIM request records) and D1 write
+ * time; throughput over the full batches of 100.
+ */
 export async function consumerThroughput(worker) {
   await new Promise((r) => setTimeout(r, 4000)); // the last batch timeout
   const batches = worker.lines.map((line) => JSON.parse(line.slice(line.indexOf("{"))));
-  const full = batches.filter((b) => b.size === 100);
-  const entries = full.reduce((n, b) => n + b.size, 0);
+  const size = (b) => (b.entries ?? b.size ?? 0) + (b.scimRequests ?? 0);
+  const full = batches.filter((b) => size(b) === 100);
+  const entries = full.reduce((n, b) => n + size(b), 0);
   const seconds = full.reduce((n, b) => n + b.durationMs, 0) / 1000;
   return { batchesOf100: full.length, entries, entriesPerSecond: seconds > 0 ? Math.round(entries / seconds) : null };
 }
