@@ -5,6 +5,8 @@ export interface CursorPosition {
   part: number;
   value: string;
   id: string;
+  /** A previousCursor: the page is the rows before this one. */
+  back: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -54,7 +56,9 @@ const signed = (context: string, payload: string) => encoder.encode(`${context}\
  * another list or a changed byte is refused. Positions stay meaningful while rows come and go.
  */
 export async function sealCursor(secret: string, context: string, position: CursorPosition): Promise<string> {
-  const payload = base64url(encoder.encode(JSON.stringify([position.part, position.value, position.id])));
+  const payload = base64url(
+    encoder.encode(JSON.stringify([position.part, position.value, position.id, position.back ? 1 : 0])),
+  );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await cursorKey(secret), signed(context, payload)));
   return `${payload}.${base64url(mac)}`;
 }
@@ -67,6 +71,11 @@ export async function openCursor(secret: string, context: string, cursor: string
   if (rest.length > 0 || !payload || !mac || mac.length !== 32) throw refused;
   const valid = await crypto.subtle.verify("HMAC", await cursorKey(secret), mac, signed(context, payload));
   if (!valid) throw refused;
-  const [part, value, id] = JSON.parse(new TextDecoder().decode(fromBase64url(payload))) as [number, string, string];
-  return { part, value, id };
+  const [part, value, id, back] = JSON.parse(new TextDecoder().decode(fromBase64url(payload))) as [
+    number,
+    string,
+    string,
+    number,
+  ];
+  return { part, value, id, back: back === 1 };
 }

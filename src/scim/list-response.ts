@@ -16,17 +16,18 @@ export function listResponse(resources: readonly unknown[], { totalResults, star
   return { schemas: [LIST_RESPONSE_SCHEMA], totalResults, startIndex, itemsPerPage, Resources: resources };
 }
 
-/** RFC 9865 §2.2: a cursor page has no startIndex; `nextCursor` only while more rows follow. */
+/** RFC 9865 §2.2: a cursor page has no startIndex; `nextCursor` / `previousCursor` only where rows lie. */
 export function cursorListResponse(
   resources: readonly unknown[],
-  page: { totalResults: number; itemsPerPage: number; nextCursor?: string },
+  page: { totalResults: number; itemsPerPage: number; nextCursor?: string; previousCursor?: string },
 ) {
-  const { totalResults, itemsPerPage, nextCursor } = page;
+  const { totalResults, itemsPerPage, nextCursor, previousCursor } = page;
   return {
     schemas: [LIST_RESPONSE_SCHEMA],
     totalResults,
     itemsPerPage,
     ...(nextCursor ? { nextCursor } : {}),
+    ...(previousCursor ? { previousCursor } : {}),
     Resources: resources,
   };
 }

@@ -91,6 +91,49 @@ describe("cursor paging (RFC 9865)", () => {
     }
   });
 
+  it("walks back by previousCursor through the same pages, across users and groups at the root", async () => {
+    const tenant = await createTenant();
+    await users(tenant, ["e", "a", "d", "b", "c", "g", "f"]);
+    for (const displayName of ["G1", "G2", "G3"]) {
+      await scim(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP_SCHEMA], displayName } });
+    }
+    const lists: [string, (cursor: string) => Promise<any>][] = [
+      [
+        "/Users sorted",
+        (cursor) => page(tenant, withCursor("/Users?count=3&sortBy=userName&sortOrder=descending", cursor)),
+      ],
+      [
+        "/.search",
+        async (cursor) => {
+          const response = await scim(tenant, "/.search", {
+            method: "POST",
+            json: { schemas: [SEARCH], cursor, count: 3, sortBy: "displayName" },
+          });
+          expect(response.status).toBe(200);
+          return response.json();
+        },
+      ],
+    ];
+    for (const [name, get] of lists) {
+      const forward: any[] = [];
+      for (let body = await get(""); ; body = await get(body.nextCursor)) {
+        forward.push(body);
+        if (!body.nextCursor) break;
+      }
+      expect(forward[0], name).not.toHaveProperty("previousCursor");
+      expect(forward.length, name).toBe(name === "/.search" ? 4 : 3);
+      const backward: any[] = [forward.at(-1)];
+      while (backward.at(-1).previousCursor) backward.push(await get(backward.at(-1).previousCursor));
+      expect(
+        backward.map((b) => ids(b.Resources)),
+        name,
+      ).toEqual(forward.map((f) => ids(f.Resources)).reverse());
+      // A page reached backwards leads forward again to the page it came from.
+      const second = backward.at(-2);
+      expect(ids((await get(backward.at(-1).nextCursor)).Resources), name).toEqual(ids(second.Resources));
+    }
+  });
+
   it("refuses a tampered cursor, another tenant's, and one of another filter, order or list with 400 invalidCursor", async () => {
     const tenant = await createTenant();
     const other = await createTenant();

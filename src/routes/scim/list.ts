@@ -121,10 +121,14 @@ export async function respondWithList(
   c.set("projection", request.projection);
   const byCursor = request.cursor !== undefined;
   const { startIndex, count } = request;
-  // By cursor, one row more than asked: whether it exists decides nextCursor.
+  // By cursor, one row more than asked: whether it exists decides whether a page follows.
   const limit = byCursor && count > 0 ? count + 1 : count;
   const startPart = position?.part ?? 0;
   const first = parts[startPart];
+  // A previousCursor walks the same order backwards: the types in reverse, each in the reverse order.
+  const backwards = position?.back === true;
+  const step = backwards ? -1 : 1;
+  const walkSort = backwards ? { ...sort, descending: !sort.descending } : sort;
 
   const remembering =
     !byCursor && parts.length === 1 && !first.where && sort === DEFAULT_SORT ? first.listing.positions : undefined;
@@ -134,7 +138,7 @@ export async function respondWithList(
   const firstPage = (start: Omit<Position, "revision"> | undefined) =>
     first.listing.page(c, db, {
       where: first.where,
-      sort: pageSort(first.listing, sort),
+      sort: pageSort(first.listing, walkSort),
       from: start,
       offset: byCursor ? 0 : startIndex - 1,
       limit,
@@ -162,36 +166,48 @@ export async function respondWithList(
   // The later types continue the same sequence: type k starts after every row of the types before it.
   let before = totals.slice(0, startPart + 1).reduce((sum, total) => sum + total, 0);
   let collected = rows.length;
-  for (let index = startPart + 1; index < parts.length && collected < limit; index++) {
+  for (let index = startPart + step; index >= 0 && index < parts.length && collected < limit; index += step) {
     const part = parts[index];
     const offset = byCursor ? 0 : Math.max(0, startIndex - 1 - before);
     before += totals[index];
     const page = await part.listing.page(c, db, {
       where: part.where,
-      sort: pageSort(part.listing, sort),
+      sort: pageSort(part.listing, walkSort),
       offset,
       limit: limit - collected,
     });
     pages.set(index, page);
     collected += page.length;
   }
-  let nextCursor: string | undefined;
-  if (byCursor && collected > count) {
-    // Drop the extra row; the cursor continues after the last row shown.
-    const last = [...pages.keys()].at(-1)!;
-    pages.get(last)!.pop();
-    const [part, shown] = [...pages].findLast(([, page]) => page.length > 0)!;
-    const key = keyOf(shown.at(-1)!, pageSort(parts[part].listing, sort).field);
-    nextCursor = await sealCursor(cursorSecret(c), context, { part, ...key });
+  // The extra row, the farthest in the walk, only tells that more rows lie that way.
+  const more = byCursor && collected > count;
+  if (more) [...pages.values()].at(-1)!.pop();
+  const shown = [...pages].filter(([, page]) => page.length > 0);
+  if (backwards) {
+    shown.reverse();
+    for (const [, page] of shown) page.reverse();
   }
-  const rendered = await Promise.all([...pages].map(([index, page]) => parts[index].listing.render(c, page)));
+  const cursorAt = (part: number, row: { id: string }, back: boolean) =>
+    sealCursor(cursorSecret(c), context, { part, ...keyOf(row, pageSort(parts[part].listing, sort).field), back });
+  const [firstShown, lastShown] = [shown.at(0), shown.at(-1)];
+  // Forward, a next page exists when the extra row did, a previous one when this page followed a
+  // cursor; backwards, the other way round.
+  const nextCursor =
+    byCursor && lastShown && (backwards || more)
+      ? await cursorAt(lastShown[0], lastShown[1].at(-1)!, false)
+      : undefined;
+  const previousCursor =
+    byCursor && firstShown && (backwards ? more : position !== undefined)
+      ? await cursorAt(firstShown[0], firstShown[1][0], true)
+      : undefined;
+  const rendered = await Promise.all(shown.map(([index, page]) => parts[index].listing.render(c, page)));
   const resources = rendered.flat();
   const totalResults = totals.reduce((sum, total) => sum + total, 0);
   const itemsPerPage = resources.length;
   return scimJson(
     c,
     byCursor
-      ? cursorListResponse(resources, { totalResults, itemsPerPage, nextCursor })
+      ? cursorListResponse(resources, { totalResults, itemsPerPage, nextCursor, previousCursor })
       : listResponse(resources, { totalResults, startIndex, itemsPerPage }),
   );
 }
