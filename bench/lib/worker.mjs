@@ -95,7 +95,7 @@ export async function queueDrained(worker) {
 export async function consumerThroughput(worker) {
   await new Promise((r) => setTimeout(r, 4000)); // the last batch timeout
   const batches = worker.lines.map((line) => JSON.parse(line.slice(line.indexOf("{"))));
-  const size = (b) => (b.entries ?? b.size ?? 0) + (b.scimRequests ?? 0);
+  const size = (b) => b.size ?? (b.entries ?? 0) + (b.scimRequests ?? 0);
   const full = batches.filter((b) => size(b) === 100);
   const entries = full.reduce((n, b) => n + size(b), 0);
   const seconds = full.reduce((n, b) => n + b.durationMs, 0) / 1000;
