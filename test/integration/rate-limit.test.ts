@@ -38,10 +38,11 @@ describe("rate limits (Workers rate-limiting binding)", () => {
     expect((await scim(tenant, "/Users", { token: "wrong" })).status).toBe(401);
   });
 
-  it("limits failed authentications per client IP, then refuses that client before looking at its token", async () => {
+  it("limits failed authentications per client IP and tenant, then refuses that client there before looking at its token", async () => {
     const tenant = await createTenant();
-    const from = (ip: string, token?: string) =>
-      scim(tenant, "/Users", { headers: { "CF-Connecting-IP": ip }, ...(token ? { token } : {}) });
+    const neighbour = await createTenant();
+    const from = (ip: string, token?: string, to = tenant) =>
+      scim(to, "/Users", { headers: { "CF-Connecting-IP": ip }, ...(token ? { token } : {}) });
     const guesser = "203.0.113.7";
     let failures = 0;
     let response = await from(guesser, "guess-0");
@@ -57,5 +58,9 @@ describe("rate limits (Workers rate-limiting binding)", () => {
     expect(blocked.headers.get("Retry-After")).toMatch(/^[1-9]\d*$/);
     expect((await from("198.51.100.2")).status).toBe(200);
     expect((await from("198.51.100.2", "wrong")).status).toBe(401);
+    // Identity providers send from shared addresses: another organization provisioned from the
+    // same address keeps working, and its own failures are counted apart.
+    expect((await from(guesser, undefined, neighbour)).status).toBe(200);
+    expect((await from(guesser, "wrong", neighbour)).status).toBe(401);
   });
 });

@@ -18,8 +18,16 @@ function tooManyRequests(c: Context, seconds: number, detail: string): ScimError
   return new ScimError(429, detail);
 }
 
-/** The client's address as Cloudflare's edge sets it; absent only off Cloudflare (local dev, tests). */
-const clientIp = (c: Context) => c.req.header("CF-Connecting-IP");
+/**
+ * Failed authentications are counted per client address and tenant: identity providers send from
+ * shared egress addresses, and one organization's stale token must not lock every other
+ * organization provisioned from the same address out. The address is Cloudflare's edge header,
+ * absent only off Cloudflare (local dev, tests).
+ */
+function clientKey(c: Context): string | undefined {
+  const ip = c.req.header("CF-Connecting-IP");
+  return ip ? `${c.req.param("orgId")} ${ip}` : undefined;
+}
 
 /** Round-robin over TENANT_RATE_LIMIT_SCALE keys: the limit becomes that many times the binding's. */
 let turn = 0;
@@ -62,24 +70,24 @@ export async function requireWithinTenantRate(c: Context, counting: Promise<bool
  * so a token cannot be guessed at speed. This isolate remembers the client until the window ends.
  */
 export function refuseBlockedClient(c: Context<AppEnv>): void {
-  const ip = clientIp(c);
-  const until = ip ? blockedClients.get(ip) : undefined;
+  const key = clientKey(c);
+  const until = key ? blockedClients.get(key) : undefined;
   if (until === undefined) return;
   if (until <= Date.now()) {
-    blockedClients.delete(ip!);
+    blockedClients.delete(key!);
     return;
   }
   throw tooManyRequests(c, Math.ceil((until - Date.now()) / 1000), "Too many failed authentications from this client.");
 }
 
-/** Counts a failed authentication against the client's address (AUTH_FAILURE_RATE_LIMIT); beyond it, 429. */
+/** Counts a failed authentication against the client's address at this tenant (AUTH_FAILURE_RATE_LIMIT); beyond it, 429. */
 export async function limitFailedAuthentication(c: Context<AppEnv>): Promise<void> {
-  const ip = clientIp(c);
-  if (!ip) return;
-  const { success } = await c.env.AUTH_FAILURE_RATE_LIMIT.limit({ key: ip });
+  const key = clientKey(c);
+  if (!key) return;
+  const { success } = await c.env.AUTH_FAILURE_RATE_LIMIT.limit({ key });
   if (success) return;
-  blockedClients.delete(ip);
-  blockedClients.set(ip, Date.now() + AUTH_FAILURE_WINDOW_SECONDS * 1000);
+  blockedClients.delete(key);
+  blockedClients.set(key, Date.now() + AUTH_FAILURE_WINDOW_SECONDS * 1000);
   for (const oldest of blockedClients.keys()) {
     if (blockedClients.size <= MAX_BLOCKED_CLIENTS) break;
     blockedClients.delete(oldest);
