@@ -279,3 +279,36 @@ describe("GET /Users paging", () => {
     expect(await response.json()).toMatchObject({ scimType: "invalidValue" });
   });
 });
+
+describe("filters no index serves", () => {
+  it("runs them on a small tenant and refuses them with 400 invalidFilter beyond 10,000 users", async () => {
+    const small = await createTenant();
+    await createUser(small, "ada@acme.test", { name: { givenName: "Ada", familyName: "Lovelace" } });
+    expect(userNames(await list(small, filterQuery('name.givenName co "d"')))).toEqual(["ada@acme.test"]);
+
+    const large = await createTenant();
+    // 10,001 inactive members in one statement (the triggers keep the counters as for any insert).
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+       INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
+       SELECT ?1 || '-' || i, ?1, 'u' || i || '@bulk.test', 'u' || i || '@bulk.test', 'u' || i || '@bulk.test',
+              'u' || i || '@bulk.test', 0, 'okta', 1,
+              json_object('schemas', json_array(?2), 'userName', 'u' || i || '@bulk.test', 'name', json_object('givenName', 'G' || i)),
+              '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
+       FROM n`,
+    )
+      .bind(large.orgId, USER_SCHEMA)
+      .run();
+    for (const filter of ['name.givenName co "x"', 'emails[display co "x"]', 'userName pr and title eq "x"']) {
+      const refused = await scim(large, `/Users${filterQuery(filter)}`);
+      expect(refused.status, filter).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        scimType: "invalidFilter",
+        detail: expect.stringContaining("more than 10000 User resources"),
+      });
+    }
+    // Indexed filters are served as ever.
+    expect(userNames(await list(large, filterQuery('userName eq "u77@bulk.test"')))).toEqual(["u77@bulk.test"]);
+    expect((await list(large, filterQuery('userName sw "u1000"'))).totalResults).toBe(3);
+  });
+});

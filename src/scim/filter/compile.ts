@@ -21,12 +21,30 @@ interface Elements {
  * unknown attribute or one that cannot be filtered is 400 invalidFilter.
  */
 export function compileFilter(text: string, target: FilterTarget): SQL {
-  return condition(
-    parseFilter(text),
-    (comparison) => attributeComparison(comparison, target),
-    (valuePath) => valuePathCondition(valuePath, target),
-  );
+  return compileFilterWithCost(text, target).where;
 }
+
+/**
+ * compileFilter, and the attribute paths the condition reads from the JSON document: no index
+ * serves those, so the condition is evaluated on every row of the tenant.
+ */
+export function compileFilterWithCost(text: string, target: FilterTarget): { where: SQL; unindexed: string[] } {
+  const unindexed: string[] = [];
+  documentReads.set(target, unindexed);
+  try {
+    const where = condition(
+      parseFilter(text),
+      (comparison) => attributeComparison(comparison, target),
+      (valuePath) => valuePathCondition(valuePath, target),
+    );
+    return { where, unindexed };
+  } finally {
+    documentReads.delete(target);
+  }
+}
+
+/** Per compilation: the paths documentHolding handed the document out for. */
+const documentReads = new WeakMap<FilterTarget, string[]>();
 
 /** and/or/not over `leaf` conditions; value paths only where `valuePath` is given (they cannot nest). */
 function condition(filter: Filter, leaf: (comparison: Comparison) => SQL, valuePath?: (path: ValuePath) => SQL): SQL {
@@ -173,6 +191,7 @@ function documentHolding(target: FilterTarget, path: string, definitions: Attrib
     const reason = readOnly ? ` (${readOnly.name} is read-only and not stored)` : "";
     throw invalidFilter(`The attribute "${path}" cannot be filtered${reason}.`);
   }
+  documentReads.get(target)?.push(path);
   return target.document;
 }
 
