@@ -121,6 +121,37 @@ export async function selectMembersOfTeams(db: Database, teamIds: string[]) {
   return groupBy((await db.batch([first, ...rest])).flat(), (row) => row.teamId);
 }
 
+/**
+ * The members of a list page's teams in one round trip, at most `limit` rows per statement, in the
+ * order a team's own keyset pages use (team, then member id). A team whose rows all came back is
+ * in the map; the others are too large to read whole and are read page by page.
+ */
+export async function selectCompleteMembersOfTeams(db: Database, teamIds: string[], limit: number) {
+  const complete = new Map<string, { id: string; userName: string }[]>();
+  if (teamIds.length === 0) return complete;
+  const chunks = chunksFor(teamIds, 1, 1);
+  const [first, ...rest] = chunks.map((chunk) =>
+    db
+      .select({ teamId: teamMembers.teamId, id: members.id, userName: members.userName })
+      .from(teamMembers)
+      .innerJoin(members, eq(members.id, teamMembers.memberId))
+      .where(inArray(teamMembers.teamId, chunk))
+      .orderBy(asc(teamMembers.teamId), asc(teamMembers.memberId))
+      .limit(limit + 1),
+  );
+  const results = await db.batch([first, ...rest]);
+  chunks.forEach((chunk, i) => {
+    const rows = results[i];
+    // One row more than the limit: the teams before the last one seen are whole, that one and those after it are not.
+    const cut = rows.length > limit ? rows[limit].teamId : undefined;
+    const byTeam = groupBy(rows.slice(0, limit), (row) => row.teamId);
+    for (const teamId of chunk) {
+      if (cut === undefined || teamId < cut) complete.set(teamId, byTeam.get(teamId) ?? []);
+    }
+  });
+  return complete;
+}
+
 /** Teams of several members, for rendering a user's `groups` (one round trip). */
 export async function selectTeamsOfMembers(db: Database, scope: TeamScope, memberIds: string[]) {
   if (memberIds.length === 0) return new Map<string, { id: string; displayName: string }[]>();

@@ -320,6 +320,30 @@ describe("large groups", () => {
     expect(values.members[6_499]).toEqual({ value: expect.any(String) });
   }, 30_000);
 
+  it("lists a group of more than a page of members (5,000) streamed beside small ones, each member once", async () => {
+    const tenant = await createTenant({ licenses: 7_000 });
+    const ids = await bulkMembers(tenant, 6_500);
+    const everyone = await createGroup(tenant, "Everyone");
+    const small = await createGroup(tenant, "Small");
+    for (let start = 0; start < ids.length; start += 3_250) {
+      expect((await patchGroup(tenant, everyone.id, [add(...ids.slice(start, start + 3_250))])).ok).toBe(true);
+    }
+    expect((await patchGroup(tenant, small.id, [add(...ids.slice(0, 3))])).ok).toBe(true);
+    // Okta's group import page. More member rows than one page: the large team streams its members
+    // (whichever side of the cut the small one falls, the answer must be whole and exact).
+    const response = await scim(tenant, "/Groups?startIndex=1&count=100");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("application/scim+json; charset=utf-8");
+    const body = (await response.json()) as any;
+    expect(body).toMatchObject({ totalResults: 2, startIndex: 1, itemsPerPage: 2 });
+    const byName = Object.fromEntries(body.Resources.map((group: any) => [group.displayName, group]));
+    expect(memberIds(byName.Everyone)).toEqual([...ids].sort());
+    expect(memberIds(byName.Small)).toEqual(ids.slice(0, 3).sort());
+    expect(byName.Everyone.meta.location).toContain(`/Groups/${everyone.id}`);
+    const bare = await scim(tenant, "/Groups?excludedAttributes=members");
+    expect(((await bare.json()) as any).Resources.every((group: any) => !("members" in group))).toBe(true);
+  }, 30_000);
+
   it("logs a full push that empties a 12,000-member group in entries of at most 5,000 members", async () => {
     const tenant = await createTenant({ licenses: 13_000 });
     const ids = await bulkMembers(tenant, 12_000);

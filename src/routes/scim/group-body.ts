@@ -6,7 +6,7 @@ import type { AppEnv } from "../../env";
 import { projectResource } from "../../scim/projection";
 import { renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
-import { requestProjection, SCIM_CONTENT_TYPE, scimJson, tenantUrl } from "./respond";
+import { requestProjection, StreamedJson, scimJson, streamedScimJson, tenantUrl } from "./respond";
 
 export interface MemberRow {
   id: string;
@@ -16,7 +16,7 @@ export interface MemberRow {
 type Json = Record<string, unknown>;
 
 /** Member rows per page of a group's `members`: a 100,000-member group is read and written out 5,000 at a time. */
-const MEMBER_PAGE_SIZE = 5_000;
+export const MEMBER_PAGE_SIZE = 5_000;
 
 /** The first page of a team's members, for a caller that reads it in its own round trip. */
 export const firstMemberPage = (db: Database, teamId: string) =>
@@ -54,23 +54,16 @@ export function renderGroup(c: Context<AppEnv>, team: Team, members?: MemberRow[
 }
 
 /**
- * A Group response whose `members` (when the projection shows them) are read in keyset pages of
- * MEMBER_PAGE_SIZE and written out page by page: a 100,000-member group never sits in memory whole,
- * as rows, objects or one JSON string. `firstPage` is the first page when the caller read it in its
- * own round trip. The pages are not one snapshot: a change committed while the answer streams may
- * show in its later pages, as it would in a client's next read.
+ * A Group's JSON: whole when the projection leaves its members out, else streamed with its `members`
+ * read in keyset pages of MEMBER_PAGE_SIZE and written out page by page, so a 100,000-member group
+ * never sits in memory whole, as rows, objects or one JSON string. `firstPage` is the first page
+ * when the caller read it in its own round trip. The pages are not one snapshot: a change committed
+ * while the answer streams may show in its later pages, as it would in a client's next read.
  */
-export function groupResponse(
-  c: Context<AppEnv>,
-  db: Database,
-  team: Team,
-  status: 200 | 201,
-  headers: Record<string, string>,
-  firstPage?: MemberRow[],
-): Response {
+export function groupJson(c: Context<AppEnv>, db: Database, team: Team, firstPage?: MemberRow[]): Json | StreamedJson {
   const shape = renderGroup(c, team, [{ id: "", userName: "" }]);
   const sample = Array.isArray(shape.members) ? (shape.members[0] as Json | undefined) : undefined;
-  if (!sample) return scimJson(c, shape, status, headers);
+  if (!sample) return shape;
 
   // Each member with the sub-attributes the projection keeps, in the order it keeps them.
   const kept = Object.keys(sample) as ("value" | "display" | "$ref")[];
@@ -86,26 +79,31 @@ export function groupResponse(
   const head = `{${[...fields(entries.slice(0, at)), '"members":['].join(",")}`;
   const tail = `]${entries.length > at + 1 ? `,${fields(entries.slice(at + 1)).join(",")}` : ""}}`;
 
-  const encoder = new TextEncoder();
-  const pages = memberPages(db, team.id, firstPage);
-  let separator = "";
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(head));
-    },
-    async pull(controller) {
-      const next = await pages.next();
-      if (next.done) {
-        controller.enqueue(encoder.encode(tail));
-        controller.close();
-        return;
-      }
-      if (next.value.length === 0) return;
-      controller.enqueue(encoder.encode(separator + next.value.map(member).join(",")));
+  return new StreamedJson(async function* () {
+    yield head;
+    let separator = "";
+    for await (const page of memberPages(db, team.id, firstPage)) {
+      if (page.length === 0) continue;
+      yield separator + page.map(member).join(",");
       separator = ",";
-    },
+    }
+    yield tail;
   });
-  return c.body(body, status, { ...headers, "Content-Type": SCIM_CONTENT_TYPE });
+}
+
+/** A Group response (see groupJson): streamed when it shows members. */
+export function groupResponse(
+  c: Context<AppEnv>,
+  db: Database,
+  team: Team,
+  status: 200 | 201,
+  headers: Record<string, string>,
+  firstPage?: MemberRow[],
+): Response {
+  const json = groupJson(c, db, team, firstPage);
+  return json instanceof StreamedJson
+    ? streamedScimJson(c, [json], status, headers)
+    : scimJson(c, json, status, headers);
 }
 
 /** A team's members, page after page by key, starting from `first` when it was read already. */

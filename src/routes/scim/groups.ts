@@ -4,7 +4,7 @@ import { type Database, database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
 import {
   countTeamsStatement,
-  selectMembersOfTeams,
+  selectCompleteMembersOfTeams,
   selectTeamPageStatement,
   selectTeamStatement,
   type TeamSortField,
@@ -22,7 +22,7 @@ import { isAttributeRequested } from "../../scim/projection";
 import { etag } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
 import { authorize } from "./auth";
-import { firstMemberPage, groupLocation, groupResponse, renderGroup } from "./group-body";
+import { firstMemberPage, groupJson, groupLocation, groupResponse, MEMBER_PAGE_SIZE, renderGroup } from "./group-body";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, writeOnCurrentVersion } from "./patch-request";
@@ -39,15 +39,17 @@ export const groupListing: Listing<Team, TeamSortField> = {
   page: (c, db, query) => selectTeamPageStatement(db, scope(c), query),
   count: (c, db, where) => countTeamsStatement(db, scope(c), where),
   unfilteredTotal: (organization) => organization.provisionedTeams,
+  // The page's members in one round trip, up to a page of member rows; a team too large for that
+  // (an "everyone" group) streams its members as GET /Groups/{id} does, so no page is held whole.
   async render(c, rows) {
+    if (!withMembers(c)) return rows.map((team) => renderGroup(c, team));
     const db = database(c.env.DB);
-    const members = withMembers(c)
-      ? await selectMembersOfTeams(
-          db,
-          rows.map((t) => t.id),
-        )
-      : undefined;
-    return rows.map((team) => renderGroup(c, team, members?.get(team.id) ?? (members ? [] : undefined)));
+    const ids = rows.map((team) => team.id);
+    const complete = await selectCompleteMembersOfTeams(db, ids, MEMBER_PAGE_SIZE);
+    return rows.map((team) => {
+      const members = complete.get(team.id);
+      return members ? renderGroup(c, team, members) : groupJson(c, db, team);
+    });
   },
 };
 

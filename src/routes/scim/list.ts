@@ -20,7 +20,7 @@ import {
 import type { ResourceTypeDefinition } from "../../scim/schemas/resource-type";
 import { DEFAULT_SORT, parseSort, type Sort } from "../../scim/sort";
 import { authorize, parseBeforeAuthorizing } from "./auth";
-import { readJson, scimJson } from "./respond";
+import { readJson, StreamedJson, scimJson, streamedScimJson } from "./respond";
 
 /** A page query in storage terms: a sort field of the row, and where the page starts. */
 export interface PageQuery<Field> {
@@ -33,6 +33,9 @@ export interface PageQuery<Field> {
 
 type Statement<T> = BatchItem<"sqlite"> & PromiseLike<T>;
 
+/** A rendered resource, or one whose JSON streams (a large group with its members). */
+type Rendered = Record<string, unknown> | StreamedJson;
+
 /** How one resource type is listed: its storage, its sortable fields, its rendering. */
 export interface Listing<Row extends { id: string }, Field extends keyof Row & string> {
   type: ResourceTypeDefinition;
@@ -43,7 +46,7 @@ export interface Listing<Row extends { id: string }, Field extends keyof Row & s
   count(c: Context<AppEnv>, db: Database, where: SQL): Statement<{ total: number }[]>;
   /** The unfiltered total, from the organization's counter. */
   unfilteredTotal(organization: Organization): number;
-  render(c: Context<AppEnv>, rows: Row[]): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
+  render(c: Context<AppEnv>, rows: Row[]): Promise<Rendered[]> | Rendered[];
   /** Remembered page starts of the unfiltered list in creation order, while `revision` has not moved. */
   positions?: { store: ListPositions; revision(organization: Organization): number };
 }
@@ -219,12 +222,25 @@ export async function respondWithList(
   const resources = rendered.flat();
   const totalResults = totals.reduce((sum, total) => sum + total, 0);
   const itemsPerPage = resources.length;
-  return scimJson(
+  return listJson(
     c,
     byCursor
       ? cursorListResponse(resources, { totalResults, itemsPerPage, nextCursor, previousCursor })
       : listResponse(resources, { totalResults, startIndex, itemsPerPage }),
   );
+}
+
+/** The ListResponse, streamed around the resources that stream (a large group with its members). */
+function listJson(c: Context<AppEnv>, list: { Resources: readonly unknown[] }): Response {
+  if (!list.Resources.some((resource) => resource instanceof StreamedJson)) return scimJson(c, list);
+  const [head, tail] = JSON.stringify({ ...list, Resources: [] }).split(`"Resources":[]`);
+  const parts: (string | StreamedJson)[] = [`${head}"Resources":[`];
+  list.Resources.forEach((resource, index) => {
+    if (index > 0) parts.push(",");
+    parts.push(resource instanceof StreamedJson ? resource : JSON.stringify(resource));
+  });
+  parts.push(`]${tail}`);
+  return streamedScimJson(c, parts);
 }
 
 /** What a cursor belongs to: the tenant, the listed types, the filter and the order. */

@@ -17,6 +17,36 @@ export function scimJson(
   return c.body(JSON.stringify(body), status, { ...headers, "Content-Type": SCIM_CONTENT_TYPE });
 }
 
+/** JSON text read and written out piece by piece (a large group's members): never whole in memory. */
+export class StreamedJson {
+  constructor(readonly pieces: () => AsyncIterable<string>) {}
+}
+
+/** A SCIM response of JSON text and streamed pieces, in order, each written out as the client reads. */
+export function streamedScimJson(
+  c: Context,
+  parts: (string | StreamedJson)[],
+  status: ContentfulStatusCode = 200,
+  headers: Record<string, string> = {},
+): Response {
+  async function* text() {
+    for (const part of parts) {
+      if (typeof part === "string") yield part;
+      else yield* part.pieces();
+    }
+  }
+  const pieces = text();
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await pieces.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
+  return c.body(body, status, { ...headers, "Content-Type": SCIM_CONTENT_TYPE });
+}
+
 /** The request body as JSON (scim+json, json or undeclared; see readJsonBody for what is refused). */
 export const readJson = (c: Context): Promise<unknown> => readJsonBody(c.req);
 
