@@ -4,6 +4,8 @@
 import { CLIENTS } from "../lib/clients.mjs";
 import { BASE, scimPath } from "../lib/env.mjs";
 
+const UNINDEXED = encodeURIComponent('name.givenName co "x"');
+
 function build(seed) {
   const { orgId, size } = seed.tenants["100k"];
   const page = (name, query, client = "generic") => ({
@@ -25,6 +27,17 @@ function build(seed) {
       "GET /Users?sortBy=name.familyName descending deep page",
       `sortBy=name.familyName&sortOrder=descending&startIndex=${deep}&count=100`,
     ),
+    // A filter no index serves reads every document: run on the 1,000-member tenant, refused (400) on 100,000.
+    unindexedSmall: {
+      client: "generic",
+      name: 'GET /Users?filter=name.givenName co "x" (no index) [1k]',
+      make: () => ({ path: scimPath(seed.tenants["1k"].orgId, `/Users?filter=${UNINDEXED}`) }),
+      overBaseline: null, // a scan of every document by design: shown for comparison, no target
+    },
+    unindexedLarge: {
+      ...page('GET /Users?filter=name.givenName co "x" (no index), refused', `filter=${UNINDEXED}`),
+      status: 400,
+    },
   };
 }
 

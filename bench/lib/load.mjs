@@ -18,7 +18,8 @@ export const CONCURRENCY = [1, 16];
  * - `make(i)`: the i-th request `{ method, path, body }`, i counting on across both concurrencies, so
  *   every request can differ (rotating ids, unique names, fresh members);
  * - `amounts`: requests at concurrency 1 and 16, when not the defaults;
- * - `overBaseline`: the target of its p50 over the baseline's (reads 2, writes 3), `null` for none.
+ * - `overBaseline`: the target of its p50 over the baseline's (reads 2, writes 3), `null` for none;
+ * - `status`: the answer expected when it is not a 2xx (a case that measures a refusal).
  */
 export function caseName(c) {
   const label = CLIENTS[c.client].label;
@@ -30,7 +31,10 @@ export function defaultOverBaseline(c) {
   return /^(POST|PUT|PATCH|DELETE)/.test(c.name) ? 3 : 2;
 }
 
-/** Runs a case at each concurrency; a non-2xx answer or a timeout (10 s) is counted as a failure. */
+/**
+ * Runs a case at each concurrency; an answer other than 2xx (or the case's `status`, for a case
+ * measuring a refusal) or a timeout (10 s) is counted as a failure.
+ */
 export async function runCase(c) {
   const rows = [];
   let counter = 0;
@@ -57,7 +61,10 @@ export async function runCase(c) {
         },
       ],
     });
-    const failures = result.non2xx + result.errors + result.timeouts;
+    const unexpected = c.status
+      ? result.requests.total - (result.statusCodeStats[c.status]?.count ?? 0)
+      : result.non2xx;
+    const failures = unexpected + result.errors + result.timeouts;
     if (failures > 0) console.error(`${name}: ${failures} failed requests: ${JSON.stringify(result.statusCodeStats)}`);
     rows.push({
       case: name,
