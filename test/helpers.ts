@@ -7,6 +7,10 @@ export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 export const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
+export const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/** A body's bytes, for requests that must send exact (sometimes invalid) UTF-8. */
+export const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** A request to the real worker, as a client on the network would send it. */
 export function call(path: string, init: RequestInit & { json?: unknown; token?: string } = {}) {

@@ -6,10 +6,13 @@ import {
   ADMIN_TOKEN,
   activity,
   admin,
+  bytes,
   call,
   createTenant,
   createUser,
   ENTERPRISE,
+  ERROR_SCHEMA,
+  GROUP_SCHEMA,
   PATCH_OP,
   patchOp,
   SCIM_JSON,
@@ -24,10 +27,6 @@ import {
  * refused with the right status and error body (or, for hostile text that is still valid input,
  * answered without effect), and every stored row of both tenants is the same before and after.
  */
-
-const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
-const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const bytes = (text: string) => new TextEncoder().encode(text);
 
 type Expected =
   /** A SCIM error: status (or one of several, where another helper's limit decides which), scimType. */

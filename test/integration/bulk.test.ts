@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createTenant, createUser, patchOp, scim, type Tenant, user } from "../helpers";
+import { createTenant, createUser, GROUP_SCHEMA, patchOp, scim, type Tenant, user } from "../helpers";
 
 const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
-const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 async function bulk(tenant: Tenant, operations: unknown[], extra: Record<string, unknown> = {}, status = 200) {
   const response = await scim(tenant, "/Bulk", {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   admin,
+  bytes,
   call,
   createOrganization,
   createTenant,
   createUser,
   ENTERPRISE,
+  ERROR_SCHEMA,
+  GROUP_SCHEMA,
   PATCH_OP,
   patchOp,
   SCIM_JSON,
@@ -15,10 +18,6 @@ import {
   USER_SCHEMA,
   user,
 } from "../helpers";
-
-const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
-const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** A SCIM request with a raw body and exactly the given headers (no Content-Type unless given). */
 const raw = (tenant: Tenant, path: string, method: string, body: Uint8Array, headers: Record<string, string> = {}) =>

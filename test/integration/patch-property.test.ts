@@ -1,12 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENTERPRISE, scimText } from "../filter-arbitrary";
-import { createTenant, createUser, patchOp, scim, tenantRows } from "../helpers";
+import { createTenant, createUser, GROUP_SCHEMA, patchOp, scim, tenantRows } from "../helpers";
 
 /** PATCH requests tried, each a random run of valid operations with one bad operation somewhere in it. */
 const RUNS = { userPatches: 60, groupPatches: 40 };
-
-const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 const validUserOperation = fc.oneof(
   fc.record({

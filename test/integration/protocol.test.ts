@@ -1,8 +1,17 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, createTenant, createUser, ENTERPRISE, ORIGIN, SCIM_JSON, scim, USER_SCHEMA, user } from "../helpers";
-
-const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+import {
+  call,
+  createTenant,
+  createUser,
+  ENTERPRISE,
+  ERROR_SCHEMA,
+  ORIGIN,
+  SCIM_JSON,
+  scim,
+  USER_SCHEMA,
+  user,
+} from "../helpers";
 
 async function expectScimError(response: Response, status: number, scimType?: string) {
   expect(response.status).toBe(status);

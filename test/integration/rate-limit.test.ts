@@ -1,8 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createTenant, scim } from "../helpers";
-
-const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
+import { createTenant, ERROR_SCHEMA, scim } from "../helpers";
 
 async function expect429(response: Response, retryAfter: string) {
   expect(response.status).toBe(429);

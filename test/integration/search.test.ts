@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createTenant, createUser, scim, type Tenant } from "../helpers";
+import { createTenant, createUser, GROUP_SCHEMA, scim, type Tenant } from "../helpers";
 
 const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 const search = (tenant: Tenant, path: string, body: Record<string, unknown>, token?: string) =>
   scim(tenant, path, { method: "POST", json: { schemas: [SEARCH], ...body }, ...(token ? { token } : {}) });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTenant, createUser, patchOp, scim, type Tenant } from "../helpers";
-
-const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
+import { createTenant, createUser, GROUP_SCHEMA, patchOp, scim, type Tenant } from "../helpers";
 
 async function list(tenant: Tenant, path: string) {
   const response = await scim(tenant, path);
