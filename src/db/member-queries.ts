@@ -59,6 +59,13 @@ export const updateMemberAtVersionStatement = (
     .where(and(eq(members.id, id), eq(members.version, expectedVersion)))
     .returning();
 
+/** The member if it is still at `version`; no row otherwise. */
+export const selectMemberAtVersionStatement = (db: Database, id: string, version: number) =>
+  db
+    .select()
+    .from(members)
+    .where(and(eq(members.id, id), eq(members.version, version)));
+
 export const deleteMemberStatement = (db: Database, member: { orgId: string; id: string }) =>
   db
     .delete(members)

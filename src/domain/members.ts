@@ -12,12 +12,14 @@ import {
   type MemberScope,
   memberExists,
   selectMember,
+  selectMemberAtVersionStatement,
   selectMembersHolding,
   updateMemberAtVersionStatement,
 } from "../db/member-queries";
 import type { ConflictKind, Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";
 import { memberEmail } from "../scim/normalize";
+import { canonicalJson } from "../scim/patch/values";
 import { USER_SCHEMA } from "../scim/schemas/urns";
 import { now } from "./clock";
 import { editedWhileOffConflict, refusedCreateConflict } from "./conflicts";
@@ -131,6 +133,10 @@ export async function createMember(
  * Replaces a member's profile and active state (and, when a conflict links it, its source), if the
  * member is still at the version the caller read (`version_mismatch` otherwise, so the caller can
  * re-read or report the conflict). `also` adds the caller's own statements to the same batch.
+ *
+ * A write that would store exactly what is stored (a PATCH of `password` only, `active` set to what
+ * it is, an identical PUT) writes nothing: the member keeps its version and lastModified, and no
+ * activity entry is made. It is still answered at the version read, confirmed in the same batch.
  */
 export async function updateMember(
   db: Database,
@@ -139,10 +145,15 @@ export async function updateMember(
   actor: Actor,
   also?: (batch: ChangeBatch) => void,
 ): Promise<Member> {
+  const source = input.source ?? existing.source;
+  const unchanged =
+    existing.active === input.active &&
+    source === existing.source &&
+    canonicalJson(existing.document) === canonicalJson(input.document);
+  if (unchanged) return confirmMember(db, existing, also);
   const columns = profileColumns(input.document);
   const changes = diffDocuments(existing.document, input.document);
   if (existing.active !== input.active) changes.active = { from: existing.active, to: input.active };
-  const source = input.source ?? existing.source;
   if (source !== existing.source) changes.source = { from: existing.source, to: source };
   const activation = existing.active === input.active ? undefined : input.active;
   const batch = new ChangeBatch(db).write(
@@ -175,10 +186,19 @@ export async function updateMember(
   } catch (error) {
     throw await explainWriteFailure(db, existing.orgId, error, columns, existing.id);
   }
-  if (!updated) {
-    throw new DomainError("version_mismatch", `Member ${existing.id} was changed by another request.`);
-  }
-  return updated;
+  return updated ?? memberMoved(existing);
+}
+
+/** The member as read, if it is still at that version, with the caller's statements in the same batch. */
+async function confirmMember(db: Database, existing: Member, also?: (batch: ChangeBatch) => void): Promise<Member> {
+  const batch = new ChangeBatch(db).write(selectMemberAtVersionStatement(db, existing.id, existing.version));
+  also?.(batch);
+  const [[current]] = (await batch.commit()) as [Member[]];
+  return current ?? memberMoved(existing);
+}
+
+function memberMoved(existing: Member): never {
+  throw new DomainError("version_mismatch", `Member ${existing.id} was changed by another request.`);
 }
 
 /** Deletes a member the caller read (in its scope); `not_found` if it is gone meanwhile. */

@@ -1,6 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, createTenant, createUser, ENTERPRISE, patchOp, scim, type Tenant, USER_SCHEMA } from "../helpers";
+import {
+  activity,
+  createTenant,
+  createUser,
+  ENTERPRISE,
+  patchOp,
+  scim,
+  type Tenant,
+  tenantRows,
+  USER_SCHEMA,
+} from "../helpers";
 
 const read = async (tenant: Tenant, id: string) => (await (await scim(tenant, `/Users/${id}`)).json()) as any;
 const patch = (tenant: Tenant, id: string, ...operations: unknown[]) =>
@@ -246,5 +256,69 @@ describe("DELETE /Users/{id}", () => {
     expect(emails.n).toBe(0);
     const [entry] = (await activity(tenant.orgId)).filter((a) => a.action === "member.deleted");
     expect(entry).toMatchObject({ actor: "scim:okta", target_id: created.id, target_name: "gone@acme.test" });
+  });
+});
+
+describe("writes that change nothing stored", () => {
+  it("keep the user's version, lastModified and rows, make no activity entry, and answer 200 with the unchanged ETag", async () => {
+    const tenant = await createTenant();
+    const created = await createUser(tenant, "same@acme.test", {
+      title: "Engineer",
+      [ENTERPRISE]: { department: "R&D" },
+    });
+    const entries = await activity(tenant.orgId); // up to the create's, written by the consumer
+    const before = await tenantRows(tenant.orgId);
+    const { meta, ...asCreated } = created;
+    const reordered = Object.fromEntries(Object.entries(asCreated).reverse());
+    const writes: [string, () => Promise<Response>][] = [
+      [
+        "PATCH of password only",
+        () => patch(tenant, created.id, { op: "replace", path: "password", value: "n3w-Passw0rd" }),
+      ],
+      ["PATCH of active to its value", () => patch(tenant, created.id, { op: "replace", value: { active: true } })],
+      [
+        "PATCH of a value to itself",
+        () => patch(tenant, created.id, { op: "replace", path: "title", value: "Engineer" }),
+      ],
+      ["identical PUT", () => scim(tenant, `/Users/${created.id}`, { method: "PUT", json: created })],
+      [
+        "identical PUT, keys in another order",
+        () => scim(tenant, `/Users/${created.id}`, { method: "PUT", json: reordered }),
+      ],
+      [
+        "identical PUT with If-Match and a password",
+        () =>
+          scim(tenant, `/Users/${created.id}`, {
+            method: "PUT",
+            json: { ...asCreated, password: "an0ther-Passw0rd" },
+            headers: { "If-Match": 'W/"1"' },
+          }),
+      ],
+    ];
+    for (const [name, write] of writes) {
+      const response = await write();
+      expect(response.status, name).toBe(200);
+      expect(response.headers.get("ETag"), name).toBe('W/"1"');
+      const body = (await response.json()) as any;
+      expect(body.meta, name).toMatchObject({ version: 'W/"1"', lastModified: meta.lastModified });
+      expect(body, name).toMatchObject({ title: "Engineer", active: true, [ENTERPRISE]: { department: "R&D" } });
+    }
+    expect(await activity(tenant.orgId)).toEqual(entries);
+    expect(await tenantRows(tenant.orgId)).toEqual(before);
+    // A write that does change something still moves the version on from there.
+    const changed = await patch(tenant, created.id, { op: "replace", path: "title", value: "Lead" });
+    expect(changed.headers.get("ETag")).toBe('W/"2"');
+  });
+
+  it("still answer If-Match against the current version: a no-op write at a stale version is 412", async () => {
+    const tenant = await createTenant();
+    const created = await createUser(tenant, "stale@acme.test");
+    await patch(tenant, created.id, { op: "replace", path: "title", value: "Lead" });
+    const stale = await scim(tenant, `/Users/${created.id}`, {
+      method: "PATCH",
+      json: patchOp({ op: "replace", path: "active", value: true }),
+      headers: { "If-Match": 'W/"1"' },
+    });
+    expect(stale.status).toBe(412);
   });
 });
