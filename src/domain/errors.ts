@@ -10,6 +10,7 @@ export type DomainErrorCode =
   | "member_quota_reached"
   | "member_quota_below_members"
   | "display_name_taken"
+  | "invalid_name"
   | "unknown_members"
   | "manual_member_in_provisioned_team"
   | "provisioned_read_only"

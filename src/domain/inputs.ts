@@ -1,26 +1,26 @@
 import * as v from "valibot";
 import { SCIM_PROVIDERS, SOURCES } from "../db/schema";
+import { controlCharacterProblem, nameProblem } from "./names";
 
 /**
  * What the control panel accepts, in one place: the admin API reads these from JSON, the console
  * from its forms, and both refuse the same input with the same words.
  */
 
-const CONTROL_CHARACTER = /\p{Cc}/u;
-
 /** Text an admin types: no control characters (NUL, line breaks, escapes) once trimmed. */
-export const noControlCharacters = v.check<string, string>(
-  (text) => !CONTROL_CHARACTER.test(text),
-  "must not contain control characters",
+export const noControlCharacters = v.check(
+  (text: string) => controlCharacterProblem(text) === undefined,
+  (issue) => controlCharacterProblem(issue.input)!,
 );
 
-/** The name of an organization or a team: trimmed, 1 to 200 characters, no control characters. */
+/** The name of an organization or a team: trimmed, then held to the one name rule (see nameProblem). */
 export const nameSchema = v.pipe(
   v.string(),
   v.trim(),
-  v.minLength(1, "must not be empty"),
-  v.maxLength(200, "must be at most 200 characters"),
-  noControlCharacters,
+  v.check(
+    (name) => nameProblem(name) === undefined,
+    (issue) => nameProblem(issue.input)!,
+  ),
 );
 
 export const licenseCount = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));

@@ -31,6 +31,7 @@ import { now } from "./clock";
 import { editedWhileOffConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { controlPanelScope, findMember } from "./members";
+import { requireTeamName } from "./names";
 import { assertEditable } from "./read-only";
 
 export type { TeamScope };
@@ -64,6 +65,7 @@ export async function createTeam(
   input: TeamInput & { memberIds: string[]; source: Source },
   actor: Actor,
 ): Promise<Team> {
+  requireTeamName(input.displayName);
   const provisioned = input.source !== "manual";
   const joining = await joiningMembers(db, { orgId: organization.id, provisioned }, input.memberIds);
   const timestamp = now();
@@ -133,6 +135,7 @@ export async function updateTeam(
   options: { expectedVersion?: number; also?: BatchItem<"sqlite">[] } = {},
 ): Promise<Team> {
   const changes = changedAttributes(team, input);
+  if (changes?.displayName !== undefined) requireTeamName(changes.displayName);
   const additions = membership.replace ?? membership.add;
   // A full push also needs the team's size (see below), read at the same time.
   const [, currentSize] = await Promise.all([

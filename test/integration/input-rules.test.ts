@@ -341,7 +341,7 @@ describe("admin names", () => {
     ).json()) as any;
     expect(team.name).toBe("Sales");
     const before = await tenantRows(organization.id);
-    const bad = ["", "   ", "x".repeat(201), "Ac\u0000me", "Ac\nme", "Ac\u001bme", "Ac\u007fme", "Ac\u0085me", 7, null];
+    const bad = ["", "   ", "x".repeat(257), "Ac\u0000me", "Ac\nme", "Ac\u001bme", "Ac\u007fme", "Ac\u0085me", 7, null];
     for (const name of bad) {
       const requests = [
         admin("/organizations", { method: "POST", json: { name, licenses: 5 } }),
@@ -356,9 +356,64 @@ describe("admin names", () => {
     expect(await tenantRows(organization.id)).toEqual(before);
     const longest = await admin(`/organizations/${organization.id}`, {
       method: "PATCH",
-      json: { name: `${"x".repeat(200)}  ` },
+      json: { name: `${"x".repeat(256)}  ` },
     });
-    expect(((await longest.json()) as any).name).toHaveLength(200);
+    expect(((await longest.json()) as any).name).toHaveLength(256);
+  });
+
+  it("holds a SCIM group's displayName to the team name rule: control characters and over-long names are 400 invalidValue", async () => {
+    const tenant = await createTenant();
+    const group = { schemas: [GROUP_SCHEMA], displayName: "Sales" };
+    const created = (await (await scim(tenant, "/Groups", { method: "POST", json: group })).json()) as any;
+    const path = `/Groups/${created.id}`;
+    const before = await tenantRows(tenant.orgId);
+    const refused: [string, RegExp][] = [
+      ["\t=1+1", /control characters \(U\+0009 at character 1\)/],
+      ["\n=3+3", /control characters \(U\+000A at character 1\)/],
+      ["Sa\r\nles", /control characters \(U\+000D at character 3\)/],
+      ["Sales\u001b[31m", /control characters \(U\+001B/],
+      ["Sales\u0085", /control characters \(U\+0085/],
+      ["x".repeat(257), /at most 256 characters/],
+    ];
+    for (const [displayName, detail] of refused) {
+      const label = JSON.stringify(displayName);
+      const requests = [
+        scim(tenant, "/Groups", { method: "POST", json: { ...group, displayName } }),
+        scim(tenant, path, { method: "PUT", json: { ...group, displayName } }),
+        scim(tenant, path, {
+          method: "PATCH",
+          json: patchOp({ op: "replace", path: "displayName", value: displayName }),
+        }),
+        scim(tenant, path, { method: "PATCH", json: patchOp({ op: "replace", value: { displayName } }) }),
+        scim(tenant, "/Bulk", {
+          method: "POST",
+          json: {
+            schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            Operations: [{ method: "POST", bulkId: "g", path: "/Groups", data: { ...group, displayName } }],
+          },
+        }),
+      ];
+      const [post, put, patch, pathless, bulk] = await Promise.all(requests);
+      for (const response of [post, put, patch, pathless]) {
+        const body = await expectScimError(response, 400, "invalidValue");
+        expect(body.detail, label).toMatch(/^A team name /);
+        expect(body.detail, label).toMatch(detail);
+      }
+      const [operation] = ((await bulk.json()) as any).Operations;
+      expect(operation.status, label).toBe("400");
+      expect(operation.response.scimType, label).toBe("invalidValue");
+      // The admin API refuses the same names for teams, by the same rule (once it has trimmed what an admin typed).
+      const named = admin(`/organizations/${tenant.orgId}/teams`, {
+        method: "POST",
+        json: { name: `Team ${displayName}` },
+      });
+      expect(await expectAdminError(await named, 400, "invalid_request"), label).toMatch(
+        /^name: must (not contain control characters|be at most 256 characters)/,
+      );
+    }
+    expect(await tenantRows(tenant.orgId)).toEqual(before);
+    const longest = await scim(tenant, path, { method: "PUT", json: { ...group, displayName: "x".repeat(256) } });
+    expect(((await longest.json()) as any).displayName).toHaveLength(256);
   });
 
   it("refuses control characters in a member's first and last name", async () => {

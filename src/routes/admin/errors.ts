@@ -25,6 +25,7 @@ const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   member_quota_reached: 403,
   member_quota_below_members: 409,
   display_name_taken: 409,
+  invalid_name: 400,
   unknown_members: 400,
   manual_member_in_provisioned_team: 422,
   provisioned_read_only: 403,

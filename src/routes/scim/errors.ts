@@ -23,6 +23,7 @@ export function toScimError(error: unknown): ScimError | undefined {
     case "display_name_taken":
       return uniqueness(error.message);
     case "document_too_large":
+    case "invalid_name":
     case "unknown_members":
     case "manual_member_in_provisioned_team":
       return invalidValue(error.message);
