@@ -1,5 +1,6 @@
 import type { GroupPatchPlan } from "./group-membership";
 import type { PatchOperation } from "./patch/apply-patch";
+import { patchPathShape } from "./patch/path";
 
 /** What a SCIM request was about, for the request log. */
 export interface RequestDescription {
@@ -46,7 +47,7 @@ export function describeRequest(method: string, segments: string[], detail?: str
 }
 
 const MAX_NAMED = 4;
-/** Paths come from the client: each is cut to this length, so a hostile one cannot bloat the log. */
+/** Paths come from the client: each one's shape is cut to this length, so a hostile one cannot bloat the log. */
 const MAX_TARGET_LENGTH = 80;
 
 /** A user PATCH in words: `deactivate`, `replace title, add emails`. */
@@ -81,15 +82,16 @@ export function describeGroupPatch(plan: GroupPatchPlan): string {
   return summarize(parts);
 }
 
-/** The attributes an operation names: its path, or the keys of a path-less value. */
+/**
+ * The attributes an operation names, each as its path's shape (no filter literal: they are request
+ * data): its path, or the keys of a path-less value.
+ */
 function targetsOf(operation: PatchOperation): [string, unknown][] {
   const value = operation.value;
-  const targets: [string, unknown][] = operation.path
-    ? [[operation.path, value]]
-    : typeof value === "object" && value !== null && !Array.isArray(value)
-      ? Object.entries(value)
-      : [["(no path)", value]];
-  return targets.map(([target, v]) => [target.slice(0, MAX_TARGET_LENGTH), v]);
+  const path = operation.path?.trim();
+  if (!path && !(typeof value === "object" && value !== null && !Array.isArray(value))) return [["(no path)", value]];
+  const targets: [string, unknown][] = path ? [[path, value]] : Object.entries(value as object);
+  return targets.map(([target, v]) => [patchPathShape(target).slice(0, MAX_TARGET_LENGTH), v]);
 }
 
 function summarize(parts: string[]): string {

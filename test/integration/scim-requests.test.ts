@@ -196,6 +196,43 @@ describe("the SCIM request log", () => {
     expect(everything).not.toMatch(/Bearer scim_|Basic /);
   });
 
+  it("records a PATCH's paths by their shape: no filter literal, of any form, is stored or listed", async () => {
+    const tenant = await createTenant();
+    const ada = await createUser(tenant, "ada@acme.test", {
+      emails: [{ value: "ada@acme.test", type: "work", primary: true }],
+      phoneNumbers: [{ value: "+1 555 0100", type: "mobile" }],
+      addresses: [{ formatted: "1 Rue de Rivoli", postalCode: "75001", locality: "Lyon" }],
+    });
+    const literals = ["ada-home-7f3c", "+1 555 0100", "mobile-8d2e", "4242"];
+    const patched = await okta(tenant, `/Users/${ada.id}`, {
+      method: "PATCH",
+      json: patchOp(
+        { op: "replace", path: 'emails[value eq "ada@acme.test"].display', value: "Work" },
+        { op: "add", path: `emails[type eq "${literals[0]}"].value`, value: "ada.home@acme.test" },
+        {
+          op: "remove",
+          path: `phoneNumbers[value eq "${literals[1]}" or (type eq "${literals[2]}" and primary eq false)]`,
+        },
+        {
+          op: "replace",
+          value: { [`addresses[not (postalCode eq "${literals[3]}") and formatted pr].locality`]: "Paris" },
+        },
+      ),
+    });
+    expect(patched.status, await patched.clone().text()).toBe(200);
+    expect(((await patched.json()) as any).addresses[0].locality).toBe("Paris");
+    const [, row] = await recorded(tenant.orgId, 2);
+    expect(row.operation).toBe(
+      "patch user: replace emails[value eq …].display, add emails[type eq …].value, remove phoneNumbers[value eq … or type eq … and primary eq …], replace addresses[not (postalCode eq …) and formatted pr].locality",
+    );
+    const stored = JSON.stringify(row);
+    const listed = JSON.stringify((await list(tenant.orgId)).requests);
+    for (const literal of literals) {
+      expect(stored).not.toContain(literal);
+      expect(listed).not.toContain(literal);
+    }
+  });
+
   it("does not record when SCIM_REQUEST_LOG is off", async () => {
     const tenant = await createTenant();
     const request = new Request(`https://scim.test/scim/v2/${tenant.orgId}/Users`, {

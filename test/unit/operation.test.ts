@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planGroupPatch } from "../../src/scim/group-membership";
 import { describeGroupPatch, describeRequest, describeUserPatch } from "../../src/scim/operation";
+import { patchPathShape } from "../../src/scim/patch/path";
 
 describe("a SCIM request in words", () => {
   it("names the operation from the method and path", () => {
@@ -25,7 +26,7 @@ describe("a SCIM request in words", () => {
         { op: "replace", value: { "name.givenName": "A", title: "T" } },
         { op: "add", path: 'emails[type eq "work"].value', value: "x@y" },
       ]),
-    ).toBe('replace name.givenName, replace title, add emails[type eq "work"].value');
+    ).toBe("replace name.givenName, replace title, add emails[type eq …].value");
     const many = Array.from({ length: 9 }, (_, i) => ({ op: "replace", path: `a${i}`, value: 1 }));
     expect(describeUserPatch(many)).toBe("replace a0, replace a1, replace a2, replace a3 and 5 more");
     expect(describeUserPatch([{ op: "replace", path: "x".repeat(10_000), value: 1 }]).length).toBeLessThan(100);
@@ -43,6 +44,67 @@ describe("a SCIM request in words", () => {
     );
     expect(describeGroupPatch(planGroupPatch([{ op: "replace", path: "members", value: [] }]))).toBe(
       "replace members with 0 members",
+    );
+  });
+});
+
+describe("a PATCH path in the request log", () => {
+  it("keeps the path's shape and leaves out every filter literal, whatever the filter's form", () => {
+    const shapes: [string, string][] = [
+      ['emails[value eq "ada@acme.test"].value', "emails[value eq …].value"],
+      ['emails[type eq "work" and primary eq true]', "emails[type eq … and primary eq …]"],
+      ['emails[type eq "work" or type ne "home"].display', "emails[type eq … or type ne …].display"],
+      ['emails[(type eq "a" or type eq "b") and value sw "x"]', "emails[(type eq … or type eq …) and value sw …]"],
+      ['emails[not (value ew "@acme.test")]', "emails[not (value ew …)]"],
+      ["emails[display pr]", "emails[display pr]"],
+      ["emails[primary eq false]", "emails[primary eq …]"],
+      ["emails[type eq null]", "emails[type eq …]"],
+      ["x509Certificates[value gt 42.5e3]", "x509Certificates[value gt …]"],
+      ['emails[value co "a]b\\"c"].value', "emails[value co …].value"],
+      ['emails[value eq "ada@acme.test"]', "emails[value eq …]"],
+      [
+        'urn:ietf:params:scim:schemas:core:2.0:User:emails[value eq "ada@acme.test"]',
+        "urn:ietf:params:scim:schemas:core:2.0:User:emails[value eq …]",
+      ],
+      [
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+      ],
+      ["name.givenName", "name.givenName"],
+      // What does not parse keeps no client text but attribute names.
+      ['emails[value eq "ada@acme.test"', "emails[…"],
+      ['emails[value eq "ada@acme.test" junk]', "emails[…]"],
+      ['emails[value eq "ada@acme.test"]"ada@acme.test"', "emails[value eq …]…"],
+      ['emails[value eq "ada@acme.test"].ada@acme.test', "emails[value eq …].…"],
+      ['"ada@acme.test"', "…"],
+      ['userName eq "ada@acme.test"', "…"],
+      ['"ada@acme.test"[value eq 1]', "…[value eq …]"],
+    ];
+    for (const [path, shape] of shapes) {
+      expect(patchPathShape(path), path).toBe(shape);
+      expect(patchPathShape(path), path).not.toMatch(/ada|42|"|true|false|null|work|home|@/);
+    }
+  });
+
+  it("records user and group PATCHes by their paths' shapes, path-less keys too", () => {
+    const literal = "ada@acme.test";
+    const described = describeUserPatch([
+      { op: "replace", path: `emails[value eq "${literal}"].value`, value: "new@acme.test" },
+      { op: "remove", path: `phoneNumbers[value eq "+1 555 0100" or display pr]` },
+      { op: "add", value: { [`addresses[formatted co "${literal}"].locality`]: "Paris" } },
+    ]);
+    expect(described).toBe(
+      "replace emails[value eq …].value, remove phoneNumbers[value eq … or display pr], add addresses[formatted co …].locality",
+    );
+    const group = describeGroupPatch(
+      planGroupPatch([
+        { op: "replace", path: `urn:ietf:params:scim:schemas:core:2.0:Group:externalId`, value: "x" },
+        { op: "add", value: { [`emails[value eq "${literal}"]`]: "x" } },
+      ]),
+    );
+    expect(group).toBe("replace urn:ietf:params:scim:schemas:core:2.0:Group:externalId, add emails[value eq …]");
+    expect(describeUserPatch([{ op: "replace", path: `emails[value eq "${"x".repeat(10_000)}"]`, value: 1 }])).toBe(
+      "replace emails[…]",
     );
   });
 });

@@ -20,6 +20,8 @@ const MAX_GROUPING = 2 * MAX_NESTING;
 const COMPARE_OPS = new Set<string>(["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"]);
 // ATTRNAME, optionally with sub-attributes and a schema URN prefix; one character class, so linear.
 const ATTRIBUTE_PATH = /^[A-Za-z][\w:.$-]*$/;
+/** An attribute path as a filter or a PATCH path names it: `emails`, `name.givenName`, `urn:…:User:manager`. */
+export const isAttributePath = (text: string) => ATTRIBUTE_PATH.test(text);
 // A JSON number (RFC 8259 §6): each part is unambiguous, so the match is linear too.
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 

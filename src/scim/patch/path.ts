@@ -1,4 +1,6 @@
-import { invalidPath } from "../errors";
+import { invalidPath, ScimError } from "../errors";
+import { isAttributePath, parseFilter } from "../filter/parse";
+import { filterShape, LITERAL_PLACEHOLDER } from "../filter/shape";
 import { type AttributeDefinition, findAttribute } from "../schemas/definition";
 import { type ResourceTypeDefinition, resolveAttributePath } from "../schemas/resource-type";
 import { compileValueFilter, type ValueFilter } from "./value-filter";
@@ -30,25 +32,67 @@ export function findPatchPath(path: string, type: ResourceTypeDefinition): Patch
   return "unknown" in resolved ? undefined : resolved;
 }
 
-function resolvePatchPath(path: string, type: ResourceTypeDefinition): PatchPath | { unknown: string } {
+/** A PATCH path cut at its value filter's brackets: `emails[type eq "work"].value` is `emails`, `type eq "work"`, `.value`. */
+interface PathParts {
+  attributePath: string;
+  /** The text between the brackets; undefined when the path has no value filter. */
+  filter?: string;
+  /** What follows the closing bracket. */
+  rest: string;
+}
+
+/** A path's parts (see PathParts); 400 invalidPath when its value filter has no closing bracket. */
+function splitPatchPath(path: string): PathParts {
   const open = path.indexOf("[");
-  if (open === -1) return resolveAttributePath(type, path) ?? { unknown: path };
+  if (open === -1) return { attributePath: path, rest: "" };
   const close = closingBracket(path, open);
   if (close === -1) throw invalidPath(`The path "${path}" has no "]" closing its value filter.`);
-  const attributePath = path.slice(0, open);
+  return { attributePath: path.slice(0, open), filter: path.slice(open + 1, close), rest: path.slice(close + 1) };
+}
+
+function resolvePatchPath(path: string, type: ResourceTypeDefinition): PatchPath | { unknown: string } {
+  const { attributePath, filter, rest } = splitPatchPath(path);
+  if (filter === undefined) return resolveAttributePath(type, path) ?? { unknown: path };
   const resolved = resolveAttributePath(type, attributePath);
   if (!resolved) return { unknown: attributePath };
   const { extension, attribute } = resolved;
   if (resolved.subAttribute || !attribute.multiValued || attribute.type !== "complex") {
     throw invalidPath(`"${attributePath}" is not a multi-valued complex attribute, so "${path}" cannot filter it.`);
   }
-  const valueFilter = compileValueFilter(path.slice(open + 1, close), attribute, path);
-  const rest = path.slice(close + 1);
+  const valueFilter = compileValueFilter(filter, attribute, path);
   if (rest === "") return { extension, attribute, valueFilter };
   if (!rest.startsWith(".")) throw invalidPath(`The path "${path}" has "${rest}" after its value filter.`);
   const subAttribute = findAttribute(attribute.subAttributes, rest.slice(1));
   if (!subAttribute) return { unknown: `${attribute.name}.${rest.slice(1)}` };
   return { extension, attribute, valueFilter, subAttribute };
+}
+
+/**
+ * A PATCH path's shape, for the request log: its attribute names and its value filter's shape (see
+ * filterShape), never a literal: `emails[value eq "ada@acme.test"].value` is `emails[value eq …].value`.
+ * Whatever does not parse as a path is `…` in its place, so no text a client sent gets through
+ * except attribute names.
+ */
+export function patchPathShape(path: string): string {
+  const name = (text: string) => (isAttributePath(text) ? text : LITERAL_PLACEHOLDER);
+  let parts: PathParts;
+  try {
+    parts = splitPatchPath(path);
+  } catch (error) {
+    if (!(error instanceof ScimError)) throw error;
+    return `${name(path.slice(0, path.indexOf("[")))}[${LITERAL_PLACEHOLDER}`;
+  }
+  const { attributePath, filter, rest } = parts;
+  if (filter === undefined) return name(attributePath);
+  let filterText: string;
+  try {
+    filterText = filterShape(parseFilter(filter));
+  } catch (error) {
+    if (!(error instanceof ScimError)) throw error;
+    filterText = LITERAL_PLACEHOLDER;
+  }
+  const tail = rest === "" ? "" : rest.startsWith(".") ? `.${name(rest.slice(1))}` : LITERAL_PLACEHOLDER;
+  return `${name(attributePath)}[${filterText}]${tail}`;
 }
 
 /** Index of the `]` closing the `[` at `open`, skipping quoted strings (`value eq "a]b"`); -1 if none. */
