@@ -39,6 +39,9 @@ export type { TeamScope };
 /** Members listed by one activity entry of a full push's removals: about 350 KB of JSON at most. */
 const ENTRY_MEMBERS = 5_000;
 
+/** The activity entries a full push of a team of `size` members stages for its removals (one statement each). */
+export const fullPushRemovalEntries = (size: number) => Math.max(1, Math.ceil(size / ENTRY_MEMBERS));
+
 /** The control panel acts as the organization's admin, whether through the admin API or the console. */
 const CONTROL_PANEL = "admin" as const;
 const NO_MEMBERSHIP_CHANGE = { add: [], remove: [] };
@@ -177,7 +180,7 @@ export async function updateTeam(
   if (membership.replace) {
     // A full push can remove a whole team: its entries list at most ENTRY_MEMBERS members each, so
     // that no pending entry outgrows D1's 2 MB row; the last one takes whatever is left.
-    const entries = Math.max(1, Math.ceil(currentSize / ENTRY_MEMBERS));
+    const entries = fullPushRemovalEntries(currentSize);
     for (let i = 0; i < entries; i++) {
       const slice = { offset: i * ENTRY_MEMBERS, limit: i === entries - 1 ? undefined : ENTRY_MEMBERS };
       batch.stage(

@@ -1,5 +1,18 @@
-import { describe, expect, it } from "vitest";
-import { createTenant, createUser, GROUP_SCHEMA, patchOp, scim, type Tenant, user } from "../helpers";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { app } from "../../src/app";
+import {
+  activity,
+  createTenant,
+  createUser,
+  GROUP_SCHEMA,
+  patchOp,
+  SCIM_JSON,
+  scim,
+  type Tenant,
+  tenantRows,
+  user,
+} from "../helpers";
 
 const BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
@@ -13,8 +26,40 @@ async function bulk(tenant: Tenant, operations: unknown[], extra: Record<string,
   return body;
 }
 
+afterEach(() => vi.restoreAllMocks());
+
 const userCount = async (tenant: Tenant) =>
   ((await (await scim(tenant, "/Users?count=0")).json()) as any).totalResults as number;
+
+/** What the SCIM request log holds of a tenant: its records and the counters their trigger keeps (health, hours). */
+const requestLogOf = async (orgId: string) =>
+  (
+    await env.DB.batch(
+      ["scim_requests", "scim_request_hours", "scim_health"].map((table) =>
+        env.DB.prepare(`SELECT * FROM ${table} WHERE org_id = ?`).bind(orgId),
+      ),
+    )
+  ).map(({ results }) => results);
+
+/** Waits until the queue consumer has stored `count` request records of the tenant. */
+async function recordsStored(orgId: string, count: number) {
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const [records] = await requestLogOf(orgId);
+    if (records.length >= count) return records;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${orgId}: fewer than ${count} request records`);
+}
+
+/** The paths of the requests the worker served (its `request` log lines), the operations a /Bulk dispatched included. */
+function servedPaths() {
+  const log = vi.spyOn(console, "log");
+  return () =>
+    log.mock.calls
+      .map(([line]) => (typeof line === "string" && line.startsWith("{") ? JSON.parse(line) : {}))
+      .filter((line) => line.event === "request")
+      .map((line) => line.path as string);
+}
 
 describe("/Bulk (RFC 7644 §3.7)", () => {
   it("resolves bulkIds across operations in either order: a group listing users created after it", async () => {
@@ -122,7 +167,7 @@ describe("/Bulk (RFC 7644 §3.7)", () => {
     expect(((await (await scim(tenant, "/Groups")).json()) as any).totalResults).toBe(0);
   });
 
-  it("answers 413 with nothing done beyond maxOperations, maxPayloadSize or the query budget", async () => {
+  it("answers 413 with nothing done beyond maxOperations or maxPayloadSize", async () => {
     const tenant = await createTenant({ licenses: 500 });
     const config = (await (await scim(tenant, "/ServiceProviderConfig")).json()) as any;
     expect(config.bulk).toEqual({ supported: true, maxOperations: 100, maxPayloadSize: 1048576 });
@@ -148,24 +193,102 @@ describe("/Bulk (RFC 7644 §3.7)", () => {
       413,
     );
     expect(tooLarge.status).toBe("413");
-    // 60 group creates of 100 members each could need 60 × 18 queries.
-    const members = Array.from({ length: 100 }, () => ({ value: crypto.randomUUID() }));
-    const groups = Array.from({ length: 60 }, (_, i) => ({
-      method: "POST",
-      path: "/Groups",
-      bulkId: `g${i}`,
-      data: { schemas: [GROUP_SCHEMA], displayName: `G${i}`, members },
-    }));
-    expect((await bulk(tenant, groups, {}, 413)).detail).toContain("1000");
-    expect(await userCount(tenant)).toBe(0);
-    expect(((await (await scim(tenant, "/Groups")).json()) as any).totalResults).toBe(0);
-
     const full = await bulk(
       tenant,
       Array.from({ length: 100 }, (_, i) => post(i)),
     );
     expect(full.Operations.every((o: any) => o.status === "201")).toBe(true);
     expect(await userCount(tenant)).toBe(100);
+  });
+
+  it("keeps every operation in its tenant: a path that is not this tenant's /Users or /Groups[/id] is 400 invalidPath, nothing dispatched", async () => {
+    const attacker = await createTenant();
+    const victim = await createTenant();
+    const target = await createUser(victim, "target@acme.test");
+    await Promise.all([activity(victim.orgId), recordsStored(victim.orgId, 1)]);
+    const victimRows = await tenantRows(victim.orgId);
+    const victimLog = await requestLogOf(victim.orgId);
+    const served = servedPaths();
+    const escapes = [
+      `/Users/..\\..\\${victim.orgId}\\Users\\${target.id}`,
+      `/Groups/..\\..\\..\\..\\admin\\v1\\organizations\\${victim.orgId}`,
+      `/Users/${target.id}\\..\\..\\..\\${victim.orgId}\\Users\\${target.id}`,
+      `/Users/..%2F..%2F${victim.orgId}%2FUsers%2F${target.id}`,
+      `/Users/%2e%2e`,
+      "/Users/..",
+      "/Groups/.",
+      `/Users/${target.id}/`,
+      `/Users/${target.id}?attributes=id`,
+      `/Users/${target.id}#x`,
+      `//${victim.orgId}/Users/${target.id}`,
+      `/../${victim.orgId}/Users/${target.id}`,
+    ];
+    const deactivate = patchOp({ op: "replace", value: { active: false } });
+    const body = await bulk(attacker, [
+      ...escapes.flatMap((path) => [
+        { method: "PATCH", path, data: deactivate },
+        { method: "DELETE", path },
+      ]),
+      { method: "POST", path: `/Users/..\\..\\${victim.orgId}\\Users`, bulkId: "in", data: user("in@acme.test") },
+      { method: "POST", path: "/Users", bulkId: "own", data: user("own@acme.test") },
+    ]);
+    await recordsStored(attacker.orgId, 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await requestLogOf(victim.orgId)).toEqual(victimLog);
+    expect(await tenantRows(victim.orgId)).toEqual(victimRows);
+    // Only the /Bulk request and its one valid operation ran, both at the attacker's own paths.
+    expect(served()).toEqual([`/scim/v2/${attacker.orgId}/Users`, `/scim/v2/${attacker.orgId}/Bulk`]);
+    const refused = body.Operations.slice(0, -1);
+    expect(refused).toHaveLength(escapes.length * 2 + 1);
+    for (const result of refused) {
+      expect(result).toMatchObject({ status: "400", response: { status: "400", scimType: "invalidPath" } });
+    }
+    expect(body.Operations.at(-1)).toMatchObject({ bulkId: "own", status: "201" });
+    expect((await (await scim(victim, `/Users/${target.id}`)).json()) as any).toMatchObject({ active: true });
+  });
+
+  it("answers an operation's failure as that operation's status, never the request's: what ran before stands", async () => {
+    const tenant = await createTenant();
+    const original = app.request.bind(app);
+    vi.spyOn(app, "request").mockImplementation(async (input, ...rest) => {
+      const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+      if (path.endsWith("/Groups"))
+        return new Response("<h1>Bad gateway</h1>", { status: 502, headers: { "Content-Type": "text/html" } });
+      if (path.includes("/Groups/")) throw new TypeError("the dispatch failed");
+      return original(input, ...rest);
+    });
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const response = await scim(tenant, "/Bulk", {
+      method: "POST",
+      json: {
+        schemas: [BULK],
+        Operations: [
+          { method: "POST", path: "/Users", bulkId: "ada", data: user("ada@acme.test") },
+          { method: "DELETE", path: "/Users/..\\..\\..\\..\\console\\x" },
+          { method: "PUT", path: "/Users/bulkId:ada", version: 'W/"1"\nX-Injected: 1', data: user("ada@acme.test") },
+          { method: "PUT", path: "/Users/bulkId:ada", version: 'W/"☃"', data: user("ada@acme.test") },
+          { method: "POST", path: "/Groups", bulkId: "team", data: { schemas: [GROUP_SCHEMA], displayName: "Team" } },
+          { method: "DELETE", path: `/Groups/${crypto.randomUUID()}` },
+          { method: "PATCH", path: "/Users/bulkId:ada", data: patchOp({ op: "replace", path: "title", value: "Eng" }) },
+        ],
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe(SCIM_JSON);
+    const body = (await response.json()) as any;
+    expect(body.Operations.map((o: any) => [o.status, o.response?.scimType])).toEqual([
+      ["201", undefined],
+      ["400", "invalidPath"],
+      ["400", "invalidValue"],
+      ["400", "invalidValue"],
+      ["502", undefined],
+      ["500", undefined],
+      ["200", undefined],
+    ]);
+    expect(body.Operations[4].response).toMatchObject({ schemas: [expect.any(String)], status: "502" });
+    expect(body.Operations[5].response).toMatchObject({ status: "500", detail: "Internal server error." });
+    const ada = (await (await scim(tenant, '/Users?filter=userName eq "ada@acme.test"')).json()) as any;
+    expect(ada.Resources).toEqual([expect.objectContaining({ title: "Eng" })]);
   });
 
   it("refuses a malformed envelope, other methods and unauthenticated callers", async () => {
@@ -175,7 +298,7 @@ describe("/Bulk (RFC 7644 §3.7)", () => {
     expect((await bulk(tenant, "nope" as unknown as unknown[], {}, 400)).scimType).toBe("invalidSyntax");
     expect((await bulk(tenant, [], { failOnErrors: 0 }, 400)).detail).toContain("failOnErrors");
     const nested = await bulk(tenant, [{ method: "POST", path: "/Bulk", bulkId: "b", data: {} }]);
-    expect(nested.Operations[0]).toMatchObject({ status: "400", response: { scimType: "invalidValue" } });
+    expect(nested.Operations[0]).toMatchObject({ status: "400", response: { scimType: "invalidPath" } });
     expect((await scim(tenant, "/Bulk")).status).toBe(405);
     expect((await scim(tenant, "/Bulk", { method: "POST", json: {}, token: "wrong" })).status).toBe(401);
   });

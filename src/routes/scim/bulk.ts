@@ -1,15 +1,18 @@
 import type { Context } from "hono";
 import { app } from "../../app";
-import { database } from "../../db/client";
-import type { AppEnv } from "../../env";
+import { database, loggableFailure } from "../../db/client";
+import { CountedD1Database, D1_QUERIES_PER_INVOCATION } from "../../db/counted-d1";
+import { fullPushRemovalEntries } from "../../domain/teams";
+import type { AppEnv, Bindings } from "../../env";
 import {
   type BulkOperation,
+  operationPath,
   parseBulkRequest,
   type RefusedOperation,
   referencedBulkIds,
   resolveBulkIds,
 } from "../../scim/bulk";
-import { errorBody, ScimError } from "../../scim/errors";
+import { ERROR_SCHEMA, errorBody, invalidPath, ScimError } from "../../scim/errors";
 import { BULK_RESPONSE_SCHEMA } from "../../scim/schemas/urns";
 import { authorize } from "./auth";
 import { internalRequest } from "./internal-requests";
@@ -22,7 +25,28 @@ interface OperationResult {
   location?: string;
   status: string;
   response?: unknown;
+  /** Seconds the client should wait before sending the operation again (503 and 429), for the response's header. */
+  retryAfter?: number;
 }
+
+/**
+ * The statements the bulk request itself may still send once its operations are done: its own
+ * request record, written to D1 directly if the queue refuses it.
+ */
+const OWN_RECORD_STATEMENTS = 1;
+/**
+ * The most statements one operation sends, whatever its kind, as measured by
+ * test/integration/bulk-queries.test.ts (the worst case of each kind): a group's full push refused
+ * for its name after its write, 13 = the tenant check with the team (2), the members it names and
+ * the team's size (2), the write's batch (8: version guard, attributes, their entry, the additions
+ * and theirs, the removals' entry and the removals, the team as it now is) and the read explaining
+ * the refusal (1). A refused user create is 9, any other user write 4 or 5. A full push stages one
+ * more removal entry per 5,000 members its team holds (`fullPushRemovalEntries`). More is sent only
+ * when a write loses races and is retried, or when the queue is down and entries go to D1
+ * directly: the count then refuses the statement that would pass the limit, before it is sent.
+ */
+const OPERATION_STATEMENTS = 13;
+const NOT_RUN_RETRY_AFTER_SECONDS = 1;
 
 /**
  * RFC 7644 §3.7 /Bulk. Each operation is dispatched through the same routes as a single request,
@@ -32,10 +56,19 @@ interface OperationResult {
  * one naming a bulkId that no operation creates, that failed, or that waits on itself in a cycle
  * fails with 409. Processing stops once `failOnErrors` operations have failed; the response lists
  * the operations that ran, in the request's order.
+ *
+ * The whole request is one Worker invocation, which D1 allows 1,000 queries. Every statement goes
+ * through one counted handle; an operation is dispatched only while its worst case still fits, and
+ * once the next one would not, it and the rest answer 503 with Retry-After, nothing of them done.
  */
 export async function bulk(c: Context<AppEnv>) {
-  await authorize(c, database(c.env.DB), []);
+  const db = new CountedD1Database(c.env.DB, D1_QUERIES_PER_INVOCATION - OWN_RECORD_STATEMENTS);
+  await authorize(c, database(db), []);
   const request = parseBulkRequest(await readJson(c));
+  const env: Bindings = { ...c.env, DB: db };
+  // A full push's removal entries grow with its team, which holds at most the tenant's provisioned
+  // members, the ones this request creates included.
+  const largestTeam = c.get("organization").provisionedMembers + request.operations.length;
   const results = new Map<number, OperationResult>();
   const created = new Map<string, string>(); // bulkId → id
   const failed = new Set<string>(); // bulkIds whose POST failed
@@ -48,9 +81,11 @@ export async function bulk(c: Context<AppEnv>) {
     if (Number(result.status) >= 400) errors++;
   };
   const stopped = () => request.failOnErrors !== undefined && errors >= request.failOnErrors;
+  const fits = (operation: BulkOperation) => db.statements + worstCaseStatements(operation, largestTeam) <= db.limit;
 
   const pending = new Map(request.operations.map((operation, index) => [index, operation]));
-  while (pending.size > 0 && !stopped()) {
+  let outOfStatements = false;
+  while (pending.size > 0 && !stopped() && !outOfStatements) {
     let progressed = false;
     for (const [index, operation] of pending) {
       if (stopped()) break;
@@ -61,9 +96,13 @@ export async function bulk(c: Context<AppEnv>) {
         const waiting = references.filter((id) => !created.has(id) && !failed.has(id) && declared.has(id));
         if (waiting.length > 0 && waiting.some((id) => id !== operation.bulkId)) continue; // its bulkIds are not created yet
         const unresolved = references.find((id) => !created.has(id));
+        if (!unresolved && !fits(operation)) {
+          outOfStatements = true;
+          break;
+        }
         const result = unresolved
           ? refusedResult(operation, unresolvable(unresolved, failed.has(unresolved)))
-          : await dispatch(c, resolveBulkIds(operation, created), operation);
+          : await run(c, env, resolveBulkIds(operation, created), operation);
         if (operation.bulkId && operation.method === "POST") {
           const id = result.location?.split("/").at(-1);
           if (Number(result.status) < 400 && id) created.set(operation.bulkId, id);
@@ -86,8 +125,22 @@ export async function bulk(c: Context<AppEnv>) {
       }
     }
   }
-  const Operations = [...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result);
-  return scimJson(c, { schemas: [BULK_RESPONSE_SCHEMA], Operations });
+  for (const [index, operation] of outOfStatements ? pending : []) {
+    if (stopped()) break;
+    record(index, { ...refusedResult(operation, notRun()), retryAfter: NOT_RUN_RETRY_AFTER_SECONDS });
+  }
+  const ordered = [...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result);
+  const retryAfter = Math.max(0, ...ordered.map((result) => result.retryAfter ?? 0));
+  const Operations = ordered.map(({ retryAfter: _, ...result }) => result);
+  // The wait before sending again the operations that answered 503 or 429.
+  const headers: Record<string, string> = retryAfter > 0 ? { "Retry-After": String(retryAfter) } : {};
+  return scimJson(c, { schemas: [BULK_RESPONSE_SCHEMA], Operations }, 200, headers);
+}
+
+/** At most how many statements an operation sends (see OPERATION_STATEMENTS); any group PUT or PATCH may be a full push. */
+function worstCaseStatements(operation: BulkOperation, largestTeam: number): number {
+  const fullPush = operation.resource === "Groups" && (operation.method === "PUT" || operation.method === "PATCH");
+  return OPERATION_STATEMENTS + (fullPush ? fullPushRemovalEntries(largestTeam) - 1 : 0);
 }
 
 const unresolvable = (bulkId: string, failed: boolean) =>
@@ -99,6 +152,12 @@ const unresolvable = (bulkId: string, failed: boolean) =>
     "invalidValue",
   );
 
+const notRun = () =>
+  new ScimError(
+    503,
+    `Not run: this request reached the ${D1_QUERIES_PER_INVOCATION} database queries one request may make before this operation. Send it again in another request after the seconds in Retry-After.`,
+  );
+
 function refusedResult(operation: BulkOperation | RefusedOperation, error: ScimError): OperationResult {
   return {
     method: operation.method,
@@ -108,27 +167,79 @@ function refusedResult(operation: BulkOperation | RefusedOperation, error: ScimE
   };
 }
 
-/** Runs one operation as its own request through the app, with the caller's token. */
-async function dispatch(c: Context<AppEnv>, operation: BulkOperation, original: BulkOperation) {
-  const base = tenantUrl(c, c.req.param("orgId")!);
+/**
+ * One operation's result: whatever happens to it (an id that is not one, an answer that is not a
+ * SCIM error, a failure of the dispatch itself) is its own status, never the whole request's.
+ */
+async function run(
+  c: Context<AppEnv>,
+  env: Bindings,
+  operation: BulkOperation,
+  original: BulkOperation,
+): Promise<OperationResult> {
+  try {
+    return await dispatch(c, env, operation, original);
+  } catch (error) {
+    if (error instanceof ScimError) return refusedResult(original, error);
+    console.error(JSON.stringify({ event: "bulk_operation_failed", ...loggableFailure(error) }));
+    return refusedResult(original, new ScimError(500, "Internal server error."));
+  }
+}
+
+/**
+ * Runs one operation as its own request through the app, with the caller's token, on the counted
+ * database handle. It goes only to this tenant's /Users or /Groups: the URL is built from the
+ * checked path and checked again once parsed.
+ */
+async function dispatch(c: Context<AppEnv>, env: Bindings, operation: BulkOperation, original: BulkOperation) {
+  const orgId = c.req.param("orgId")!;
+  const path = operationPath(operation);
+  const url = new URL(`${tenantUrl(c, orgId)}${path}`);
+  if (url.pathname !== `/scim/v2/${orgId}${path}`) throw invalidPath(`${path} is not a path of this tenant.`);
+  // The response is not shown: a group's members are not read for it.
+  if (operation.resource === "Groups" && (operation.method === "POST" || operation.method === "PUT")) {
+    url.searchParams.set("excludedAttributes", "members");
+  }
   const headers = new Headers({
     Authorization: c.req.header("Authorization")!,
     "Content-Type": SCIM_CONTENT_TYPE,
   });
   if (operation.version) headers.set("If-Match", operation.version);
   const body = operation.data === undefined ? undefined : JSON.stringify(operation.data);
-  const request = internalRequest(`${base}${operation.path}`, { method: operation.method, headers, body });
-  const response = await app.request(request, undefined, c.env, c.executionCtx);
+  const request = internalRequest(url.href, { method: operation.method, headers, body });
+  const response = await app.request(request, undefined, env, c.executionCtx);
   const ok = response.status < 400;
-  const location = response.headers.get("Location") ?? (ok ? `${base}${operation.path}` : undefined);
+  const location = response.headers.get("Location") ?? (ok ? `${tenantUrl(c, orgId)}${path}` : undefined);
   const version = response.headers.get("ETag");
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  // A failure carries its SCIM error; a success is told by status, location and version.
+  if (ok) await response.body?.cancel();
+  const failure = ok ? undefined : await scimErrorOf(response);
   return {
     method: original.method,
     ...(original.bulkId ? { bulkId: original.bulkId } : {}),
     ...(version ? { version } : {}),
     ...(location ? { location } : {}),
     status: String(response.status),
-    // A failure carries its SCIM error; a success is told by status, location and version.
-    ...(ok ? {} : { response: await response.json() }),
+    ...(failure ? { response: failure } : {}),
+    ...(retryAfter > 0 ? { retryAfter } : {}),
   };
+}
+
+/** A failed operation's SCIM error; an answer that is not one (no route gives such) still gets one. */
+async function scimErrorOf(response: Response): Promise<unknown> {
+  const text = await response.text();
+  const body = parsedJson(text) as { schemas?: unknown } | undefined;
+  if (Array.isArray(body?.schemas) && body.schemas.includes(ERROR_SCHEMA)) return body;
+  return errorBody(
+    new ScimError(response.status, `The operation was answered ${response.status}, not with a SCIM error.`),
+  );
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { database, loggableFailure, transientFailure } from "../../db/client";
+import { StatementLimitReached } from "../../db/counted-d1";
 import type { AppEnv } from "../../env";
 import { MAX_PAYLOAD_BYTES } from "../../scim/bulk";
 import { errorBody, ScimError } from "../../scim/errors";
@@ -49,22 +50,34 @@ scim.all("/Bulk", methodNotAllowed("POST"));
 scim.route("/", discovery);
 
 scim.onError((error, c) => {
-  const scimError = toScimError(error);
-  if (scimError) {
+  const answer = (scimError: ScimError, headers: Record<string, string> = {}) => {
     c.set("scimError", scimError);
-    return scimJson(c, errorBody(scimError), scimError.status as 400);
+    return scimJson(c, errorBody(scimError), scimError.status as 400, headers);
+  };
+  const scimError = toScimError(error);
+  if (scimError) return answer(scimError);
+  const retryAfter = { "Retry-After": String(RETRY_AFTER_SECONDS) };
+  if (error instanceof StatementLimitReached) {
+    // A /Bulk operation whose next statements would have taken the request past D1's queries: they
+    // were never sent, and an operation writes in one batch, so nothing of it was done.
+    return answer(
+      new ScimError(
+        503,
+        "Not done: this request reached the database queries one request may make. Send the operation again after the seconds in Retry-After.",
+      ),
+      retryAfter,
+    );
   }
   const transient = transientFailure(error);
   if (transient) {
     // Okta and Entra back off and retry on 429 with an integer Retry-After.
     const status = transient === "overloaded" ? 429 : 503;
     console.error(JSON.stringify({ event: "database_busy", status, path: new URL(c.req.url).pathname }));
-    const busy = new ScimError(status, "The service is busy; retry after the number of seconds in Retry-After.");
-    c.set("scimError", busy);
-    return scimJson(c, errorBody(busy), status, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+    return answer(
+      new ScimError(status, "The service is busy; retry after the number of seconds in Retry-After."),
+      retryAfter,
+    );
   }
   console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, ...loggableFailure(error) }));
-  const internal = new ScimError(500, "Internal server error.");
-  c.set("scimError", internal);
-  return scimJson(c, errorBody(internal), 500);
+  return answer(new ScimError(500, "Internal server error."));
 });
