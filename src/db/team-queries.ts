@@ -176,11 +176,11 @@ export const resetNewTeamStatement = (db: Database, row: { id: string; updatedAt
 export const selectTeamByIdStatement = (db: Database, id: string) => db.select().from(teams).where(eq(teams.id, id));
 
 /**
- * The first statement of a conditional write: breaks the write guard's check, and so rolls the
- * whole batch back, unless the team is still at the version the caller read. (Query builders
- * throughout: drizzle's D1 batch cannot bind the parameters of a raw `db.all`/`db.run` statement.)
+ * A statement of a conditional write: breaks the write guard's check, and so rolls the whole batch
+ * back, unless the team still exists, at the version the caller read when one is given. (Query
+ * builders throughout: drizzle's D1 batch cannot bind the parameters of a raw `db.all`/`db.run` statement.)
  */
-export const requireTeamVersionStatement = (db: Database, team: { id: string; orgId: string }, version: number) =>
+export const requireTeamStatement = (db: Database, team: { id: string; orgId: string }, version?: number) =>
   db.insert(writeGuards).select(
     db
       .select({ stale: sql<number>`1`.as("stale") })
@@ -192,7 +192,7 @@ export const requireTeamVersionStatement = (db: Database, team: { id: string; or
             db
               .select({ id: teams.id })
               .from(teams)
-              .where(and(eq(teams.id, team.id), eq(teams.version, version))),
+              .where(and(eq(teams.id, team.id), version === undefined ? undefined : eq(teams.version, version))),
           ),
         ),
       ),

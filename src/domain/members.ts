@@ -70,11 +70,13 @@ export async function findMember(db: Database, scope: MemberScope, id: string): 
   return member;
 }
 
+/** Creates a member; `also` adds the caller's own statements about the new member to the same batch. */
 export async function createMember(
   db: Database,
   organization: Organization,
   input: { document: Record<string, unknown>; active: boolean; source: Source },
   actor: Actor,
+  also?: (batch: ChangeBatch, member: { id: string }) => void,
 ): Promise<Member> {
   const { document, active, source } = input;
   const timestamp = now();
@@ -90,7 +92,7 @@ export async function createMember(
     updatedAt: timestamp,
   };
   try {
-    const [[member]] = (await new ChangeBatch(db)
+    const batch = new ChangeBatch(db)
       .write(
         insertMemberStatement(db, row),
         // A provisioning create that goes through settles what its earlier refusals left open.
@@ -106,8 +108,9 @@ export async function createMember(
         targetType: "member",
         targetId: row.id,
         targetName: row.userName,
-      })
-      .commit()) as [Member[]];
+      });
+    also?.(batch, row);
+    const [[member]] = (await batch.commit()) as [Member[]];
     return member;
   } catch (error) {
     const refusal = await explainWriteFailure(db, organization.id, error, columns);
@@ -278,13 +281,18 @@ export interface ProfileEdit {
   lastName?: string;
 }
 
-/** The control panel's invitation: a manual member whose login is its email. */
-export function inviteMember(db: Database, organization: Organization, input: ProfileEdit & { email: string }) {
+/** The control panel's invitation: a manual member whose login is its email; `also` as for createMember. */
+export function inviteMember(
+  db: Database,
+  organization: Organization,
+  input: ProfileEdit & { email: string },
+  also?: (batch: ChangeBatch, member: { id: string }) => void,
+) {
   const document = withProfileEdit(
     { schemas: [USER_SCHEMA], userName: input.email, emails: [{ value: input.email, primary: true }] },
     input,
   );
-  return createMember(db, organization, { document, active: true, source: "manual" }, CONTROL_PANEL);
+  return createMember(db, organization, { document, active: true, source: "manual" }, CONTROL_PANEL, also);
 }
 
 /** The control panel's edit of a member (refused while it is provisioned under active provisioning). */

@@ -5,7 +5,7 @@ import { ChangeBatch } from "../activity/record";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
 import type { Source } from "../db/schema";
-import type { NewTeam, Organization, Team } from "../db/schema-types";
+import type { Member, NewTeam, Organization, Team } from "../db/schema-types";
 import {
   addMembersStatement,
   countMembersOfTeams,
@@ -15,7 +15,7 @@ import {
   membersOfTeamExcept,
   removeMembersExceptStatement,
   removeMembersStatement,
-  requireTeamVersionStatement,
+  requireTeamStatement,
   resetNewTeamStatement,
   selectMembersById,
   selectTeam,
@@ -30,7 +30,7 @@ import type { MembershipChange } from "../scim/group-membership";
 import { now } from "./clock";
 import { editedWhileOffConflict } from "./conflicts";
 import { DomainError } from "./errors";
-import { controlPanelScope, findMember } from "./members";
+import { controlPanelScope, findMember, inviteMember, type ProfileEdit } from "./members";
 import { requireTeamName } from "./names";
 import { assertEditable } from "./read-only";
 
@@ -149,7 +149,7 @@ export async function updateTeam(
   const batch = new ChangeBatch(db);
   const { expectedVersion } = options;
   if (expectedVersion !== undefined || changes) {
-    batch.write(requireTeamVersionStatement(db, team, expectedVersion ?? team.version));
+    batch.write(requireTeamStatement(db, team, expectedVersion ?? team.version));
   }
   if (changes) {
     batch.write(updateTeamAttributesStatement(db, team.id, { ...changes, updatedAt: now() })).stage(
@@ -301,6 +301,41 @@ export async function removeTeam(db: Database, organization: Organization, id: s
 /** A provisioned team changed here while provisioning is off: the IdP will push its version again. */
 const editedWhileOff = (db: Database, organization: Organization, team: Team) =>
   editedWhileOffConflict(db, organization, "team", team, "edited", teamExists(team.id));
+
+/**
+ * The control panel's invitation straight into a team. The team is checked first (it is in the
+ * organization, editable, and one a manual member may join); then the member, its membership and
+ * both activity entries are one atomic batch, which also rolls back if the team is deleted
+ * meanwhile: a refusal leaves no member behind for a retry to collide with.
+ */
+export async function inviteMemberToTeam(
+  db: Database,
+  organization: Organization,
+  input: ProfileEdit & { email: string },
+  teamId: string,
+): Promise<Member> {
+  const team = await findEditableTeam(db, organization, teamId);
+  if (!mayJoin(team, { provisioned: false })) {
+    throw new DomainError(
+      "manual_member_in_provisioned_team",
+      `${input.email} would be a member created manually, and cannot join the provisioned team ${team.displayName}.`,
+    );
+  }
+  try {
+    return await inviteMember(db, organization, input, (batch, member) =>
+      batch
+        .write(requireTeamStatement(db, team))
+        .stage(
+          { ...teamTarget(team, CONTROL_PANEL), action: "team.members_added", changes: {} },
+          { members: membersAmong(team, [member.id], false) },
+        )
+        .write(addMembersStatement(db, team, [member.id])),
+    );
+  } catch (error) {
+    if (versionMoved(error)) throw teamGone(team.id);
+    throw error;
+  }
+}
 
 /** The members about to join a team, checked against the rules: they exist in the organization and may join. */
 async function joiningMembers(db: Database, team: { orgId: string; provisioned: boolean }, ids: readonly string[]) {

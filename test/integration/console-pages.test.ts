@@ -1,6 +1,19 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, activity, admin, call, createOrganization, createTenant, createUser, ORIGIN } from "../helpers";
+import {
+  ADMIN_TOKEN,
+  activity,
+  admin,
+  call,
+  createGroup,
+  createOrganization,
+  createTenant,
+  createUser,
+  ORIGIN,
+  scim,
+  tenantRows,
+  user,
+} from "../helpers";
 
 /** A console request as a browser on this origin sends it. */
 function page(path: string, cookie: string, form?: Record<string, string>) {
@@ -125,6 +138,100 @@ describe("console pages over the domain rules", () => {
     expect(((await none.json()) as { entries: unknown[] }).entries).toEqual([]);
     const bad = await page(`/console/orgs/${organization.id}/activity?from=yesterday`, cookie);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("console invitations and banners", () => {
+  it("invites into a team only after checking it, member and membership in one batch: a refused team leaves no member", async () => {
+    const tenant = await createTenant();
+    const orgId = tenant.orgId;
+    const provisioned = await createGroup(tenant, "Eng");
+    const design = (await (
+      await admin(`/organizations/${orgId}/teams`, { method: "POST", json: { name: "Design" } })
+    ).json()) as { id: string };
+    const other = await createOrganization(5, "Other");
+    const theirs = (await (
+      await admin(`/organizations/${other.id}/teams`, { method: "POST", json: { name: "Theirs" } })
+    ).json()) as { id: string };
+    const cookie = await signIn();
+    const members = `/console/orgs/${orgId}/members`;
+    const invite = (teamId: string) => page(members, cookie, { email: "new@invite.test", firstName: "New", teamId });
+    const before = await tenantRows(orgId);
+
+    // A provisioned team while its provider is on, another organization's team, no team at all.
+    expect((await invite(provisioned.id)).status).toBe(403);
+    expect((await invite(theirs.id)).status).toBe(404);
+    expect((await invite("no-such-team")).status).toBe(404);
+    // With provisioning off the provisioned team is editable, but still not one a manual member may join.
+    await admin(`/organizations/${orgId}/scim`, { method: "PUT", json: { enabled: false } });
+    const afterOff = await tenantRows(orgId);
+    const refused = await invite(provisioned.id);
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("cannot join the provisioned team Eng");
+    expect(await tenantRows(orgId)).toEqual(afterOff);
+    expect(before.members).toEqual(afterOff.members);
+
+    // The team deleted between the check and the write (a trigger deletes it as the member is
+    // inserted): the batch rolls back whole, and the page says the team is gone.
+    await env.DB.prepare(
+      `CREATE TRIGGER delete_design AFTER INSERT ON members WHEN NEW.email = 'new@invite.test' BEGIN DELETE FROM teams WHERE id = '${design.id}'; END`,
+    ).run();
+    try {
+      expect((await invite(design.id)).status).toBe(404);
+    } finally {
+      await env.DB.prepare("DROP TRIGGER delete_design").run();
+    }
+    expect(await tenantRows(orgId)).toEqual(afterOff);
+
+    // A retry with a team it may join goes through: the member in the team, both entries logged.
+    const again = (await (
+      await admin(`/organizations/${orgId}/teams`, { method: "POST", json: { name: "Design again" } })
+    ).json()) as { id: string };
+    const invited = await invite(again.id);
+    expect(invited.status).toBe(303);
+    const member = (await (await admin(`/organizations/${orgId}/members?q=new@invite.test`)).json()) as any;
+    expect(member.members).toHaveLength(1);
+    expect(member.members[0].teams).toEqual([{ id: again.id, name: "Design again" }]);
+    const actions = (await activity(orgId)).map((entry) => `${entry.action} ${entry.target_name}`);
+    expect(actions).toEqual(
+      expect.arrayContaining(["member.invited new@invite.test", "team.members_added Design again"]),
+    );
+    expect(invited.headers.get("Location")).toBe(`${members}?invited=${member.members[0].id}`);
+  });
+
+  it("shows success banners chosen by key, with names read from the database, never the query's text", async () => {
+    const tenant = await createTenant();
+    const orgId = tenant.orgId;
+    const cookie = await signIn();
+    const members = `/console/orgs/${orgId}/members`;
+    const banner = async (path: string) =>
+      /<p class="success" role="status">([^<]*)<\/p>/.exec(await (await page(path, cookie)).text())?.[1];
+
+    const invited = await page(members, cookie, { email: "ada@banner.test" });
+    expect(await banner(invited.headers.get("Location")!)).toBe("Invited ada@banner.test.");
+    expect(await banner(`${members}?invited=${encodeURIComponent("Mallory <b>was</b> here")}`)).toBeUndefined();
+    expect(await banner(`${members}?invited=${encodeURIComponent("ada@banner.test")}`)).toBeUndefined();
+
+    // Okta's create of emails manual members hold: two conflicts, one linked and one dismissed.
+    for (const email of ["link@banner.test", "drop@banner.test"]) {
+      await admin(`/organizations/${orgId}/members`, { method: "POST", json: { email } });
+      expect((await scim(tenant, "/Users", { method: "POST", json: user(email) })).status).toBe(409);
+    }
+    const { conflicts } = (await (await admin(`/organizations/${orgId}/conflicts`)).json()) as any;
+    const idOf = (name: string) => conflicts.find((c: { targetName: string }) => c.targetName === name).id;
+    const resolve = (id: string, form: Record<string, string>) =>
+      page(`/console/orgs/${orgId}/conflicts/${id}/resolve`, cookie, form);
+    const linked = await resolve(idOf("link@banner.test"), { action: "link", confirmed: "yes" });
+    const dismissed = await resolve(idOf("drop@banner.test"), { action: "dismiss" });
+    expect(await banner(linked.headers.get("Location")!)).toBe(
+      "Linked link@banner.test: the member is now the one Okta provisions.",
+    );
+    expect(await banner(dismissed.headers.get("Location")!)).toBe("Dismissed the conflict about drop@banner.test.");
+    const page_ = `/console/orgs/${orgId}/conflicts`;
+    expect(await banner(`${page_}?linked=${encodeURIComponent("anyone you like")}`)).toBeUndefined();
+    expect(await banner(`${page_}?dismissed=${encodeURIComponent("<i>x</i>")}`)).toBeUndefined();
+    // The key must match what happened to that conflict.
+    expect(await banner(`${page_}?dismissed=${idOf("link@banner.test")}`)).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { database } from "../../db/client";
 import { selectConflict, selectConflictPage } from "../../db/conflict-queries";
 import type { Source } from "../../db/schema";
+import type { Conflict } from "../../db/schema-types";
 import { selectScimRequestPage } from "../../db/scim-request-queries";
 import { resolveConflict } from "../../domain/conflict-resolution";
 import { readPage, readQuery } from "../../routes/admin/paging";
@@ -30,6 +31,16 @@ const listQuery = v.object({
 });
 const resolveForm = v.object({ action: v.picklist(["link", "dismiss"], "must be link or dismiss") });
 
+const DECISIONS = ["linked", "dismissed"] as const;
+type Decision = (typeof DECISIONS)[number];
+
+function decisionMessage(decision: Decision, conflict: Conflict) {
+  const provider = sourceLabel((conflict.provider ?? "generic") as Source);
+  return decision === "linked"
+    ? `Linked ${conflict.targetName}: the member is now the one ${provider} provisions.`
+    : `Dismissed the conflict about ${conflict.targetName}.`;
+}
+
 const linkWarning = (name: string, provider: string) =>
   `Link ${name} to ${provider}? The member created here becomes the one ${provider} provisions: it takes ${provider}'s profile, keeps its teams, and is read-only here while provisioning is on.`;
 
@@ -40,7 +51,9 @@ async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
   const organization = c.var.organization;
   const db = database(c.env.DB);
   const { status, cursor } = readQuery(c.req.query(), listQuery);
-  const [{ page, nextCursor }, errors] = await Promise.all([
+  // The banner after a decision: chosen by the query's key, about the conflict its id names, read here.
+  const decided = DECISIONS.find((decision) => c.req.query(decision));
+  const [{ page, nextCursor }, errors, decidedConflict] = await Promise.all([
     readPage(
       { cursor, limit: PAGE_SIZE },
       (after, limit) =>
@@ -53,13 +66,11 @@ async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
       (conflict) => [conflict.lastSeenAt, conflict.id],
     ),
     selectScimRequestPage(db, { orgId: organization.id, failed: true, limit: RECENT_ERRORS }),
+    decided ? selectConflict(db, organization.id, c.req.query(decided)!) : undefined,
   ]);
   const listPath = orgPath(organization, "/conflicts");
-  const linked = c.req.query("linked");
-  const dismissed = c.req.query("dismissed");
-  const message = linked
-    ? `Linked ${linked}: the member is now the one ${sourceLabel(organization.scimProvider ?? "generic")} provisions.`
-    : dismissed && `Dismissed the conflict about ${dismissed}.`;
+  const message =
+    decided && decidedConflict?.status === decided ? decisionMessage(decided, decidedConflict) : undefined;
   return c.html(
     <Layout title="Conflicts" session={c.var.session} organization={organization} section="conflicts">
       {message && (
@@ -181,8 +192,8 @@ conflictsPages.post("/:id/resolve", (c) =>
         });
       }
       const { conflict } = await resolveConflict(db, organization, id, action);
-      const done = action === "link" ? "linked" : "dismissed";
-      return c.redirect(withQuery(orgPath(organization, "/conflicts"), { [done]: conflict.targetName ?? "" }), 303);
+      const done: Decision = action === "link" ? "linked" : "dismissed";
+      return c.redirect(withQuery(orgPath(organization, "/conflicts"), { [done]: conflict.id }), 303);
     },
     (state) => renderConflicts(c, state),
   ),

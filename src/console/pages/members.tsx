@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { type Database, database } from "../../db/client";
-import { selectMemberKeysetPage } from "../../db/member-queries";
+import { selectMember, selectMemberKeysetPage } from "../../db/member-queries";
 import { SOURCES } from "../../db/schema";
 import type { Member, Organization } from "../../db/schema-types";
 import { selectTeamKeysetPage, selectTeamsOfMembers } from "../../db/team-queries";
@@ -15,7 +15,7 @@ import {
   removeMember,
 } from "../../domain/members";
 import { isReadOnly } from "../../domain/read-only";
-import { addTeamMembers } from "../../domain/teams";
+import { inviteMemberToTeam } from "../../domain/teams";
 import { memberTimeline } from "../../domain/timeline";
 import { readPage, readQuery } from "../../routes/admin/paging";
 import {
@@ -81,7 +81,9 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const query = readQuery(c.req.query(), listQuery);
   const q = query.q?.trim() || undefined;
   const filters = { q, source: query.source || undefined, status: query.status || undefined };
-  const [{ page, nextCursor }, manualTeams] = await Promise.all([
+  // The banner after an invitation: the member it names, read here (the query carries an id, never text to show).
+  const invitedId = c.req.query("invited");
+  const [{ page, nextCursor }, manualTeams, invited] = await Promise.all([
     readPage(
       { cursor: query.cursor, limit: PAGE_SIZE },
       (after, limit) =>
@@ -95,6 +97,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
       (m) => [m.createdAt, m.id],
     ),
     selectTeamKeysetPage(db, organization.id, { manualOnly: true, limit: TEAM_CHOICES }),
+    invitedId ? selectMember(db, controlPanelScope(organization), invitedId) : undefined,
   ]);
   const teams = await selectTeamsOfMembers(
     db,
@@ -103,13 +106,12 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   );
   const listPath = orgPath(organization, "/members");
   const filtered = Boolean(q || filters.source || filters.status);
-  const invited = c.req.query("invited");
   return c.html(
     <Layout title="Members" session={c.var.session} organization={organization} section="members">
       <ReadOnlyNotice organization={organization} />
       {invited && (
         <p class="success" role="status">
-          Invited {invited}.
+          Invited {invited.email}.
         </p>
       )}
       <form method="get" action={listPath} class="row panel" aria-label="Search and filter members">
@@ -268,9 +270,10 @@ membersPages.post("/", (c) =>
         LABELS,
       );
       const db = database(c.env.DB);
-      const member = await inviteMember(db, organization, input);
-      if (values.teamId) await addTeamMembers(db, organization, values.teamId, [member.id]);
-      return c.redirect(withQuery(orgPath(organization, "/members"), { invited: member.email }), 303);
+      const member = values.teamId
+        ? await inviteMemberToTeam(db, organization, input, values.teamId)
+        : await inviteMember(db, organization, input);
+      return c.redirect(withQuery(orgPath(organization, "/members"), { invited: member.id }), 303);
     },
     (state) => renderList(c, state),
   ),
