@@ -75,6 +75,13 @@ main{padding:1rem}.hide-narrow{display:none}}
 `;
 
 export const SCRIPT = `
+var linkForm = document.querySelector("form[data-link-form]");
+if (linkForm && location.hash.length > 1) {
+  // A console link's token is its fragment, which the browser never sent: post it, and keep it out of the history.
+  linkForm.elements.token.value = location.hash.slice(1);
+  history.replaceState(null, "", location.pathname);
+  linkForm.submit();
+}
 document.querySelectorAll("[data-copy]").forEach(function (button) {
   button.hidden = false;
   button.addEventListener("click", function () {

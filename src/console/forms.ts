@@ -3,16 +3,24 @@ import * as v from "valibot";
 import { toAdminError } from "../routes/admin/errors";
 import type { FormState } from "./components";
 
-/** A form's fields as strings (the console's forms carry no files). */
+/** A form the console cannot act on (a broken input rule, an unknown email); shown next to the form, in words. */
+export class InvalidForm extends Error {}
+
+/**
+ * A form's fields as strings (the console's forms carry no files). A body the runtime cannot read as
+ * a form (multipart cut short or without its boundary) is the sender's fault: InvalidForm, never a 500.
+ */
 export async function formValues(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
+  let body: Awaited<ReturnType<typeof c.req.parseBody>>;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    throw new InvalidForm("The form arrived incomplete or malformed. Send it again.");
+  }
   return Object.fromEntries(
     Object.entries(body).flatMap(([key, value]) => (typeof value === "string" ? [[key, value]] : [])),
   );
 }
-
-/** A form the console cannot act on (a broken input rule, an unknown email); shown next to the form, in words. */
-export class InvalidForm extends Error {}
 
 /** Validates fields with the same schemas the admin API uses; `labels` name the fields as the form does. */
 export function parseForm<T extends v.GenericSchema>(
@@ -40,11 +48,12 @@ export async function submitForm(
   action: (values: Record<string, string>) => Promise<Response>,
   render: (state: FormState) => Response | Promise<Response>,
 ): Promise<Response> {
-  const values = await formValues(c);
-  const name = typeof form === "string" ? form : form(values);
+  let values: Record<string, string> = {};
   try {
+    values = await formValues(c);
     return await action(values);
   } catch (error) {
+    const name = typeof form === "string" ? form : form(values);
     if (error instanceof InvalidForm) {
       c.status(400);
       return render({ form: name, values, error: error.message });

@@ -9,8 +9,10 @@ export const adminToken = inject("adminToken");
 
 const SCREENSHOTS = join(import.meta.dirname, "screenshots");
 
-/** A real headless Chromium (Debian's package) with a fresh profile, as a first-time visitor. */
-export async function openBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/** A real headless Chromium (Debian's package) with a fresh profile, as a first-time visitor; optionally without script. */
+export async function openBrowser(
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "scim-edge-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -26,6 +28,7 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close: (
     ],
     viewport: { width: 1280, height: 900 },
     baseURL: baseUrl,
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
   });
   return {
     context,

@@ -336,10 +336,17 @@ describe("the console in Chromium", () => {
     const other = await adminApi("/organizations", { method: "POST", json: { name: "Other Org", licenses: 5 } });
     const link = await adminApi(`/organizations/${orgId}/console-links`, { method: "POST" });
     expect(link.status).toBe(201);
+    // The token is the link's fragment: the browser requests /console/link alone, and the page's script posts it.
+    expect(link.body.url).toMatch(/\/console\/link#cl_/);
     const admin = await openBrowser();
     try {
       const adminPage = await admin.context.newPage();
+      const requested: string[] = [];
+      adminPage.on("request", (request) => requested.push(request.url()));
       await adminPage.goto(link.body.url);
+      await adminPage.getByRole("heading", { name: "Open the Acme console" }).waitFor();
+      expect(requested.filter((url) => url.includes("cl_"))).toEqual([]);
+      expect(adminPage.url()).not.toContain("cl_");
       await adminPage.getByRole("button", { name: "Open the console" }).click();
       await adminPage.waitForURL(`**/console/orgs/${orgId}/members`);
       expect(await adminPage.getByText("Signed in as Acme admin").count()).toBe(1);
@@ -351,10 +358,30 @@ describe("the console in Chromium", () => {
       expect((await adminPage.goto("/console/orgs"))?.status()).toBe(404);
 
       // The link was used: opening it again says so and how to get a new one.
-      const reused = await adminPage.goto(link.body.url);
-      expect(reused?.status()).toBe(410);
-      expect(await adminPage.getByText("Ask your provider for a new link").count()).toBe(1);
+      const checked = adminPage.waitForResponse((response) => response.url().endsWith("/console/link/check"));
+      await adminPage.goto(link.body.url);
+      expect((await checked).status()).toBe(410);
+      await adminPage.getByText("Ask your provider for a new link").waitFor();
       await screenshots(adminPage, "link-used");
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it("opens a console link without script: the admin pastes the link into the page", async () => {
+    const link = await adminApi(`/organizations/${orgId}/console-links`, { method: "POST" });
+    const admin = await openBrowser({ javaScriptEnabled: false });
+    try {
+      const adminPage = await admin.context.newPage();
+      await adminPage.goto(link.body.url);
+      expect(await adminPage.getByRole("heading", { level: 1 }).textContent()).toBe("Open your organization's console");
+      await adminPage.getByLabel("Sign-in link").fill(link.body.url);
+      await screenshots(adminPage, "link-without-script");
+      await adminPage.getByRole("button", { name: "Continue" }).click();
+      await adminPage.getByRole("heading", { name: "Open the Acme console" }).waitFor();
+      await adminPage.getByRole("button", { name: "Open the console" }).click();
+      await adminPage.waitForURL(`**/console/orgs/${orgId}/members`);
+      expect(await adminPage.getByText("Signed in as Acme admin").count()).toBe(1);
     } finally {
       await admin.close();
     }

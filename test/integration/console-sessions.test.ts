@@ -2,7 +2,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { ADMIN_TOKEN, admin, call, createOrganization, ORIGIN } from "../helpers";
+import { ADMIN_TOKEN, admin, call, createOrganization, createTenant, ORIGIN, scim, tenantRows, user } from "../helpers";
 
 /** A console request as a browser on this origin sends it: the session cookie, and Origin on a form POST. */
 function page(path: string, init: { cookie?: string; form?: Record<string, string>; origin?: string } = {}) {
@@ -42,7 +42,8 @@ async function sha256Hex(text: string) {
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const linkToken = (url: string) => new URL(url).searchParams.get("token")!;
+/** A link's token: its fragment, which the browser never sends (the page's script posts it). */
+const linkToken = (url: string) => new URL(url).hash.slice(1);
 
 async function orgSession(orgId: string) {
   const { url } = await consoleLink(orgId);
@@ -157,28 +158,50 @@ describe("console links", () => {
     const organization = await createOrganization(5, "Linked Co");
     const { url, expiresAt } = await consoleLink(organization.id);
     expect(expiresAt).toBe("2026-12-01T08:10:00.000Z");
-    expect(url).toMatch(new RegExp(`^${ORIGIN}/console/link\\?token=cl_[A-Za-z0-9_-]{43}$`));
     const token = linkToken(url);
     // Stored as a hash only.
     const stored = await env.DB.prepare("SELECT * FROM console_links WHERE org_id = ?").bind(organization.id).all();
     expect(JSON.stringify(stored.results)).not.toContain(token);
 
-    // Opening the link does not use it (a mail scanner's GET spends nothing).
-    const preview = await page(`/console/link?token=${token}`);
-    expect(preview.status).toBe(200);
-    expect(await preview.text()).toContain("Open the Linked Co console");
+    // Checking the link names its organization and does not use it (a mail scanner running the
+    // page's script spends nothing); the whole link pasted works as well as its token.
+    for (const typed of [token, url]) {
+      const preview = await page("/console/link/check", { form: { token: typed } });
+      expect(preview.status).toBe(200);
+      const html = await preview.text();
+      expect(html).toContain("Open the Linked Co console");
+      expect(html).toContain('action="/console/link"');
+    }
 
     const used = await page("/console/link", { form: { token } });
     expect(used.status).toBe(303);
     expect(used.headers.get("Location")).toBe(`/console/orgs/${organization.id}/members`);
     sessionFrom(used);
 
-    // Single use: the second try, by GET or POST, is refused with the way out.
+    // Single use: the second try, checked or used, is refused with the way out.
     const again = await page("/console/link", { form: { token } });
     expect(again.status).toBe(410);
     expect(again.headers.get("Set-Cookie")).toBeNull();
     expect(await again.text()).toContain("Ask your provider for a new link");
-    expect((await page(`/console/link?token=${token}`)).status).toBe(410);
+    expect((await page("/console/link/check", { form: { token } })).status).toBe(410);
+  });
+
+  it("puts a link's token in the URL's fragment, which no request carries, and never reads one from a query", async () => {
+    const organization = await createOrganization(5, "Fragment Co");
+    const { url } = await consoleLink(organization.id);
+    expect(url).toMatch(new RegExp(`^${ORIGIN}/console/link#cl_[A-Za-z0-9_-]{43}$`));
+    const token = linkToken(url);
+    // What the browser requests is the URL without its fragment: the page holds the form the script fills.
+    const opened = await page(new URL(url).pathname + new URL(url).search);
+    expect(opened.status).toBe(200);
+    const html = await opened.text();
+    expect(html).toContain('action="/console/link/check"');
+    expect(html).toContain("data-link-form");
+    expect(html).not.toContain("Fragment Co");
+    // A token in the query string (where URL logs would keep it) is not looked at, let alone used.
+    const queried = await page(`/console/link?token=${token}`);
+    expect(await queried.text()).not.toContain(token);
+    expect((await page("/console/link/check", { form: { token } })).status).toBe(200);
   });
 
   it("refuses a link after 10 minutes", async () => {
@@ -187,7 +210,7 @@ describe("console links", () => {
     const organization = await createOrganization();
     const token = linkToken((await consoleLink(organization.id)).url);
     vi.setSystemTime(new Date("2026-12-01T08:10:00Z"));
-    expect((await page(`/console/link?token=${token}`)).status).toBe(410);
+    expect((await page("/console/link/check", { form: { token } })).status).toBe(410);
     expect((await page("/console/link", { form: { token } })).status).toBe(410);
   });
 
@@ -255,7 +278,7 @@ describe("console request protection", () => {
     const id = await operatorSession();
     const paths = [
       "/console/sign-in",
-      "/console/link?token=nope",
+      "/console/link",
       "/console/orgs",
       `/console/orgs/${organization.id}/settings`,
       "/console/no-such-page",
@@ -274,6 +297,72 @@ describe("console request protection", () => {
       expect(html, path).not.toMatch(/<script(?![^>]*\ssrc=)/);
       expect(html, path).not.toMatch(/\sstyle=/);
     }
+  });
+});
+
+describe("unreadable forms", () => {
+  /** Bodies the runtime cannot read as a form: multipart cut short, and multipart without its boundary. */
+  const UNREADABLE = [
+    ["multipart/form-data; boundary=cut", '--cut\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc'],
+    ["multipart/form-data", "token=abc&email=x%40y.test"],
+  ] as const;
+  const post = (path: string, [type, body]: (typeof UNREADABLE)[number], cookie?: string) =>
+    call(path, {
+      method: "POST",
+      headers: {
+        "Content-Type": type,
+        Origin: ORIGIN,
+        ...(cookie ? { Cookie: `__Host-console_session=${cookie}` } : {}),
+      },
+      body,
+      redirect: "manual",
+    });
+
+  it("answer 400 with the page's error on sign-in, links and every signed-in form, and change nothing", async () => {
+    const tenant = await createTenant();
+    const orgId = tenant.orgId;
+    await admin(`/organizations/${orgId}/members`, { method: "POST", json: { email: "held@forms.test" } });
+    // Okta's create of an email a manual member holds leaves a conflict to decide.
+    expect((await scim(tenant, "/Users", { method: "POST", json: user("held@forms.test") })).status).toBe(409);
+    const member = (await (await admin(`/organizations/${orgId}/members?q=held`)).json()) as any;
+    const memberId = member.members[0].id as string;
+    const team = (await (
+      await admin(`/organizations/${orgId}/teams`, { method: "POST", json: { name: "Forms" } })
+    ).json()) as any;
+    const conflicts = (await (await admin(`/organizations/${orgId}/conflicts`)).json()) as any;
+    const conflictId = conflicts.conflicts[0].id as string;
+    const cookie = await operatorSession();
+    const before = await tenantRows(orgId);
+    const sessions = await env.DB.prepare("SELECT count(*) AS n FROM console_sessions").first<{ n: number }>();
+
+    const org = `/console/orgs/${orgId}`;
+    const signedIn = [
+      "/console/orgs",
+      `${org}/members`,
+      `${org}/members/${memberId}`,
+      `${org}/members/${memberId}/status`,
+      `${org}/members/${memberId}/delete`,
+      `${org}/teams`,
+      `${org}/teams/${team.id}`,
+      `${org}/teams/${team.id}/members`,
+      `${org}/teams/${team.id}/members/${memberId}/remove`,
+      `${org}/teams/${team.id}/delete`,
+      `${org}/settings/provisioning`,
+      `${org}/settings/token`,
+      `${org}/settings/organization`,
+      `${org}/conflicts/${conflictId}/resolve`,
+    ];
+    for (const body of UNREADABLE) {
+      for (const path of ["/console/sign-in", "/console/link", "/console/link/check", ...signedIn]) {
+        const response = await post(path, body, path.startsWith("/console/orgs") ? cookie : undefined);
+        expect(response.status, `${path} ${body[0]}`).toBe(400);
+        expect(response.headers.get("Set-Cookie"), path).toBeNull();
+        const html = await response.text();
+        expect(html, path).toMatch(/class="error" role="alert"[^>]*>The form arrived incomplete or malformed/);
+      }
+    }
+    expect(await tenantRows(orgId)).toEqual(before);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM console_sessions").first<{ n: number }>()).toEqual(sessions);
   });
 });
 

@@ -74,6 +74,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
       <section class="panel" aria-labelledby="access-heading">
         <h2 id="access-heading">Access management</h2>
         <p class="hint">One identity provider provisions members and teams at a time.</p>
+        <FormError state={view.state} form="provisioning" />
         <ul class="providers">
           {SCIM_PROVIDERS.map((provider) => {
             const on = active === provider;
@@ -125,6 +126,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
                 Regenerate token
               </button>
             </PostForm>
+            <FormError state={view.state} form="token" />
           </div>
         )}
       </section>
@@ -198,7 +200,8 @@ settingsPages.post("/provisioning", async (c) => {
   const organization = c.var.organization;
   return submitForm(
     c,
-    (values) => `provider-${values.provider}`,
+    // Next to the switch it came from; a form naming no provider (or unreadable) above the switches.
+    (values) => (v.is(scimProvider, values.provider) ? `provider-${values.provider}` : "provisioning"),
     async (values) => {
       const input = parseForm(switchForm, values, { provider: "Provider", enabled: "Switch" });
       const db = database(c.env.DB);

@@ -3,7 +3,7 @@ import { database } from "../../db/client";
 import { endSession, peekConsoleLink, redeemConsoleLink, signInOperator } from "../../domain/console-sessions";
 import { getOrganization } from "../../domain/organizations";
 import type { ConsoleEnv } from "../env";
-import { formValues } from "../forms";
+import { formValues, InvalidForm } from "../forms";
 import { Document, orgPath } from "../layout";
 import { clearSessionCookie, sessionCookie, setSessionCookie } from "../session";
 
@@ -72,7 +72,14 @@ signInPages.get("/sign-in", (c) =>
 );
 
 signInPages.post("/sign-in", async (c) => {
-  const values = await formValues(c);
+  let values: Record<string, string>;
+  try {
+    values = await formValues(c);
+  } catch (error) {
+    if (!(error instanceof InvalidForm)) throw error;
+    c.status(400);
+    return c.html(<SignInPage next="/console" error={error.message} />);
+  }
   const next = safeNext(values.next);
   const id = await signInOperator(database(c.env.DB), values.token ?? "", c.env.ADMIN_TOKEN);
   if (!id) {
@@ -91,27 +98,56 @@ signInPages.post("/sign-out", async (c) => {
   return c.redirect("/console/sign-in?signedOut=1", 303);
 });
 
-function LinkPage(props: { token?: string; organization?: string }) {
+/**
+ * A console link is `/console/link#cl_…`: the token is in the fragment, which a browser never sends,
+ * so no URL log (Cloudflare's, a proxy's, a Referer) ever holds it. This page's form takes the link;
+ * the console's script fills it from the fragment and sends it at once, and without script the admin
+ * pastes the link into it.
+ */
+function LinkEntryPage(props: { error?: string }) {
   return (
     <Document title="Console sign-in link">
       <main class="sign-in" id="main">
-        {props.token && props.organization ? (
-          <>
-            <h1>Open the {props.organization} console</h1>
-            <form method="post" action="/console/link" class="panel">
-              <input type="hidden" name="token" value={props.token} />
-              <p>This link signs you in once, as an administrator of {props.organization}.</p>
-              <button type="submit">Open the console</button>
-            </form>
-          </>
-        ) : (
-          <>
-            <h1>This sign-in link cannot be used</h1>
-            <p class="warning" role="alert">
-              It was already used or has expired (links work once, within 10 minutes). Ask your provider for a new link.
+        <h1>Open your organization's console</h1>
+        <form method="post" action="/console/link/check" class="panel" data-link-form>
+          <div class="field">
+            <label for="link">Sign-in link</label>
+            <input
+              id="link"
+              name="token"
+              type="text"
+              required
+              autocomplete="off"
+              spellcheck={false}
+              aria-describedby="link-hint"
+            />
+            <p class="hint" id="link-hint">
+              Paste the whole link your provider gave you. It only shows which organization it opens; it is used when
+              you open the console.
             </p>
-          </>
-        )}
+          </div>
+          {props.error && (
+            <p class="error" role="alert">
+              {props.error}
+            </p>
+          )}
+          <button type="submit">Continue</button>
+        </form>
+      </main>
+    </Document>
+  );
+}
+
+function LinkOpenPage(props: { token: string; organization: string }) {
+  return (
+    <Document title="Console sign-in link">
+      <main class="sign-in" id="main">
+        <h1>Open the {props.organization} console</h1>
+        <form method="post" action="/console/link" class="panel">
+          <input type="hidden" name="token" value={props.token} />
+          <p>This link signs you in once, as an administrator of {props.organization}.</p>
+          <button type="submit">Open the console</button>
+        </form>
       </main>
     </Document>
   );
@@ -119,30 +155,67 @@ function LinkPage(props: { token?: string; organization?: string }) {
 
 const linkGone = (c: Context) => {
   c.status(410);
-  return c.html(<LinkPage />);
+  return c.html(
+    <Document title="Console sign-in link">
+      <main class="sign-in" id="main">
+        <h1>This sign-in link cannot be used</h1>
+        <p class="warning" role="alert">
+          It was already used or has expired (links work once, within 10 minutes), or it was not copied whole. Ask your
+          provider for a new link.
+        </p>
+        <p>
+          <a href="/console/link">Enter another link</a>
+        </p>
+      </main>
+    </Document>,
+  );
 };
 
+/** The link's token from what the form sent: the whole link or the part after its `#`. */
+async function linkToken(c: Context): Promise<string> {
+  const typed = (await formValues(c)).token ?? "";
+  const token = typed.slice(typed.lastIndexOf("#") + 1).trim();
+  if (!token) throw new InvalidForm("Paste the sign-in link your provider gave you.");
+  return token;
+}
+
+/** A form the link pages cannot read: the entry form again, with why. */
+function linkRefused(c: Context, error: unknown) {
+  if (!(error instanceof InvalidForm)) throw error;
+  c.status(400);
+  return c.html(<LinkEntryPage error={error.message} />);
+}
+
+signInPages.get("/link", (c) => c.html(<LinkEntryPage />));
+
 /**
- * Opening a link only shows a button: the link is used by the POST it sends. So a mail scanner or
- * chat preview that fetches the URL does not spend it, and the session cookie is set in answer to
- * a same-site request, where SameSite=Strict lets the browser keep sending it.
+ * Which organization a link opens, without using it: so a mail scanner or chat preview that follows
+ * the link (even running the script) spends nothing. The session is opened by the POST below, in
+ * answer to a same-site request, where SameSite=Strict lets the browser keep sending the cookie.
  */
-signInPages.get("/link", async (c) => {
-  const db = database(c.env.DB);
-  const token = c.req.query("token") ?? "";
-  const orgId = token ? await peekConsoleLink(db, token) : undefined;
-  if (!orgId) return linkGone(c);
-  const organization = await getOrganization(db, orgId);
-  return c.html(<LinkPage token={token} organization={organization.name} />);
+signInPages.post("/link/check", async (c) => {
+  try {
+    const token = await linkToken(c);
+    const db = database(c.env.DB);
+    const orgId = await peekConsoleLink(db, token);
+    if (!orgId) return linkGone(c);
+    const organization = await getOrganization(db, orgId);
+    return c.html(<LinkOpenPage token={token} organization={organization.name} />);
+  } catch (error) {
+    return linkRefused(c, error);
+  }
 });
 
 signInPages.post("/link", async (c) => {
-  const { token } = await formValues(c);
-  const db = database(c.env.DB);
-  const session = token ? await redeemConsoleLink(db, token) : undefined;
-  if (!session) return linkGone(c);
-  setSessionCookie(c, session.id);
-  return c.redirect(orgPath({ id: session.orgId }, "/members"), 303);
+  try {
+    const token = await linkToken(c);
+    const session = await redeemConsoleLink(database(c.env.DB), token);
+    if (!session) return linkGone(c);
+    setSessionCookie(c, session.id);
+    return c.redirect(orgPath({ id: session.orgId }, "/members"), 303);
+  } catch (error) {
+    return linkRefused(c, error);
+  }
 });
 
 /** The console's front door: the organization list for the operator, the organization for its admin. */
