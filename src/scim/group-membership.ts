@@ -2,6 +2,7 @@ import { invalidPath, invalidValue, ScimError } from "./errors";
 import type { Compare, Filter } from "./filter/ast";
 import { parseFilter } from "./filter/parse";
 import type { PatchOperation } from "./patch/apply-patch";
+import { patchPathShape } from "./patch/path";
 import { GROUP_SCHEMA } from "./schemas/urns";
 
 /**
@@ -116,7 +117,9 @@ export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
       else removeIds(memberIds(operation.value)); // only the listed members, never all of them
       continue;
     }
-    if (op !== "remove") throw invalidPath(`"${path}": add members with the path "members" and a list of values.`);
+    if (op !== "remove") {
+      throw invalidPath(`"${patchPathShape(path)}": add members with the path "members" and a list of values.`);
+    }
     const ids = idsInMemberFilter(path);
     named += ids.length;
     requireMemberCount(named);
@@ -153,18 +156,20 @@ function memberValues(value: unknown): string[] {
 /** `members[value eq "id"]`, or several such terms joined with `or`: the ids to remove. */
 function idsInMemberFilter(path: string): string[] {
   const match = /^members\[(.*)\]$/is.exec(path);
-  if (!match) throw invalidPath(`"${path}" is not a members filter such as members[value eq "<id>"].`);
+  if (!match) throw invalidPath(`"${patchPathShape(path)}" is not a members filter such as members[value eq "<id>"].`);
   let filter: Filter;
   try {
     filter = parseFilter(match[1]);
   } catch (error) {
-    throw error instanceof ScimError ? invalidPath(`The path "${path}" has a bad filter: ${error.detail}`) : error;
+    throw error instanceof ScimError
+      ? invalidPath(`The path "${patchPathShape(path)}" has a bad filter: ${error.detail}`)
+      : error;
   }
   const ids = (f: Filter): string[] => {
     if (f.op === "or") return (f as { filters: Filter[] }).filters.flatMap(ids);
     const { attrPath, compValue } = f as Compare;
     if (f.op === "eq" && attrPath.toLowerCase() === "value" && typeof compValue === "string") return [compValue];
-    throw invalidPath(`"${path}": members can be selected by value eq "<id>" (joined with or) only.`);
+    throw invalidPath(`"${patchPathShape(path)}": members can be selected by value eq "<id>" (joined with or) only.`);
   };
   return ids(filter);
 }

@@ -233,6 +233,62 @@ describe("the SCIM request log", () => {
     }
   });
 
+  it("stores a refused filter's or PATCH path's error without its literals, and still names what was wrong", async () => {
+    const tenant = await createTenant();
+    const ada = await createUser(tenant, "ada@acme.test");
+    const group = await (
+      await okta(tenant, "/Groups", { method: "POST", json: { schemas: [GROUP], displayName: "Eng" } })
+    ).json<{ id: string }>();
+    const literal = (n: number) => `lit${n}x7q`;
+    const filters = [
+      `userName eq ${literal(1)}`, // an unquoted word where a value goes
+      `userName eq "${literal(2)}" and (`, // cut short
+      `userName eq "a" and ${literal(3)} eq "b" or`, // a stray word
+      `password eq ${literal(4)}`,
+      `name.givenName eq 4${literal(5)}`,
+      `userName eq "${literal(6)}\\x"`, // not a JSON string
+      `${"not (".repeat(20)}userName eq "${literal(7)}"${")".repeat(20)}`, // too deep
+    ];
+    for (const filter of filters) {
+      const response = await okta(tenant, `/Users?filter=${encodeURIComponent(filter)}`);
+      expect(response.status, filter).toBe(400);
+    }
+    const paths = [
+      `emails[value eq "${literal(8)}"`, // no closing bracket
+      `emails[value eq "${literal(9)}"]x`, // text after the filter
+      `emails[value eq "${literal(10)}" and]`, // a bad value filter
+      `emails[type eq "${literal(11)}"].nothing`, // an unknown sub-attribute
+      `userName[value eq "${literal(12)}"]`, // not multi-valued
+    ];
+    for (const path of paths) {
+      const response = await okta(tenant, `/Users/${ada.id}`, {
+        method: "PATCH",
+        json: patchOp({ op: "replace", path, value: "x" }),
+      });
+      expect(response.status, path).toBe(400);
+    }
+    for (const path of [`members[value eq "${literal(13)}" and]`, `members[display eq "${literal(14)}"]`]) {
+      const response = await okta(tenant, `/Groups/${group.id}`, {
+        method: "PATCH",
+        json: patchOp({ op: "remove", path }),
+      });
+      expect(response.status, path).toBe(400);
+    }
+    const rows = await recorded(tenant.orgId, 2 + filters.length + paths.length + 2);
+    const refused = rows.filter((row) => row.status === 400);
+    expect(refused).toHaveLength(filters.length + paths.length + 2);
+    const stored = JSON.stringify(refused);
+    for (let n = 1; n <= 14; n++) expect(stored).not.toContain(literal(n));
+    // The details still say what was wrong, by position and attribute.
+    expect(refused.map((row) => row.detail)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/expected a value .* found a word at character 13/),
+        expect.stringContaining('"emails[…" has no "]"'),
+        expect.stringContaining('"emails[type eq …].nothing"'),
+      ]),
+    );
+  });
+
   it("does not record when SCIM_REQUEST_LOG is off", async () => {
     const tenant = await createTenant();
     const request = new Request(`https://scim.test/scim/v2/${tenant.orgId}/Users`, {

@@ -48,7 +48,7 @@ const isText = (definition: AttributeDefinition) =>
 function compareText(operand: Operand, op: Operator, literal: Literal): SQL {
   const { value, definition, path, folding } = operand;
   if (typeof literal !== "string") {
-    throw invalidFilter(`"${path}" is a string: quote the value (${path} ${op} "${literal}").`);
+    throw invalidFilter(`"${path}" is a string: quote the value (${path} ${op} "…").`);
   }
   // No stored string holds U+0000, and SQLite's LIKE would read a pattern only up to it.
   if (literal.includes("\u0000")) throw invalidFilter(`"${path}" cannot be compared with text holding U+0000.`);

@@ -38,11 +38,11 @@ export function parseFilter(text: string): Filter {
   if (text.length > MAX_FILTER_LENGTH) {
     throw invalidFilter(`The filter is longer than ${MAX_FILTER_LENGTH} characters.`);
   }
-  const parser = new Parser(tokenize(text), text);
+  const parser = new Parser(tokenize(text));
   const filter = parser.filter();
   parser.expectEnd();
   if (height(filter) > MAX_NESTING) {
-    throw invalidFilter(`The filter ${JSON.stringify(text)} nests deeper than ${MAX_NESTING} levels.`);
+    throw invalidFilter(`The filter nests deeper than ${MAX_NESTING} levels.`);
   }
   return filter;
 }
@@ -52,10 +52,7 @@ class Parser {
   private grouping = 0;
   private comparisons = 0;
 
-  constructor(
-    private readonly tokens: Token[],
-    private readonly text: string,
-  ) {}
+  constructor(private readonly tokens: Token[]) {}
 
   /** filter = term *("or" term) */
   filter(): Filter {
@@ -104,7 +101,7 @@ class Parser {
 
   private comparison(attrPath: string): Filter {
     if (++this.comparisons > MAX_COMPARISONS) {
-      throw invalidFilter(`The filter ${JSON.stringify(this.text)} has more than ${MAX_COMPARISONS} comparisons.`);
+      throw invalidFilter(`The filter has more than ${MAX_COMPARISONS} comparisons.`);
     }
     const operator = this.take("an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr)");
     const op = operator.kind === "word" ? operator.text.toLowerCase() : "";
@@ -135,7 +132,7 @@ class Parser {
   /** Runs `parse` one grouping level deeper, refusing before the recursion can grow with the input. */
   private grouped(parse: () => Filter): Filter {
     if (++this.grouping > MAX_GROUPING) {
-      throw invalidFilter(`The filter ${JSON.stringify(this.text)} nests deeper than ${MAX_NESTING} levels.`);
+      throw invalidFilter(`The filter nests deeper than ${MAX_NESTING} levels.`);
     }
     const filter = parse();
     this.grouping--;
@@ -164,13 +161,16 @@ class Parser {
   private unexpected(expected: string, token = this.peek()) {
     const found = token ? `${describe(token)} at character ${token.at}` : "the end of the filter";
     return invalidFilter(
-      `The filter ${JSON.stringify(this.text)} is not valid filter syntax (RFC 7644 §3.4.2.2): expected ${expected}, found ${found}.`,
+      `The filter is not valid filter syntax (RFC 7644 §3.4.2.2): expected ${expected}, found ${found}.`,
     );
   }
 }
 
+/** The filter's own words only: any other word may be a value (an unquoted password, say), and an error's detail is stored. */
+const KEYWORDS = new Set([...COMPARE_OPS, "pr", "and", "or", "not", "true", "false", "null"]);
+
 function describe(token: Token): string {
-  if (token.kind === "word") return JSON.stringify(token.text);
+  if (token.kind === "word") return KEYWORDS.has(token.text.toLowerCase()) ? JSON.stringify(token.text) : "a word";
   if (token.kind === "string") return "a string";
   return `"${token.kind}"`;
 }

@@ -60,7 +60,7 @@ function decodeString(literal: string, open: number): string {
   try {
     return JSON.parse(literal) as string;
   } catch {
-    throw invalidFilter(`The filter's string at character ${open + 1} is not a valid JSON string: ${literal}`);
+    throw invalidFilter(`The filter's string at character ${open + 1} is not a valid JSON string.`);
   }
 }
 

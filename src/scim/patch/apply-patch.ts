@@ -2,7 +2,7 @@ import { invalidSyntax, invalidValue, mutability, noTarget } from "../errors";
 import { refuseUndeclaredSchema } from "../normalize";
 import type { AttributeDefinition, SchemaDefinition } from "../schemas/definition";
 import { classifyBodyKey, type ResourceTypeDefinition } from "../schemas/resource-type";
-import { findPatchPath, type PatchPath, parsePatchPath } from "./path";
+import { findPatchPath, type PatchPath, parsePatchPath, patchPathShape } from "./path";
 import { equalityTerms, equalValues, matchesValueFilter } from "./value-filter";
 import {
   canonicalJson,
@@ -45,14 +45,16 @@ function applyOperation(document: Json, operation: PatchOperation, type: Resourc
     if (op === "remove") throw noTarget("A remove operation needs a path.");
     return applyWithoutPath(document, op, value, type);
   }
-  if (op !== "remove" && value === undefined) throw invalidValue(`The ${op} operation on "${path}" has no value.`);
+  // Errors name the path by its shape: their detail is stored, and a value filter's literals are request data.
+  const shown = patchPathShape(path);
+  if (op !== "remove" && value === undefined) throw invalidValue(`The ${op} operation on "${shown}" has no value.`);
   const extension = findExtension(type, path);
   if (extension) return applyToExtension(document, op, extension, value, type);
   const target = parsePatchPath(path, type);
   const restricted = restriction(target);
-  if (restricted === "readOnly") throw mutability(`"${path}" is read-only.`);
+  if (restricted === "readOnly") throw mutability(`"${shown}" is read-only.`);
   if (restricted === "writeOnly") return; // password: accepted and discarded, never stored
-  applyToTarget(document, op, target, value, path);
+  applyToTarget(document, op, target, value, shown);
 }
 
 function operationName(op: string): Op {
@@ -85,10 +87,11 @@ function applyKey(document: Json, op: Op, key: string, value: unknown, type: Res
   if (!target || restriction(target)) return;
   // The keys of a path-less value are attributes of the resource, so a whole multi-valued one is an array.
   const wholeList = target.attribute.multiValued && !target.valueFilter && !target.subAttribute;
+  const shown = patchPathShape(key);
   if (wholeList && value !== null && !Array.isArray(value)) {
-    throw invalidValue(`${key} is multi-valued: its value must be an array.`);
+    throw invalidValue(`${shown} is multi-valued: its value must be an array.`);
   }
-  applyToTarget(document, op, target, value, key);
+  applyToTarget(document, op, target, value, shown);
 }
 
 /** `path` is an extension URN: its value holds extension attributes; remove drops the whole extension. */

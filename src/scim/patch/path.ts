@@ -21,8 +21,11 @@ export interface PatchPath {
  */
 export function parsePatchPath(path: string, type: ResourceTypeDefinition): PatchPath {
   const resolved = resolvePatchPath(path, type);
-  if ("unknown" in resolved)
-    throw invalidPath(`"${resolved.unknown}" is not an attribute of ${type.name} (path "${path}").`);
+  if ("unknown" in resolved) {
+    throw invalidPath(
+      `"${patchPathShape(resolved.unknown)}" is not an attribute of ${type.name} (path "${patchPathShape(path)}").`,
+    );
+  }
   return resolved;
 }
 
@@ -39,15 +42,25 @@ interface PathParts {
   filter?: string;
   /** What follows the closing bracket. */
   rest: string;
+  /** The value filter's "[" has no "]": nothing after the attribute path is read. */
+  unclosed?: true;
+}
+
+function cutPatchPath(path: string): PathParts {
+  const open = path.indexOf("[");
+  if (open === -1) return { attributePath: path, rest: "" };
+  const close = closingBracket(path, open);
+  if (close === -1) return { attributePath: path.slice(0, open), rest: "", unclosed: true };
+  return { attributePath: path.slice(0, open), filter: path.slice(open + 1, close), rest: path.slice(close + 1) };
 }
 
 /** A path's parts (see PathParts); 400 invalidPath when its value filter has no closing bracket. */
 function splitPatchPath(path: string): PathParts {
-  const open = path.indexOf("[");
-  if (open === -1) return { attributePath: path, rest: "" };
-  const close = closingBracket(path, open);
-  if (close === -1) throw invalidPath(`The path "${path}" has no "]" closing its value filter.`);
-  return { attributePath: path.slice(0, open), filter: path.slice(open + 1, close), rest: path.slice(close + 1) };
+  const parts = cutPatchPath(path);
+  if (parts.unclosed) {
+    throw invalidPath(`The path "${patchPathShape(path)}" has no "]" closing its value filter.`);
+  }
+  return parts;
 }
 
 function resolvePatchPath(path: string, type: ResourceTypeDefinition): PatchPath | { unknown: string } {
@@ -57,32 +70,32 @@ function resolvePatchPath(path: string, type: ResourceTypeDefinition): PatchPath
   if (!resolved) return { unknown: attributePath };
   const { extension, attribute } = resolved;
   if (resolved.subAttribute || !attribute.multiValued || attribute.type !== "complex") {
-    throw invalidPath(`"${attributePath}" is not a multi-valued complex attribute, so "${path}" cannot filter it.`);
+    throw invalidPath(
+      `"${attributePath}" is not a multi-valued complex attribute, so "${patchPathShape(path)}" cannot filter it.`,
+    );
   }
-  const valueFilter = compileValueFilter(filter, attribute, path);
+  const valueFilter = compileValueFilter(filter, attribute, patchPathShape(path));
   if (rest === "") return { extension, attribute, valueFilter };
-  if (!rest.startsWith(".")) throw invalidPath(`The path "${path}" has "${rest}" after its value filter.`);
+  if (!rest.startsWith(".")) {
+    throw invalidPath(
+      `The path "${patchPathShape(path)}" has text after its value filter that is not ".subAttribute".`,
+    );
+  }
   const subAttribute = findAttribute(attribute.subAttributes, rest.slice(1));
   if (!subAttribute) return { unknown: `${attribute.name}.${rest.slice(1)}` };
   return { extension, attribute, valueFilter, subAttribute };
 }
 
 /**
- * A PATCH path's shape, for the request log: its attribute names and its value filter's shape (see
- * filterShape), never a literal: `emails[value eq "ada@acme.test"].value` is `emails[value eq …].value`.
- * Whatever does not parse as a path is `…` in its place, so no text a client sent gets through
- * except attribute names.
+ * A PATCH path's shape, for the request log and error details (both stored): its attribute names
+ * and its value filter's shape (see filterShape), never a literal: `emails[value eq "ada@acme.test"].value`
+ * is `emails[value eq …].value`. Whatever does not parse as a path is `…` in its place, so no text a
+ * client sent gets through except attribute names.
  */
 export function patchPathShape(path: string): string {
   const name = (text: string) => (isAttributePath(text) ? text : LITERAL_PLACEHOLDER);
-  let parts: PathParts;
-  try {
-    parts = splitPatchPath(path);
-  } catch (error) {
-    if (!(error instanceof ScimError)) throw error;
-    return `${name(path.slice(0, path.indexOf("[")))}[${LITERAL_PLACEHOLDER}`;
-  }
-  const { attributePath, filter, rest } = parts;
+  const { attributePath, filter, rest, unclosed } = cutPatchPath(path);
+  if (unclosed) return `${name(attributePath)}[${LITERAL_PLACEHOLDER}`;
   if (filter === undefined) return name(attributePath);
   let filterText: string;
   try {

@@ -14,8 +14,9 @@ export type ValueFilter =
   | { op: Compare["op"]; attribute: AttributeDefinition; value: Literal };
 
 /**
- * Parses the text between the brackets of `path` and resolves it against the multi-valued
- * `attribute`. A malformed filter or an unknown sub-attribute is 400 invalidPath: it is the path that is wrong.
+ * Parses the text between the brackets of a PATCH path and resolves it against the multi-valued
+ * `attribute`. A malformed filter or an unknown sub-attribute is 400 invalidPath: it is the path that
+ * is wrong. `path` names the path in errors: its shape (patchPathShape), since error details are stored.
  */
 export function compileValueFilter(text: string, attribute: AttributeDefinition, path: string): ValueFilter {
   let filter: Filter;
