@@ -5,7 +5,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const PORT = process.env.PORT ?? "8787";
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+// X_LOCAL_OBSERVABILITY=false: wrangler dev's local trace store ignores wrangler.toml's observability
+// settings and would keep every request's full URL (an IdP's filter, a console search) in .wrangler/state.
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
 
 function adminToken() {
   if (existsSync(".dev.vars")) {

@@ -6,6 +6,7 @@ import { inject } from "vitest";
 
 export const baseUrl = inject("baseUrl");
 export const adminToken = inject("adminToken");
+export const stateDir = inject("stateDir");
 
 const SCREENSHOTS = join(import.meta.dirname, "screenshots");
 

@@ -8,12 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+// X_LOCAL_OBSERVABILITY=false: wrangler dev's local trace store ignores wrangler.toml's observability
+// settings and keeps every request's full URL on disk; the deployment stores no URL (SECURITY.md).
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", X_LOCAL_OBSERVABILITY: "false" };
 
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
     adminToken: string;
+    /** wrangler dev's --persist-to directory: everything it stores (D1, queues, caches). */
+    stateDir: string;
   }
 }
 
@@ -89,6 +93,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide("baseUrl", baseUrl);
   project.provide("adminToken", adminToken);
+  project.provide("stateDir", state);
 
   return async () => {
     // wrangler dev runs workerd as a child: end the whole process group it leads.
