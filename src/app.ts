@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { consoleApp } from "./console";
+import { invocationDatabase } from "./db/client";
 import type { AppEnv } from "./env";
 import { admin } from "./routes/admin";
 import { requestLog } from "./routes/request-log";
@@ -12,6 +13,11 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestLog);
 app.use(securityHeaders);
+// The one place a request's database is chosen: every route reads it as c.var.db.
+app.use(async (c, next) => {
+  c.set("db", invocationDatabase(c.env.DB));
+  await next();
+});
 
 /** Unauthenticated and free of I/O: the platform's floor, for health checks and the benchmark baseline. */
 app.get("/health", (c) => c.json({ status: "ok" }));

@@ -1,4 +1,5 @@
 import type { PipelineMessage } from "./activity/messages";
+import type { Database } from "./db/client";
 import type { Organization } from "./db/schema-types";
 import type { ScimError } from "./scim/errors";
 import type { Projection } from "./scim/projection";
@@ -31,7 +32,13 @@ export interface Bindings {
   SCIM_REQUEST_LOG?: string;
 }
 
-export interface Variables {
+/** What every request carries from the app's first middleware on. */
+export interface StorageVariables {
+  /** The request's database, chosen once per request by the app (see invocationDatabase). */
+  db: Database;
+}
+
+export interface Variables extends StorageVariables {
   /** The tenant a SCIM request authenticated as, set by the SCIM auth middleware. */
   organization: Organization;
   /** The Bearer token a SCIM request presented, verified by `authorize` with the request's first reads. */

@@ -1,8 +1,7 @@
 import * as v from "valibot";
 import { deliveryStatements } from "../db/activity-queries";
-import { database } from "../db/client";
+import type { Database } from "../db/client";
 import { scimRequestStatements } from "../db/scim-request-queries";
-import type { Bindings } from "../env";
 import { ACTIVITY_ACTIONS, type ActivityEntry } from "./actions";
 import type { ScimRequestRecord } from "./messages";
 
@@ -51,7 +50,7 @@ const messageSchema = v.variant("kind", [
  * a message that keeps failing (max_retries) goes to the dead-letter queue, and an activity entry
  * stays in the outbox for the cron to send again: never dropped.
  */
-export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bindings): Promise<void> {
+export async function consumeActivity(batch: MessageBatch<unknown>, db: Database): Promise<void> {
   const started = Date.now();
   const accepted: { message: Message<unknown>; id: string }[] = [];
   const entries: ActivityEntry[] = [];
@@ -71,7 +70,6 @@ export async function consumeActivity(batch: MessageBatch<unknown>, bindings: Bi
     else requests.push(body.request);
     accepted.push({ message, id: body.kind === "activity" ? body.entry.id : body.request.id });
   }
-  const db = database(bindings.DB);
   const [first, ...rest] = [...deliveryStatements(db, entries), ...scimRequestStatements(db, requests)];
   try {
     if (first) await db.batch([first, ...rest]);

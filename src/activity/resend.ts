@@ -1,6 +1,5 @@
 import { selectPendingEntries } from "../db/activity-queries";
-import { database } from "../db/client";
-import type { Bindings } from "../env";
+import type { Database } from "../db/client";
 import { sendEntries } from "./send";
 
 /** An entry still pending after this long was not delivered after its commit (queue and D1 both failed). */
@@ -9,8 +8,7 @@ const PENDING_GRACE_MS = 60_000;
 const RESEND_LIMIT = 500;
 
 /** The cron handler: sends pending entries older than a minute again (idempotent, delivery skips known ids). */
-export async function resendPendingActivity(bindings: Bindings, now: Date): Promise<number> {
-  const db = database(bindings.DB);
+export async function resendPendingActivity(db: Database, now: Date): Promise<number> {
   const before = new Date(now.getTime() - PENDING_GRACE_MS).toISOString();
   const pending = await selectPendingEntries(db, before, RESEND_LIMIT);
   if (pending.length > 0) await sendEntries(db, pending);

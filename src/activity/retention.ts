@@ -1,5 +1,5 @@
 import { deleteActivityBefore } from "../db/activity-queries";
-import { database } from "../db/client";
+import type { Database } from "../db/client";
 import { deleteRequestHoursBefore, deleteScimRequestsBefore } from "../db/scim-request-queries";
 import type { Bindings } from "../env";
 
@@ -14,8 +14,7 @@ const MAX_BATCHES_PER_RUN = 50;
 const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
 
 /** The daily cron: activity entries, SCIM request records and old hourly counters past their retention. */
-export async function purgeExpired(bindings: Bindings, now: Date) {
-  const db = database(bindings.DB);
+export async function purgeExpired(db: Database, bindings: Bindings, now: Date) {
   const activityBefore = daysBefore(now, Number(bindings.ACTIVITY_RETENTION_DAYS) || DEFAULT_ACTIVITY_RETENTION_DAYS);
   const requestsBefore = daysBefore(now, Number(bindings.SCIM_LOG_RETENTION_DAYS) || DEFAULT_SCIM_LOG_RETENTION_DAYS);
   const hoursBefore = daysBefore(now, REQUEST_HOURS_KEPT_DAYS).slice(0, 13);

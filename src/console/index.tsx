@@ -2,8 +2,8 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
-import { loggableFailure } from "../db/client";
 import { DomainError } from "../domain/errors";
+import { classifyFailure } from "../domain/failures";
 import { toAdminError } from "../routes/admin/errors";
 import { SCRIPT, STYLESHEET } from "./assets";
 import type { ConsoleEnv } from "./env";
@@ -83,6 +83,15 @@ consoleApp.onError((error, c) => {
   const refusal = toAdminError(error);
   if (refusal?.status === 403 && refusal.code === "http_error") return refusal.getResponse();
   if (refusal && refusal.status < 500) return errorPage(c, 400, "That did not work", refusal.message);
-  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, ...loggableFailure(error) }));
+  const failure = classifyFailure(error, new URL(c.req.url).pathname);
+  if (failure.kind === "busy") {
+    c.header("Retry-After", String(failure.retryAfterSeconds));
+    return errorPage(
+      c,
+      failure.status,
+      "The service is busy",
+      "The console could not reach its database just now. Try again in a moment.",
+    );
+  }
   return errorPage(c, 500, "Something went wrong", "The console could not show this page. Try again in a moment.");
 });

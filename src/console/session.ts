@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { database } from "../db/client";
 import { resumeSession } from "../domain/console-sessions";
 import { getOrganization } from "../domain/organizations";
 import type { ConsoleEnv } from "./env";
@@ -39,7 +38,7 @@ function pageAskedFor(c: Context): string {
 /** Every console page but sign-in: a live session, else back to sign-in and then to the page asked for. */
 export const requireSession = createMiddleware<ConsoleEnv>(async (c, next) => {
   const id = sessionCookie(c);
-  const session = id ? await resumeSession(database(c.env.DB), id) : undefined;
+  const session = id ? await resumeSession(c.var.db, id) : undefined;
   if (!session) {
     if (id) clearSessionCookie(c);
     const query = new URLSearchParams({ next: pageAskedFor(c) });
@@ -64,6 +63,6 @@ export const requireOrganization = createMiddleware<ConsoleEnv>(async (c, next) 
   const orgId = c.req.param("orgId") ?? "";
   const { scope } = c.var.session;
   if (scope.kind === "organization" && scope.orgId !== orgId) return notFoundPage(c);
-  c.set("organization", await getOrganization(database(c.env.DB), orgId));
+  c.set("organization", await getOrganization(c.var.db, orgId));
   await next();
 });

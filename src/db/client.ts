@@ -1,12 +1,39 @@
 import { drizzle } from "drizzle-orm/d1";
 import { DrizzleQueryError } from "drizzle-orm/errors";
-import * as schema from "./schema";
+import { CountedD1Database } from "./counted-d1";
 
+/** Drizzle over a D1 handle. Queries are built with the query builder only, so no relational schema is loaded. */
 export function database(d1: D1Database) {
-  return drizzle(d1, { schema });
+  return drizzle(d1);
 }
 
 export type Database = ReturnType<typeof database>;
+
+/**
+ * The storage of one invocation: every statement it sends is counted against D1's limit per
+ * invocation. Given a handle that counts already (a /Bulk operation's, dispatched within its
+ * request on the request's budget), what is sent counts on both, so the tighter limit holds. The
+ * request's storage is chosen here and nowhere else.
+ */
+export function invocationDatabase(d1: D1Database): Database {
+  return database(new CountedD1Database(d1));
+}
+
+/** The statement count of an invocation's database (see invocationDatabase). */
+export function statementCount(db: Database): CountedD1Database {
+  if (!(db.$client instanceof CountedD1Database)) throw new Error("This database does not count its statements.");
+  return db.$client;
+}
+
+/**
+ * A share of an invocation's database that keeps `reserve` statements back for its caller: what is
+ * sent through it counts on the invocation's count as well, and it refuses what would eat into the
+ * reserve.
+ */
+export function withReserve(db: Database, reserve: number): Database {
+  const count = statementCount(db);
+  return database(new CountedD1Database(count, count.limit - count.statements - reserve));
+}
 
 /** D1 reports constraint violations only through its error message. */
 export function constraintFailed(error: unknown, constraint: string): boolean {

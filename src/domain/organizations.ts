@@ -3,6 +3,7 @@ import type { ActivityInput } from "../activity/actions";
 import { ChangeBatch } from "../activity/record";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { constraintFailed, type Database } from "../db/client";
+import { selectOrganizationStatement } from "../db/organization-queries";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { tokenChangeStatements } from "../db/scim-request-queries";
@@ -38,7 +39,7 @@ export async function createOrganization(
 }
 
 export async function getOrganization(db: Database, id: string): Promise<Organization> {
-  const organization = await db.query.organizations.findFirst({ where: eq(organizations.id, id) });
+  const [organization] = await selectOrganizationStatement(db, id);
   if (!organization) throw new DomainError("not_found", `No organization ${id}.`);
   return organization;
 }

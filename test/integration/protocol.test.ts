@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  ADMIN_TOKEN,
   call,
   createTenant,
   createUser,
@@ -286,5 +287,29 @@ describe("overload", () => {
     expect(adminBusy.status).toBe(429);
     expect(adminBusy.headers.get("Retry-After")).toBe("1");
     expect(await adminBusy.json()).toEqual({ error: { code: "busy", message: expect.any(String) } });
+  });
+});
+
+describe("the request's storage", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("answers a console page busy (429 with Retry-After, in words) when D1 is overloaded, as the APIs do", async () => {
+    const signIn = await call("/console/sign-in", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+      body: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
+      redirect: "manual",
+    });
+    const cookie = /__Host-console_session=([^;]+)/.exec(signIn.headers.get("Set-Cookie") ?? "")![1];
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    vi.spyOn(env.DB, "prepare").mockImplementationOnce(() => {
+      throw new Error("D1_ERROR: D1 DB is overloaded. Requests queued for too long.");
+    });
+    const busy = await call("/console/orgs", { headers: { Cookie: `__Host-console_session=${cookie}` } });
+    expect(busy.status).toBe(429);
+    expect(busy.headers.get("Retry-After")).toBe("1");
+    const html = await busy.text();
+    expect(html).toContain("The service is busy");
+    expect(html).not.toContain("D1_ERROR");
   });
 });

@@ -2,7 +2,6 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { ACTIVITY_ACTIONS } from "../../activity/actions";
 import { type ActivityQuery, selectActivityPage } from "../../db/activity-queries";
-import { database } from "../../db/client";
 import { SCIM_PROVIDERS } from "../../db/schema";
 import { readPage, readQuery } from "../../routes/admin/paging";
 import { actorName, describeActivity, describeChanges } from "../activity-sentence";
@@ -53,7 +52,7 @@ export const activityPages = new Hono<ConsoleEnv>();
 activityPages.get("/", async (c) => {
   const organization = c.var.organization;
   const { cursor, shown, query } = readFilters(c);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const { page, nextCursor } = await readPage(
     { cursor, limit: PAGE_SIZE },
     (after, limit) => selectActivityPage(db, { ...query, limit, after: after && { at: after[0], id: after[1] } }),
@@ -161,7 +160,7 @@ const CSV_COLUMNS = ["at", "actor", "action", "sentence", "targetType", "targetI
 /** The filtered log as CSV, streamed page by page: never built in memory, whatever its size. */
 export function activityCsv(c: Context<ConsoleEnv>) {
   const { query } = readFilters(c);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const encoder = new TextEncoder();
   let after: { at: string; id: string } | undefined;
   let started = false;

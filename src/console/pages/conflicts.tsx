@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { database } from "../../db/client";
 import { selectConflict, selectConflictPage } from "../../db/conflict-queries";
 import type { Source } from "../../db/schema";
 import type { Conflict } from "../../db/schema-types";
@@ -49,7 +48,7 @@ export const conflictsPages = new Hono<ConsoleEnv>();
 
 async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
   const organization = c.var.organization;
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const { status, cursor } = readQuery(c.req.query(), listQuery);
   // The banner after a decision: chosen by the query's key, about the conflict its id names, read here.
   const decided = DECISIONS.find((decision) => c.req.query(decision));
@@ -176,7 +175,7 @@ conflictsPages.post("/:id/resolve", (c) =>
     async (values) => {
       const organization = c.var.organization;
       const { action } = parseForm(resolveForm, values, { action: "Decision" });
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const id = c.req.param("id")!;
       if (action === "link" && !confirmed(values)) {
         const conflict = await selectConflict(db, organization.id, id);

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { type Database, database } from "../../db/client";
+import type { Database } from "../../db/client";
 import { selectMember, selectMemberKeysetPage } from "../../db/member-queries";
 import { SOURCES } from "../../db/schema";
 import type { Member, Organization } from "../../db/schema-types";
@@ -77,7 +77,7 @@ export const membersPages = new Hono<ConsoleEnv>();
 
 async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const organization = c.var.organization;
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const query = readQuery(c.req.query(), listQuery);
   const q = query.q?.trim() || undefined;
   const filters = { q, source: query.source || undefined, status: query.status || undefined };
@@ -269,7 +269,7 @@ membersPages.post("/", (c) =>
         { email: values.email, firstName: optional(values.firstName), lastName: optional(values.lastName) },
         LABELS,
       );
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const member = values.teamId
         ? await inviteMemberToTeam(db, organization, input, values.teamId)
         : await inviteMember(db, organization, input);
@@ -281,7 +281,7 @@ membersPages.post("/", (c) =>
 
 async function renderMember(c: Context<ConsoleEnv>, state?: FormState, message?: string) {
   const organization = c.var.organization;
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const member = await findMember(db, controlPanelScope(organization), c.req.param("id")!);
   return memberPage(c, db, member, state, message);
 }
@@ -405,7 +405,7 @@ membersPages.post("/:id", (c) =>
     "profile",
     async (values) => {
       const input = parseForm(profileForm, values, LABELS);
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const member = await editMember(db, c.var.organization, c.req.param("id"), input);
       return memberPage(c, db, member, undefined, "Saved.");
     },
@@ -418,7 +418,7 @@ membersPages.post("/:id/status", (c) =>
     c,
     "status",
     async (values) => {
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const active = values.active === "true";
       const member = await editMember(db, c.var.organization, c.req.param("id"), { active });
       return memberPage(c, db, member, undefined, active ? "Reactivated." : "Deactivated.");
@@ -433,7 +433,7 @@ membersPages.post("/:id/delete", (c) =>
     "status",
     async (values) => {
       const organization = c.var.organization;
-      const db = database(c.env.DB);
+      const db = c.var.db;
       if (!confirmed(values)) {
         const member = await findMember(db, controlPanelScope(organization), c.req.param("id"));
         return confirmPage(c, {

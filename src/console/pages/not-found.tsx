@@ -17,7 +17,7 @@ export function notFoundPage(c: Context) {
   );
 }
 
-export function errorPage(c: Context, status: 400 | 403 | 500, title: string, message: string) {
+export function errorPage(c: Context, status: 400 | 403 | 429 | 500 | 503, title: string, message: string) {
   c.status(status);
   return c.html(
     <Document title={title}>

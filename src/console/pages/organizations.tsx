@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { database } from "../../db/client";
 import { selectOrganizationKeysetPage } from "../../db/organization-queries";
 import { licenseCount, nameSchema } from "../../domain/inputs";
 import { createOrganization } from "../../domain/organizations";
@@ -25,7 +24,7 @@ organizationsPages.use(requireOperator);
 async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const q = c.req.query("q")?.trim().slice(0, 200) || undefined;
   const cursor = c.req.query("cursor");
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const { page, nextCursor } = await readPage(
     { cursor, limit: PAGE_SIZE },
     (after, limit) =>
@@ -106,7 +105,7 @@ organizationsPages.post("/", (c) =>
     "create",
     async (values) => {
       const input = parseForm(createForm, values, { name: "Name", licenses: "Licences" });
-      const organization = await createOrganization(database(c.env.DB), input);
+      const organization = await createOrganization(c.var.db, input);
       return c.redirect(orgPath(organization, "/settings"), 303);
     },
     (state) => renderList(c, state),

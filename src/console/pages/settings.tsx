@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { database } from "../../db/client";
 import { SCIM_PROVIDERS, type ScimProvider } from "../../db/schema";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
@@ -44,7 +43,7 @@ interface SettingsView {
 
 async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   const organization = c.var.organization;
-  const health = organization.scimProvider ? await connectionHealth(database(c.env.DB), organization) : undefined;
+  const health = organization.scimProvider ? await connectionHealth(c.var.db, organization) : undefined;
   const operator = c.var.session.scope.kind === "operator";
   const active = organization.scimEnabled ? organization.scimProvider : null;
   const remaining = organization.licenses - organization.licensesUsed;
@@ -204,7 +203,7 @@ settingsPages.post("/provisioning", async (c) => {
     (values) => (v.is(scimProvider, values.provider) ? `provider-${values.provider}` : "provisioning"),
     async (values) => {
       const input = parseForm(switchForm, values, { provider: "Provider", enabled: "Switch" });
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const current = organization.scimEnabled ? organization.scimProvider : null;
       if (input.enabled === "on") {
         if (current && current !== input.provider) {
@@ -269,7 +268,7 @@ settingsPages.post("/token", (c) =>
           values: { tokenCreatedAt: values.tokenCreatedAt },
         });
       }
-      const issued = await rotateScimToken(database(c.env.DB), organization.id);
+      const issued = await rotateScimToken(c.var.db, organization.id);
       c.set("organization", issued.organization);
       return renderSettings(c, { token: issued.token });
     },
@@ -284,7 +283,7 @@ settingsPages.post("/organization", (c) =>
     async (values) => {
       if (c.var.session.scope.kind !== "operator") return notFoundPage(c);
       const input = parseForm(organizationForm, values, { name: "Organization name", licenses: "Licences" });
-      c.set("organization", await updateOrganization(database(c.env.DB), c.var.organization.id, input));
+      c.set("organization", await updateOrganization(c.var.db, c.var.organization.id, input));
       return renderSettings(c, { message: "Saved." });
     },
     (state) => renderSettings(c, { state }),

@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { database } from "../../db/client";
 import { endSession, peekConsoleLink, redeemConsoleLink, signInOperator } from "../../domain/console-sessions";
 import { getOrganization } from "../../domain/organizations";
 import type { ConsoleEnv } from "../env";
@@ -81,7 +80,7 @@ signInPages.post("/sign-in", async (c) => {
     return c.html(<SignInPage next="/console" error={error.message} />);
   }
   const next = safeNext(values.next);
-  const id = await signInOperator(database(c.env.DB), values.token ?? "", c.env.ADMIN_TOKEN);
+  const id = await signInOperator(c.var.db, values.token ?? "", c.env.ADMIN_TOKEN);
   if (!id) {
     c.status(401);
     // The typed token is not sent back: a secret never appears in a response.
@@ -93,7 +92,7 @@ signInPages.post("/sign-in", async (c) => {
 
 signInPages.post("/sign-out", async (c) => {
   const id = sessionCookie(c);
-  if (id) await endSession(database(c.env.DB), id);
+  if (id) await endSession(c.var.db, id);
   clearSessionCookie(c);
   return c.redirect("/console/sign-in?signedOut=1", 303);
 });
@@ -196,7 +195,7 @@ signInPages.get("/link", (c) => c.html(<LinkEntryPage />));
 signInPages.post("/link/check", async (c) => {
   try {
     const token = await linkToken(c);
-    const db = database(c.env.DB);
+    const db = c.var.db;
     const orgId = await peekConsoleLink(db, token);
     if (!orgId) return linkGone(c);
     const organization = await getOrganization(db, orgId);
@@ -209,7 +208,7 @@ signInPages.post("/link/check", async (c) => {
 signInPages.post("/link", async (c) => {
   try {
     const token = await linkToken(c);
-    const session = await redeemConsoleLink(database(c.env.DB), token);
+    const session = await redeemConsoleLink(c.var.db, token);
     if (!session) return linkGone(c);
     setSessionCookie(c, session.id);
     return c.redirect(orgPath({ id: session.orgId }, "/members"), 303);

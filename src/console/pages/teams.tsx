@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { database } from "../../db/client";
 import { selectMembersByEmail } from "../../db/member-queries";
 import type { Team } from "../../db/schema-types";
 import { countMembersOfTeams, selectTeamKeysetPage, selectTeamMemberKeysetPage } from "../../db/team-queries";
@@ -43,7 +42,7 @@ async function membersByEmail(c: Context<ConsoleEnv>, text: string | undefined):
     ),
   ];
   if (emails.length > MAX_EMAILS) throw new InvalidForm(`Name at most ${MAX_EMAILS} members at once.`);
-  const found = await selectMembersByEmail(database(c.env.DB), c.var.organization.id, emails);
+  const found = await selectMembersByEmail(c.var.db, c.var.organization.id, emails);
   const known = new Set(found.map((m) => m.emailLower));
   const unknown = emails.filter((e) => !known.has(e));
   if (unknown.length > 0) throw new InvalidForm(`No member has the email ${unknown.join(", ")}.`);
@@ -52,7 +51,7 @@ async function membersByEmail(c: Context<ConsoleEnv>, text: string | undefined):
 
 async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const organization = c.var.organization;
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const cursor = c.req.query("cursor");
   const { page, nextCursor } = await readPage(
     { cursor, limit: PAGE_SIZE },
@@ -136,7 +135,7 @@ teamsPages.post("/", (c) =>
     async (values) => {
       const { name } = parseForm(nameForm, values, { name: "Team name" });
       const memberIds = await membersByEmail(c, values.members);
-      const team = await createManualTeam(database(c.env.DB), c.var.organization, name, memberIds);
+      const team = await createManualTeam(c.var.db, c.var.organization, name, memberIds);
       return c.redirect(orgPath(c.var.organization, `/teams/${team.id}`), 303);
     },
     (state) => renderList(c, state),
@@ -145,7 +144,7 @@ teamsPages.post("/", (c) =>
 
 async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: string) {
   const organization = c.var.organization;
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const team: Team = await findTeam(db, controlPanelScope(organization), c.req.param("id")!);
   const after = c.req.query("after");
   const rows = await selectTeamMemberKeysetPage(db, team.id, { afterId: after, limit: PAGE_SIZE + 1 });
@@ -264,7 +263,7 @@ teamsPages.post("/:id", (c) =>
     "rename",
     async (values) => {
       const { name } = parseForm(nameForm, values, { name: "Team name" });
-      await renameTeam(database(c.env.DB), c.var.organization, c.req.param("id"), name);
+      await renameTeam(c.var.db, c.var.organization, c.req.param("id"), name);
       return renderTeam(c, undefined, "Renamed.");
     },
     (state) => renderTeam(c, state),
@@ -278,7 +277,7 @@ teamsPages.post("/:id/members", (c) =>
     async (values) => {
       const memberIds = await membersByEmail(c, values.email);
       if (memberIds.length === 0) throw new InvalidForm("Enter a member's email.");
-      await addTeamMembers(database(c.env.DB), c.var.organization, c.req.param("id"), memberIds);
+      await addTeamMembers(c.var.db, c.var.organization, c.req.param("id"), memberIds);
       return renderTeam(c, undefined, `Added ${values.email.trim()}.`);
     },
     (state) => renderTeam(c, state),
@@ -291,7 +290,7 @@ teamsPages.post("/:id/members/:memberId/remove", (c) =>
     "remove",
     async () => {
       const organization = c.var.organization;
-      await removeTeamMember(database(c.env.DB), organization, c.req.param("id"), c.req.param("memberId"));
+      await removeTeamMember(c.var.db, organization, c.req.param("id"), c.req.param("memberId"));
       return c.redirect(orgPath(organization, `/teams/${c.req.param("id")}`), 303);
     },
     (state) => renderTeam(c, state),
@@ -304,7 +303,7 @@ teamsPages.post("/:id/delete", (c) =>
     "rename",
     async (values) => {
       const organization = c.var.organization;
-      const db = database(c.env.DB);
+      const db = c.var.db;
       if (!confirmed(values)) {
         const team = await findTeam(db, controlPanelScope(organization), c.req.param("id"));
         return confirmPage(c, {

@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { ACTIVITY_ACTIONS } from "../../activity/actions";
 import { selectActivityPage } from "../../db/activity-queries";
-import { database } from "../../db/client";
 import { getOrganization } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
 import { limitParameter, readPage, readQuery } from "./paging";
@@ -21,7 +20,7 @@ export const activityApi = new Hono<AppEnv>();
 
 activityApi.get("/:orgId/activity", async (c) => {
   const { limit, cursor, since, until, ...filters } = readQuery(c.req.query(), query);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
   const { page, nextCursor } = await readPage(
     { cursor, limit },

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { database } from "../../db/client";
 import { selectConflictPage } from "../../db/conflict-queries";
 import type { Conflict } from "../../db/schema-types";
 import { resolveConflict } from "../../domain/conflict-resolution";
@@ -24,7 +23,7 @@ export const conflictsApi = new Hono<AppEnv>();
 
 conflictsApi.get("/:orgId/conflicts", async (c) => {
   const { status, limit, cursor } = readQuery(c.req.query(), query);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
   const { page, nextCursor } = await readPage(
     { cursor, limit },
@@ -42,7 +41,7 @@ conflictsApi.get("/:orgId/conflicts", async (c) => {
 
 conflictsApi.post("/:orgId/conflicts/:id/resolve", async (c) => {
   const { action } = await readBody(c, resolveRequest);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
   const { conflict, member } = await resolveConflict(db, organization, c.req.param("id"), action);
   return c.json({ ...conflictView(conflict), ...(member ? { memberId: member.id } : {}) });

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { database } from "../../db/client";
 import { mintConsoleLink } from "../../domain/console-sessions";
 import type { AppEnv } from "../../env";
 
@@ -12,7 +11,7 @@ import type { AppEnv } from "../../env";
 export const consoleLinksApi = new Hono<AppEnv>();
 
 consoleLinksApi.post("/:orgId/console-links", async (c) => {
-  const { token, expiresAt } = await mintConsoleLink(database(c.env.DB), c.req.param("orgId"));
+  const { token, expiresAt } = await mintConsoleLink(c.var.db, c.req.param("orgId"));
   const url = new URL("/console/link", c.req.url);
   url.hash = token;
   return c.json({ url: url.href, expiresAt }, 201);

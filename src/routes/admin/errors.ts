@@ -14,7 +14,7 @@ export class AdminError extends HTTPException {
   }
 }
 
-const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
+const STATUS = {
   not_found: 404,
   license_limit_reached: 403,
   licenses_below_used: 409,
@@ -31,7 +31,7 @@ const STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   provisioned_read_only: 403,
   conflict_closed: 409,
   conflict_not_linkable: 422,
-};
+} satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The admin API speaks of emails: a member's login is its email here. */
 const CODE: Partial<Record<DomainErrorCode, string>> = { user_name_taken: "email_taken" };

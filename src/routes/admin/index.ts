@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { loggableFailure, transientFailure } from "../../db/client";
+import { classifyFailure } from "../../domain/failures";
 import type { AppEnv } from "../../env";
 import { activityApi } from "./activity";
 import { adminAuth } from "./auth";
@@ -40,15 +40,10 @@ admin.onError((error, c) => {
   if (adminError) {
     return c.json({ error: { code: adminError.code, message: adminError.message } }, adminError.status);
   }
-  const transient = transientFailure(error);
-  if (transient) {
-    const status = transient === "overloaded" ? 429 : 503;
-    c.header("Retry-After", "1");
-    return c.json(
-      { error: { code: "busy", message: "The service is busy; retry after Retry-After seconds." } },
-      status,
-    );
+  const failure = classifyFailure(error, new URL(c.req.url).pathname);
+  if (failure.kind === "busy") {
+    c.header("Retry-After", String(failure.retryAfterSeconds));
+    return c.json({ error: { code: "busy", message: failure.message } }, failure.status);
   }
-  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, ...loggableFailure(error) }));
   return c.json({ error: { code: "internal", message: "Internal server error." } }, 500);
 });

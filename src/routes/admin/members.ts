@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { type Database, database } from "../../db/client";
+import type { Database } from "../../db/client";
 import { selectMemberKeysetPage } from "../../db/member-queries";
 import type { Member, Organization } from "../../db/schema-types";
 import { selectTeamsOfMembers } from "../../db/team-queries";
@@ -45,7 +45,7 @@ const listQuery = v.object({
 export const membersApi = new Hono<AppEnv>();
 
 membersApi.get("/", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const { q, source, status, limit, cursor } = readQuery(c.req.query(), listQuery);
   const { page, nextCursor } = await readPage(
@@ -65,14 +65,14 @@ membersApi.get("/", async (c) => {
 
 membersApi.post("/", async (c) => {
   const input = await readBody(c, inviteRequest);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const member = await inviteMember(db, organization, input);
   return c.json((await views(db, organization, [member]))[0], 201);
 });
 
 membersApi.get("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const member = await findMember(db, controlPanelScope(organization), c.req.param("id"));
   return c.json((await views(db, organization, [member]))[0]);
@@ -80,14 +80,14 @@ membersApi.get("/:id", async (c) => {
 
 membersApi.patch("/:id", async (c) => {
   const input = await readBody(c, updateRequest);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const member = await editMember(db, organization, c.req.param("id"), input);
   return c.json((await views(db, organization, [member]))[0]);
 });
 
 membersApi.delete("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   await removeMember(db, await getOrganization(db, orgId(c)), c.req.param("id"));
   return c.body(null, 204);
 });

@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { database } from "../../db/client";
 import type { Organization } from "../../db/schema-types";
 import { countProvisioned } from "../../db/team-queries";
 import { licenseCount, memberQuota, nameSchema, scimProvider } from "../../domain/inputs";
@@ -38,26 +37,24 @@ export const organizationsApi = new Hono<AppEnv>();
 
 organizationsApi.post("/", async (c) => {
   const input = await readBody(c, createRequest);
-  return c.json(view(await createOrganization(database(c.env.DB), input)), 201);
+  return c.json(view(await createOrganization(c.var.db, input)), 201);
 });
 
-organizationsApi.get("/:orgId", async (c) =>
-  c.json(view(await getOrganization(database(c.env.DB), c.req.param("orgId")))),
-);
+organizationsApi.get("/:orgId", async (c) => c.json(view(await getOrganization(c.var.db, c.req.param("orgId")))));
 
 organizationsApi.patch("/:orgId", async (c) => {
   const input = await readBody(c, updateRequest);
-  return c.json(view(await updateOrganization(database(c.env.DB), c.req.param("orgId"), input)));
+  return c.json(view(await updateOrganization(c.var.db, c.req.param("orgId"), input)));
 });
 
 organizationsApi.put("/:orgId/scim", async (c) => {
   const input = await readBody(c, scimRequest);
-  const { organization, token } = await setScimProvisioning(database(c.env.DB), c.req.param("orgId"), input);
+  const { organization, token } = await setScimProvisioning(c.var.db, c.req.param("orgId"), input);
   return c.json({ ...scimView(c, organization), ...(token ? { token } : {}) });
 });
 
 organizationsApi.get("/:orgId/scim", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
   const provisioned = await countProvisioned(db, organization.id);
   return c.json({
@@ -74,7 +71,7 @@ organizationsApi.get("/:orgId/scim", async (c) => {
 });
 
 organizationsApi.post("/:orgId/scim/token", async (c) => {
-  const { organization, token } = await rotateScimToken(database(c.env.DB), c.req.param("orgId"));
+  const { organization, token } = await rotateScimToken(c.var.db, c.req.param("orgId"));
   return c.json({ tenantUrl: tenantUrl(c, organization.id), token });
 });
 

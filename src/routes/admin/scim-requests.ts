@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { database } from "../../db/client";
 import type { ScimRequestRow } from "../../db/schema-types";
 import { selectScimRequestPage } from "../../db/scim-request-queries";
 import { getOrganization } from "../../domain/organizations";
@@ -23,7 +22,7 @@ export const scimRequestsApi = new Hono<AppEnv>();
 
 scimRequestsApi.get("/:orgId/scim/requests", async (c) => {
   const { limit, cursor, status, since, ...filters } = readQuery(c.req.query(), query);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
   const { page, nextCursor } = await readPage(
     { cursor, limit },

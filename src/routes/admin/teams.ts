@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { type Database, database } from "../../db/client";
+import type { Database } from "../../db/client";
 import type { Organization, Team } from "../../db/schema-types";
 import { countMembersOfTeams, selectMembersOfTeams, selectTeamKeysetPage } from "../../db/team-queries";
 import { nameSchema } from "../../domain/inputs";
@@ -33,7 +33,7 @@ const listQuery = v.object({
 export const teamsApi = new Hono<AppEnv>();
 
 teamsApi.get("/", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const { assignableTo, limit, cursor } = readQuery(c.req.query(), listQuery);
   // The teams offered to a member: a manual member may join manual teams only.
@@ -53,14 +53,14 @@ teamsApi.get("/", async (c) => {
 
 teamsApi.post("/", async (c) => {
   const { name } = await readBody(c, teamRequest);
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const team = await createManualTeam(db, organization, name);
   return c.json((await views(db, organization, [team]))[0], 201);
 });
 
 teamsApi.get("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const team = await findTeam(db, controlPanelScope(organization), c.req.param("id"));
   const [view] = await views(db, organization, [team]);
@@ -96,7 +96,7 @@ teamsApi.delete("/:id/members/:memberId", async (c) => {
 const orgId = (c: Context) => c.req.param("orgId")!;
 
 async function context(c: Context<AppEnv>) {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   return { db, organization: await getOrganization(db, orgId(c)) };
 }
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { app } from "../../app";
-import { database, loggableFailure } from "../../db/client";
-import { CountedD1Database, D1_QUERIES_PER_INVOCATION } from "../../db/counted-d1";
+import { loggableFailure, statementCount, withReserve } from "../../db/client";
+import { D1_QUERIES_PER_INVOCATION } from "../../db/counted-d1";
 import { fullPushRemovalEntries } from "../../domain/teams";
 import type { AppEnv, Bindings } from "../../env";
 import {
@@ -62,10 +62,11 @@ const NOT_RUN_RETRY_AFTER_SECONDS = 1;
  * once the next one would not, it and the rest answer 503 with Retry-After, nothing of them done.
  */
 export async function bulk(c: Context<AppEnv>) {
-  const db = new CountedD1Database(c.env.DB, D1_QUERIES_PER_INVOCATION - OWN_RECORD_STATEMENTS);
-  await authorize(c, database(db), []);
+  const db = withReserve(c.var.db, OWN_RECORD_STATEMENTS);
+  const count = statementCount(db);
+  await authorize(c, db, []);
   const request = parseBulkRequest(await readJson(c));
-  const env: Bindings = { ...c.env, DB: db };
+  const env: Bindings = { ...c.env, DB: count };
   // A full push's removal entries grow with its team, which holds at most the tenant's provisioned
   // members, the ones this request creates included.
   const largestTeam = c.get("organization").provisionedMembers + request.operations.length;
@@ -81,7 +82,8 @@ export async function bulk(c: Context<AppEnv>) {
     if (Number(result.status) >= 400) errors++;
   };
   const stopped = () => request.failOnErrors !== undefined && errors >= request.failOnErrors;
-  const fits = (operation: BulkOperation) => db.statements + worstCaseStatements(operation, largestTeam) <= db.limit;
+  const fits = (operation: BulkOperation) =>
+    count.statements + worstCaseStatements(operation, largestTeam) <= count.limit;
 
   const pending = new Map(request.operations.map((operation, index) => [index, operation]));
   let outOfStatements = false;

@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { database } from "../../db/client";
 import type { AppEnv } from "../../env";
 import { resourceTypes, schemaDocuments, serviceProviderConfig } from "../../scim/discovery";
 import { invalidValue, notFound, ScimError } from "../../scim/errors";
@@ -12,7 +11,7 @@ import { scimJson, tenantUrl } from "./respond";
 export const discovery = new Hono<AppEnv>();
 
 discovery.use(async (c, next) => {
-  await authorize(c, database(c.env.DB), []);
+  await authorize(c, c.var.db, []);
   // RFC 7644 §4: a filter here is refused (403), so that no client takes its conditions as met;
   // these fixed documents have no order or cursor either.
   if (c.req.query("filter") !== undefined) throw new ScimError(403, "Discovery endpoints cannot be filtered.");

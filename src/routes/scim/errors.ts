@@ -1,8 +1,32 @@
-import { DomainError } from "../../domain/errors";
+import { DomainError, type DomainErrorCode } from "../../domain/errors";
 import { invalidSyntax, invalidValue, ScimError, uniqueness } from "../../scim/errors";
 import { BodyError } from "../json-body";
 
-/** How a domain refusal reads in SCIM (RFC 7644 §3.12). */
+const forbidden = (detail: string) => new ScimError(403, detail);
+const conflict = (detail: string) => new ScimError(409, detail);
+
+/** How each domain refusal reads in SCIM (RFC 7644 §3.12): a new code does not compile until it has its answer. */
+const SCIM_ERROR = {
+  not_found: (detail) => new ScimError(404, detail),
+  license_limit_reached: forbidden,
+  member_quota_reached: forbidden,
+  provisioned_read_only: forbidden,
+  user_name_taken: uniqueness,
+  email_taken: uniqueness,
+  display_name_taken: uniqueness,
+  document_too_large: invalidValue,
+  invalid_name: invalidValue,
+  unknown_members: invalidValue,
+  manual_member_in_provisioned_team: invalidValue,
+  version_mismatch: (detail) => new ScimError(412, `${detail} Read it again and retry with its current version.`),
+  // Admin decisions: no SCIM request reaches them.
+  licenses_below_used: conflict,
+  member_quota_below_members: conflict,
+  conflict_closed: conflict,
+  conflict_not_linkable: conflict,
+} satisfies Record<DomainErrorCode, (detail: string) => ScimError>;
+
+/** A failure that is the client's or the domain's, as a SCIM error; undefined for anything else. */
 export function toScimError(error: unknown): ScimError | undefined {
   if (error instanceof ScimError) return error;
   if (error instanceof BodyError) {
@@ -10,29 +34,6 @@ export function toScimError(error: unknown): ScimError | undefined {
       ? new ScimError(415, error.message)
       : invalidSyntax(error.message);
   }
-  if (!(error instanceof DomainError)) return undefined;
-  switch (error.code) {
-    case "not_found":
-      return new ScimError(404, error.message);
-    case "license_limit_reached":
-    case "member_quota_reached":
-    case "provisioned_read_only":
-      return new ScimError(403, error.message);
-    case "user_name_taken":
-    case "email_taken":
-    case "display_name_taken":
-      return uniqueness(error.message);
-    case "document_too_large":
-    case "invalid_name":
-    case "unknown_members":
-    case "manual_member_in_provisioned_team":
-      return invalidValue(error.message);
-    case "version_mismatch":
-      return new ScimError(412, `${error.message} Read it again and retry with its current version.`);
-    case "licenses_below_used":
-    case "member_quota_below_members":
-    case "conflict_closed": // admin decisions: no SCIM request reaches them
-    case "conflict_not_linkable":
-      return new ScimError(409, error.message);
-  }
+  if (error instanceof DomainError) return SCIM_ERROR[error.code](error.message);
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { Actor } from "../../activity/actions";
-import { type Database, database } from "../../db/client";
+import type { Database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
 import {
   countTeamsStatement,
@@ -43,7 +43,7 @@ export const groupListing: Listing<Team, TeamSortField> = {
   // (an "everyone" group) streams its members as GET /Groups/{id} does, so no page is held whole.
   async render(c, rows) {
     if (!withMembers(c)) return rows.map((team) => renderGroup(c, team));
-    const db = database(c.env.DB);
+    const db = c.var.db;
     const ids = rows.map((team) => team.id);
     const complete = await selectCompleteMembersOfTeams(db, ids, MEMBER_PAGE_SIZE);
     return rows.map((team) => {
@@ -58,7 +58,7 @@ groups.post("/.search", (c) => respondWithList(c, [groupListing], searchRequest(
 groups.all("/.search", methodNotAllowed("POST"));
 
 groups.post("/", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   await authorize(c, db, []);
   const body = await readJson(c);
   const organization = c.get("organization");
@@ -79,7 +79,7 @@ groups.post("/", async (c) => {
 });
 
 groups.get("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   // The tenant, the team and (unless excluded) the first page of its members: one round trip.
   const id = c.req.param("id");
   const [[team], firstPage] = withMembers(c)
@@ -90,7 +90,7 @@ groups.get("/:id", async (c) => {
 });
 
 groups.put("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const team = await readTeam(c, db);
   const document = normalizeResource(await readJson(c), groupResourceType);
   // The full list, differenced by SQLite against the rows as they are: one pass, and nothing
@@ -114,7 +114,7 @@ groups.put("/:id", async (c) => {
 });
 
 groups.patch("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const team = await readTeam(c, db);
   const operations = await readPatchOperations(c);
   // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
@@ -148,7 +148,7 @@ groups.patch("/:id", async (c) => {
 });
 
 groups.delete("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const team = await readTeam(c, db);
   await writeOnCurrentVersion(
     c,

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { database, loggableFailure, transientFailure } from "../../db/client";
-import { StatementLimitReached } from "../../db/counted-d1";
+import { classifyFailure } from "../../domain/failures";
 import type { AppEnv } from "../../env";
 import { MAX_PAYLOAD_BYTES } from "../../scim/bulk";
 import { errorBody, ScimError } from "../../scim/errors";
@@ -15,8 +14,6 @@ import { methodNotAllowed } from "./method-not-allowed";
 import { scimRequestLog } from "./request-log";
 import { scimJson } from "./respond";
 import { userListing, users } from "./users";
-
-const RETRY_AFTER_SECONDS = 1;
 
 /** The SCIM 2.0 service of one tenant, mounted at /scim/v2/:orgId. */
 export const scim = new Hono<AppEnv>();
@@ -37,7 +34,7 @@ scim.route("/Groups", groups);
 
 // RFC 7644 §3.11: /Me is the authenticated subject's own resource; a provisioning token has none.
 scim.all("/Me", async (c) => {
-  await authorize(c, database(c.env.DB), []);
+  await authorize(c, c.var.db, []);
   throw new ScimError(501, "/Me is not supported: a provisioning token authenticates a client, not a user.");
 });
 // The root search lists users, then groups (see respondWithList for the paging across both).
@@ -56,28 +53,11 @@ scim.onError((error, c) => {
   };
   const scimError = toScimError(error);
   if (scimError) return answer(scimError);
-  const retryAfter = { "Retry-After": String(RETRY_AFTER_SECONDS) };
-  if (error instanceof StatementLimitReached) {
-    // A /Bulk operation whose next statements would have taken the request past D1's queries: they
-    // were never sent, and an operation writes in one batch, so nothing of it was done.
-    return answer(
-      new ScimError(
-        503,
-        "Not done: this request reached the database queries one request may make. Send the operation again after the seconds in Retry-After.",
-      ),
-      retryAfter,
-    );
+  const failure = classifyFailure(error, new URL(c.req.url).pathname);
+  if (failure.kind === "busy") {
+    return answer(new ScimError(failure.status, failure.message), {
+      "Retry-After": String(failure.retryAfterSeconds),
+    });
   }
-  const transient = transientFailure(error);
-  if (transient) {
-    // Okta and Entra back off and retry on 429 with an integer Retry-After.
-    const status = transient === "overloaded" ? 429 : 503;
-    console.error(JSON.stringify({ event: "database_busy", status, path: new URL(c.req.url).pathname }));
-    return answer(
-      new ScimError(status, "The service is busy; retry after the number of seconds in Retry-After."),
-      retryAfter,
-    );
-  }
-  console.error(JSON.stringify({ event: "error", path: new URL(c.req.url).pathname, ...loggableFailure(error) }));
   return answer(new ScimError(500, "Internal server error."));
 });

@@ -1,7 +1,7 @@
 import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Context } from "hono";
-import { type Database, database } from "../../db/client";
+import type { Database } from "../../db/client";
 import type { SortKey } from "../../db/keyset";
 import type { ListPositions, Position } from "../../db/list-positions";
 import type { Organization } from "../../db/schema-types";
@@ -122,7 +122,7 @@ export async function respondWithList(
   listings: readonly SomeListing[],
   readRequest: () => ListRequest | Promise<ListRequest>,
 ) {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const { request, sort, parts, context, position } = await parseBeforeAuthorizing(c, db, async () => {
     const request = await readRequest();
     const planned = plan(c, listings, request);

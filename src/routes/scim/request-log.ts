@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { recordScimRequest } from "../../activity/scim-requests";
-import { database } from "../../db/client";
 import { now } from "../../domain/clock";
 import type { AppEnv, RequestSubject } from "../../env";
 import { describeRequest } from "../../scim/operation";
@@ -50,7 +49,7 @@ export const scimRequestLog = createMiddleware<AppEnv>(async (c, next) => {
   const failedAuthentication = organization
     ? undefined
     : { tenant: c.get("tenant"), presentedToken: c.get("presentedToken") };
-  c.executionCtx.waitUntil(recordScimRequest(database(c.env.DB), record, failedAuthentication));
+  c.executionCtx.waitUntil(recordScimRequest(c.var.db, record, failedAuthentication));
 });
 
 /** Notes the user a request concerned (its id, once known, and names), for its request log record. */

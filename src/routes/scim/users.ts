@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { Actor } from "../../activity/actions";
-import { type Database, database } from "../../db/client";
+import type { Database } from "../../db/client";
 import { memberListPositions } from "../../db/list-positions";
 import {
   countMembersStatement,
@@ -48,7 +48,7 @@ users.post("/.search", (c) => respondWithList(c, [userListing], searchRequest(c)
 users.all("/.search", methodNotAllowed("POST"));
 
 users.post("/", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   await authorize(c, db, []);
   const body = await readJson(c);
   const organization = c.get("organization");
@@ -64,12 +64,12 @@ users.post("/", async (c) => {
 });
 
 users.get("/:id", async (c) => {
-  const member = await readMember(c, database(c.env.DB));
+  const member = await readMember(c, c.var.db);
   return notModified(c, member.version) ?? respondWithMember(c, member);
 });
 
 users.put("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const existing = await readMember(c, db);
   requireCurrentVersion(c, existing);
   const body = await readJson(c);
@@ -89,7 +89,7 @@ users.put("/:id", async (c) => {
 });
 
 users.patch("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const existing = await readMember(c, db);
   const operations = await readPatchOperations(c);
   c.set("operationDetail", describeUserPatch(operations));
@@ -108,7 +108,7 @@ users.patch("/:id", async (c) => {
 });
 
 users.delete("/:id", async (c) => {
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const existing = await readMember(c, db);
   requireCurrentVersion(c, existing);
   await deleteMember(db, existing, actor(c));
