@@ -1,5 +1,5 @@
-import type { PipelineMessage } from "./activity/messages";
 import type { Database } from "./db/client";
+import type { PipelineMessage } from "./db/pipeline-messages";
 import type { Organization } from "./db/schema-types";
 import type { ScimError } from "./scim/errors";
 import type { Projection } from "./scim/projection";

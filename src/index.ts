@@ -1,11 +1,11 @@
-import { consumeActivity, consumeDeadLetters } from "./activity/consume";
-import { resendPendingActivity } from "./activity/resend";
-import { purgeExpired } from "./activity/retention";
 import { app } from "./app";
 import { invocationDatabase } from "./db/client";
 import { optimizeQueryPlanner } from "./db/optimize";
+import { resendPendingActivity } from "./domain/activity-resend";
 import { purgeExpiredConsoleSessions } from "./domain/console-sessions";
+import { purgeExpired } from "./domain/retention";
 import type { Bindings } from "./env";
+import { consumeActivity, consumeDeadLetters } from "./pipeline/consume";
 
 /** The daily schedule in wrangler.toml; the other one only re-sends pending activity. */
 const DAILY_CRON = "17 3 * * *";

@@ -1,4 +1,4 @@
-import type { ActivityAction } from "../activity/actions";
+import type { ActivityAction } from "../db/activity-entries";
 import type { ScimProvider } from "../db/schema";
 import { sourceLabel } from "./icons";
 

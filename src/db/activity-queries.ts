@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { ActivityEntry } from "../activity/actions";
+import type { ActivityEntry } from "./activity-entries";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
 import { activityLog, activityOutbox } from "./schema";

@@ -1,9 +1,9 @@
 import { and, asc, count, eq, getTableColumns, inArray, or, type SQL, sql } from "drizzle-orm";
-import { escapeLike } from "../scim/filter/compare";
-import type { FilterTarget } from "../scim/filter/target";
 import { userResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
+import { escapeLike } from "./filter/compare";
+import type { FilterTarget } from "./filter/target";
 import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
 import { memberEmails, members, teamMembers, teams } from "./schema";
 import type { Member, NewMember } from "./schema-types";

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { escapeLike } from "../scim/filter/compare";
 import type { Database } from "./client";
+import { escapeLike } from "./filter/compare";
 import { afterKeyset, type Keyset } from "./keyset";
 import { organizations } from "./schema";
 

@@ -1,9 +1,9 @@
 import { and, desc, eq, gte, inArray, lt, notInArray, type SQL, sql, sum } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { ScimRequestRecord } from "../activity/messages";
-import { escapeLike } from "../scim/filter/compare";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
+import { escapeLike } from "./filter/compare";
+import type { ScimRequestRecord } from "./pipeline-messages";
 import { organizations, retiredScimTokens, scimHealth, scimRequestHours, scimRequests } from "./schema";
 
 const COLUMNS_PER_REQUEST = 19;

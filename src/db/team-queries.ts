@@ -1,9 +1,9 @@
 import { and, asc, count, eq, exists, gt, inArray, notExists, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { FilterTarget } from "../scim/filter/target";
 import { groupResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
 import { constraintFailed, type Database } from "./client";
+import type { FilterTarget } from "./filter/target";
 import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
 import { members, organizations, teamMembers, teams, writeGuards } from "./schema";
 import type { NewTeam, Team } from "./schema-types";

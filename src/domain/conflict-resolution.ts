@@ -1,11 +1,11 @@
-import type { Actor } from "../activity/actions";
-import { ChangeBatch } from "../activity/record";
+import type { Actor } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
+import { ChangeBatch } from "../db/change-batch";
 import type { Database } from "../db/client";
+import { now } from "../db/clock";
 import { resolveConflictStatement, selectConflict } from "../db/conflict-queries";
 import type { Source } from "../db/schema";
 import type { Conflict, Member, Organization } from "../db/schema-types";
-import { now } from "./clock";
 import { DomainError } from "./errors";
 import { controlPanelScope, findMember, updateMember } from "./members";
 

@@ -1,11 +1,11 @@
 import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
+import { now } from "../db/clock";
 import { upsertConflictStatement } from "../db/conflict-queries";
 import { selectMembersHolding } from "../db/member-queries";
 import type { Source } from "../db/schema";
 import type { Organization } from "../db/schema-types";
-import { now } from "./clock";
 import type { DomainError } from "./errors";
 import { getOrganization } from "./organizations";
 

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client";
+import { now } from "../db/clock";
 import {
   deleteConsoleSession,
   deleteExpiredConsoleRows,
@@ -9,7 +10,6 @@ import {
   touchConsoleSession,
   useConsoleLink,
 } from "../db/console-queries";
-import { now } from "./clock";
 import { getOrganization } from "./organizations";
 import { generateSecret, hashToken, secretsEqual } from "./tokens";
 

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Actor } from "../activity/actions";
-import { diffDocuments } from "../activity/changes";
-import { ChangeBatch } from "../activity/record";
+import type { Actor } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
+import { ChangeBatch } from "../db/change-batch";
 import { constraintFailed, type Database, refusedByTrigger } from "../db/client";
+import { now } from "../db/clock";
 import { closeConflictsStatement, selectLinkedMemberId } from "../db/conflict-queries";
 import {
   deleteMemberStatement,
@@ -21,7 +21,7 @@ import type { Member, Organization } from "../db/schema-types";
 import { memberEmail } from "../scim/normalize";
 import { canonicalJson } from "../scim/patch/values";
 import { USER_SCHEMA } from "../scim/schemas/urns";
-import { now } from "./clock";
+import { diffDocuments } from "./changes";
 import { editedWhileOffConflict, refusedCreateConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT, licenceLimitReached } from "./licences";

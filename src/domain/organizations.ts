@@ -1,13 +1,13 @@
 import { and, eq, lte, sql } from "drizzle-orm";
-import type { ActivityInput } from "../activity/actions";
-import { ChangeBatch } from "../activity/record";
+import type { ActivityInput } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
+import { ChangeBatch } from "../db/change-batch";
 import { constraintFailed, type Database } from "../db/client";
+import { now } from "../db/clock";
 import { selectOrganizationStatement } from "../db/organization-queries";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { tokenChangeStatements } from "../db/scim-request-queries";
-import { now } from "./clock";
 import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT } from "./licences";
 import { generateSecretToken, hashToken, tokenMatchesHash } from "./tokens";

@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Actor } from "../activity/actions";
-import { ChangeBatch } from "../activity/record";
+import type { Actor } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
+import { ChangeBatch } from "../db/change-batch";
 import { constraintFailed, type Database } from "../db/client";
+import { now } from "../db/clock";
 import type { Source } from "../db/schema";
 import type { Member, NewTeam, Organization, Team } from "../db/schema-types";
 import {
@@ -27,7 +28,6 @@ import {
   versionMoved,
 } from "../db/team-queries";
 import type { MembershipChange } from "../scim/group-membership";
-import { now } from "./clock";
 import { editedWhileOffConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { controlPanelScope, findMember, inviteMember, type ProfileEdit } from "./members";

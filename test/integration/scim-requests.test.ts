@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ScimRequestRecord } from "../../src/activity/messages";
+import type { ScimRequestRecord } from "../../src/db/pipeline-messages";
 import worker from "../../src/index";
 import { admin, call, createTenant, createUser, patchOp, scim, type Tenant, user } from "../helpers";
 

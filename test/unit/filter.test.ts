@@ -3,10 +3,10 @@ import { type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { integer, SQLiteAsyncDialect, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { compileFilter } from "../../src/db/filter/compile";
+import type { FilterTarget } from "../../src/db/filter/target";
 import { ScimError } from "../../src/scim/errors";
-import { compileFilter } from "../../src/scim/filter/compile";
 import { parseFilter } from "../../src/scim/filter/parse";
-import type { FilterTarget } from "../../src/scim/filter/target";
 import { groupResourceType, userResourceType } from "../../src/scim/schemas/resource-type";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

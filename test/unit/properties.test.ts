@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { compileFilter } from "../../src/db/filter/compile";
 import { memberFilterTarget } from "../../src/db/member-queries";
 import { teamFilterTarget } from "../../src/db/team-queries";
 import { ScimError } from "../../src/scim/errors";
-import { compileFilter } from "../../src/scim/filter/compile";
 import { normalizeResource } from "../../src/scim/normalize";
 import { applyPatch, type PatchOperation } from "../../src/scim/patch/apply-patch";
 import { projectResource } from "../../src/scim/projection";

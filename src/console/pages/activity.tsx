@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { ACTIVITY_ACTIONS } from "../../activity/actions";
+import { ACTIVITY_ACTIONS } from "../../db/activity-entries";
 import { type ActivityQuery, selectActivityPage } from "../../db/activity-queries";
 import { SCIM_PROVIDERS } from "../../db/schema";
 import { readPage, readQuery } from "../../routes/admin/paging";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { ACTIVITY_ACTIONS } from "../../activity/actions";
+import { ACTIVITY_ACTIONS } from "../../db/activity-entries";
 import { selectActivityPage } from "../../db/activity-queries";
 import { getOrganization } from "../../domain/organizations";
 import type { AppEnv } from "../../env";

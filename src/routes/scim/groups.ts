@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import type { Actor } from "../../activity/actions";
+import type { Actor } from "../../db/activity-entries";
 import type { Database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
 import {

@@ -2,14 +2,14 @@ import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import type { Database } from "../../db/client";
+import { compileFilterWithCost } from "../../db/filter/compile";
+import type { FilterTarget } from "../../db/filter/target";
 import type { SortKey } from "../../db/keyset";
 import type { ListPositions, Position } from "../../db/list-positions";
 import type { Organization } from "../../db/schema-types";
 import type { AppEnv } from "../../env";
 import { openCursor, sealCursor } from "../../scim/cursor";
 import { invalidCursor, invalidFilter } from "../../scim/errors";
-import { compileFilterWithCost } from "../../scim/filter/compile";
-import type { FilterTarget } from "../../scim/filter/target";
 import {
   cursorListResponse,
   type ListRequest,

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { recordScimRequest } from "../../activity/scim-requests";
-import { now } from "../../domain/clock";
+import { now } from "../../db/clock";
+import { recordScimRequest } from "../../domain/scim-request-log";
 import type { AppEnv, RequestSubject } from "../../env";
 import { describeRequest } from "../../scim/operation";
 

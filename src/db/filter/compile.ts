@@ -1,10 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
-import { invalidFilter } from "../errors";
-import { type AttributeDefinition, findAttribute, findSubAttribute } from "../schemas/definition";
-import { type ResolvedAttribute, resolveAttributePath } from "../schemas/resource-type";
-import type { Compare, Filter, Suffix, ValuePath } from "./ast";
+import { invalidFilter } from "../../scim/errors";
+import type { Compare, Filter, Suffix, ValuePath } from "../../scim/filter/ast";
+import { parseFilter } from "../../scim/filter/parse";
+import { type AttributeDefinition, findAttribute, findSubAttribute } from "../../scim/schemas/definition";
+import { type ResolvedAttribute, resolveAttributePath } from "../../scim/schemas/resource-type";
 import { compare, type Operand, type Test } from "./compare";
-import { parseFilter } from "./parse";
 import type { FilterTarget } from "./target";
 
 type Comparison = Compare | Suffix;

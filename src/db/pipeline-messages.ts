@@ -1,4 +1,4 @@
-import type { ActivityEntry } from "./actions";
+import type { ActivityEntry } from "./activity-entries";
 
 /** One SCIM request as the request log keeps it: never a token, a password, a header's secret or a body. */
 export interface ScimRequestRecord {

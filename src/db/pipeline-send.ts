@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
-import { deliverEntries } from "../db/activity-queries";
-import type { Database } from "../db/client";
-import { insertScimRequests } from "../db/scim-request-queries";
-import type { ActivityEntry } from "./actions";
-import type { PipelineMessage, ScimRequestRecord } from "./messages";
+import type { ActivityEntry } from "./activity-entries";
+import { deliverEntries } from "./activity-queries";
+import type { Database } from "./client";
+import type { PipelineMessage, ScimRequestRecord } from "./pipeline-messages";
+import { insertScimRequests } from "./scim-request-queries";
 
 /** A queue sendBatch carries at most 100 messages and 256 KB: stay below both. */
 const MAX_MESSAGES_PER_SEND = 100;

@@ -1,4 +1,4 @@
-import type { Changes } from "./actions";
+import type { Changes } from "../db/activity-entries";
 
 /**
  * Which attributes of a document changed, with old and new values. Extension attributes are

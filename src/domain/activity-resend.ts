@@ -1,6 +1,6 @@
 import { selectPendingEntries } from "../db/activity-queries";
 import type { Database } from "../db/client";
-import { sendEntries } from "./send";
+import { sendEntries } from "../db/pipeline-send";
 
 /** An entry still pending after this long was not delivered after its commit (queue and D1 both failed). */
 const PENDING_GRACE_MS = 60_000;

@@ -1,11 +1,11 @@
 import { waitUntil } from "cloudflare:workers";
 import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { committedEntries, stageEntryStatement } from "../db/activity-queries";
-import type { Database } from "../db/client";
-import { now } from "../domain/clock";
-import type { ActivityInput } from "./actions";
-import { sendEntries } from "./send";
+import type { ActivityInput } from "./activity-entries";
+import { committedEntries, stageEntryStatement } from "./activity-queries";
+import type { Database } from "./client";
+import { now } from "./clock";
+import { sendEntries } from "./pipeline-send";
 
 /**
  * A change and its activity entries as one atomic D1 batch: every entry is staged in the outbox by

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { invalidFilter } from "../errors";
-import type { AttributeDefinition } from "../schemas/definition";
+import { invalidFilter } from "../../scim/errors";
+import type { AttributeDefinition } from "../../scim/schemas/definition";
 
 /** One attribute value as SQL sees it: a column, a side-table column or a JSON extract. */
 export interface Operand {

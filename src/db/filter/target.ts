@@ -1,5 +1,5 @@
 import type { SQL } from "drizzle-orm";
-import type { ResourceTypeDefinition } from "../schemas/resource-type";
+import type { ResourceTypeDefinition } from "../../scim/schemas/resource-type";
 
 /** A multi-valued complex attribute mirrored in a side table, one row per element. */
 export interface SideTable {

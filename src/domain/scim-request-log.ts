@@ -1,10 +1,10 @@
 import type { Database } from "../db/client";
 import { selectOrganizationStatement } from "../db/organization-queries";
+import type { ScimRequestRecord } from "../db/pipeline-messages";
+import { sendScimRequest } from "../db/pipeline-send";
 import type { Organization } from "../db/schema-types";
 import { isRetiredToken } from "../db/scim-request-queries";
-import { hashToken } from "../domain/tokens";
-import type { ScimRequestRecord } from "./messages";
-import { sendScimRequest } from "./send";
+import { hashToken } from "./tokens";
 
 /** How a request that failed authentication met the tenant: the row it read (if it got that far), the token it sent. */
 export interface FailedAuthentication {

@@ -1,9 +1,9 @@
 import * as v from "valibot";
+import { ACTIVITY_ACTIONS, type ActivityEntry } from "../db/activity-entries";
 import { deliveryStatements } from "../db/activity-queries";
 import type { Database } from "../db/client";
+import type { ScimRequestRecord } from "../db/pipeline-messages";
 import { scimRequestStatements } from "../db/scim-request-queries";
-import { ACTIVITY_ACTIONS, type ActivityEntry } from "./actions";
-import type { ScimRequestRecord } from "./messages";
 
 const entrySchema = v.object({
   id: v.pipe(v.string(), v.uuid()),
