@@ -1,5 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { Source } from "../db/schema";
+import type { Organization } from "../db/schema-types";
+import { readOnlyNotice } from "../domain/read-only";
 import { LockIcon, SourceIcon, sourceLabel } from "./icons";
 
 /** What a form submission left behind when it was refused: which form, what was typed, and why. */
@@ -155,4 +157,16 @@ export function withQuery(path: string, query: Record<string, string | undefined
   for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
   const text = params.toString();
   return text ? `${path}?${text}` : path;
+}
+
+/** The notice that what the identity provider provisioned is read-only here (see readOnlyNotice for when). */
+export function ReadOnlyNotice({ organization }: { organization: Organization }) {
+  const provider = readOnlyNotice(organization);
+  if (!provider) return null;
+  const name = sourceLabel(provider);
+  return (
+    <p class="notice" role="note">
+      Members and teams provisioned by {name} are read-only here. Change them in {name}.
+    </p>
+  );
 }

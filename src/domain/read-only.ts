@@ -1,3 +1,4 @@
+import type { ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { DomainError } from "./errors";
 
@@ -7,6 +8,16 @@ import { DomainError } from "./errors";
  */
 export function isReadOnly(organization: Organization, subject: { provisioned: boolean }): boolean {
   return organization.scimEnabled && subject.provisioned;
+}
+
+/**
+ * The control panel's notice that provisioned members and teams are read-only: the provider to name
+ * while provisioning is on and anything it provisioned exists (the organization's counters, kept by
+ * triggers); undefined when there is nothing read-only to tell of.
+ */
+export function readOnlyNotice(organization: Organization): ScimProvider | undefined {
+  if (!organization.scimEnabled || !organization.scimProvider) return undefined;
+  return organization.provisionedMembers + organization.provisionedTeams > 0 ? organization.scimProvider : undefined;
 }
 
 export function assertEditable(

@@ -355,6 +355,17 @@ describe("SCIM settings", () => {
     expect(JSON.stringify(settings)).not.toContain(enabled.token);
   });
 
+  it("shows the read-only notice only while provisioning is on, as the console does", async () => {
+    const tenant = await createTenant();
+    await createUser(tenant, "notice@acme.test");
+    const settings = (enabled: boolean) =>
+      expect.objectContaining({ enabled, provisionedMembers: 1, readOnlyNotice: enabled });
+    expect(await json(await admin(`/organizations/${tenant.orgId}/scim`), 200)).toEqual(settings(true));
+    // Off, provisioned members are editable: nothing is read-only, though they keep their marker.
+    await setScim(tenant.orgId, false);
+    expect(await json(await admin(`/organizations/${tenant.orgId}/scim`), 200)).toEqual(settings(false));
+  });
+
   it("after editing provisioned data with SCIM off, a re-created duplicate is a 409 logged for the admin", async () => {
     const tenant = await createTenant();
     const provisioned = await createUser(tenant, "dup@acme.test");

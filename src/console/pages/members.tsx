@@ -27,6 +27,7 @@ import {
   Locked,
   Pager,
   PostForm,
+  ReadOnlyNotice,
   Select,
   SourceTag,
   withQuery,
@@ -59,18 +60,6 @@ const displayName = (member: Member) => {
   const { firstName, lastName } = profileName(member);
   return [firstName, lastName].filter(Boolean).join(" ") || member.email;
 };
-
-/** The notice shown while provisioned members and teams exist and their provider is on. */
-export function ReadOnlyNotice({ organization }: { organization: Organization }) {
-  if (!organization.scimEnabled || !organization.scimProvider) return null;
-  if (organization.provisionedMembers + organization.provisionedTeams === 0) return null;
-  const provider = sourceLabel(organization.scimProvider);
-  return (
-    <p class="notice" role="note">
-      Members and teams provisioned by {provider} are read-only here. Change them in {provider}.
-    </p>
-  );
-}
 
 /** Members: the table with search and filters, keyset pages, and Invite new member. */
 export const membersPages = new Hono<ConsoleEnv>();

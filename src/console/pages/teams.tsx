@@ -15,13 +15,23 @@ import {
   renameTeam,
 } from "../../domain/teams";
 import { readPage } from "../../routes/admin/paging";
-import { Field, FormError, type FormState, kept, Locked, Pager, PostForm, SourceTag, withQuery } from "../components";
+import {
+  Field,
+  FormError,
+  type FormState,
+  kept,
+  Locked,
+  Pager,
+  PostForm,
+  ReadOnlyNotice,
+  SourceTag,
+  withQuery,
+} from "../components";
 import type { ConsoleEnv } from "../env";
 import { confirmed, InvalidForm, parseForm, submitForm } from "../forms";
 import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
 import { confirmPage } from "./confirm";
-import { ReadOnlyNotice } from "./members";
 
 const PAGE_SIZE = 50;
 /** Emails a Create team form may name at once: well within one request's work. */

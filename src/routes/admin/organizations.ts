@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Organization } from "../../db/schema-types";
-import { countProvisioned } from "../../db/team-queries";
 import { licenseCount, memberQuota, nameSchema, scimProvider } from "../../domain/inputs";
 import {
   createOrganization,
@@ -10,7 +9,7 @@ import {
   setScimProvisioning,
   updateOrganization,
 } from "../../domain/organizations";
-import { connectionHealth } from "../../domain/scim-health";
+import { scimSettings } from "../../domain/scim-settings";
 import type { AppEnv } from "../../env";
 import { tenantUrl } from "../scim/respond";
 import { readBody } from "./validate";
@@ -56,17 +55,14 @@ organizationsApi.put("/:orgId/scim", async (c) => {
 organizationsApi.get("/:orgId/scim", async (c) => {
   const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
-  const provisioned = await countProvisioned(db, organization.id);
+  const { health, ...counts } = await scimSettings(db, organization);
   return c.json({
     enabled: organization.scimEnabled,
     provider: organization.scimProvider,
     tenantUrl: tenantUrl(c, organization.id),
     tokenCreatedAt: organization.scimTokenCreatedAt,
-    provisionedMembers: provisioned.members,
-    provisionedTeams: provisioned.teams,
-    // The control panel's notice: provisioned data is read-only while provisioning is on.
-    readOnlyNotice: provisioned.members + provisioned.teams > 0,
-    ...(await connectionHealth(db, organization)),
+    ...counts,
+    ...health,
   });
 });
 
