@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import * as v from "valibot";
-import { toAdminError } from "../routes/admin/errors";
+import { refusalOf } from "../routes/refusals";
 import type { FormState } from "./components";
 
 /** A form the console cannot act on (a broken input rule, an unknown email); shown next to the form, in words. */
@@ -58,7 +58,7 @@ export async function submitForm(
       c.status(400);
       return render({ form: name, values, error: error.message });
     }
-    const refusal = toAdminError(error);
+    const refusal = refusalOf(error);
     if (!refusal || refusal.status === 404) throw error;
     c.status(refusal.status);
     return render({ form: name, values, error: refusal.message });

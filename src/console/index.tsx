@@ -1,10 +1,11 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { DomainError } from "../domain/errors";
 import { classifyFailure } from "../domain/failures";
-import { toAdminError } from "../routes/admin/errors";
+import { refusalOf } from "../routes/refusals";
 import { SCRIPT, STYLESHEET } from "./assets";
 import type { ConsoleEnv } from "./env";
 import { orgPath } from "./layout";
@@ -80,8 +81,9 @@ consoleApp.all("*", notFoundPage);
 
 consoleApp.onError((error, c) => {
   if (error instanceof DomainError && error.code === "not_found") return notFoundPage(c);
-  const refusal = toAdminError(error);
-  if (refusal?.status === 403 && refusal.code === "http_error") return refusal.getResponse();
+  // The CSRF check's refusal: a bare 403.
+  if (error instanceof HTTPException && error.status === 403) return error.getResponse();
+  const refusal = refusalOf(error);
   if (refusal && refusal.status < 500) return errorPage(c, 400, "That did not work", refusal.message);
   const failure = classifyFailure(error, new URL(c.req.url).pathname);
   if (failure.kind === "busy") {

@@ -2,12 +2,32 @@ import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { now } from "../db/clock";
-import { upsertConflictStatement } from "../db/conflict-queries";
+import { selectConflict, selectConflictPage, upsertConflictStatement } from "../db/conflict-queries";
 import { selectMembersHolding } from "../db/member-queries";
-import type { Source } from "../db/schema";
-import type { Organization } from "../db/schema-types";
+import type { ConflictStatus, Source } from "../db/schema";
+import type { Conflict, Organization } from "../db/schema-types";
 import type { DomainError } from "./errors";
 import { getOrganization } from "./organizations";
+import { type Page, type PageRequest, readPage } from "./pages";
+
+/** An organization's conflicts in one state, most recently seen first, a keyset page. */
+export function conflictPage(
+  db: Database,
+  organization: Organization,
+  status: ConflictStatus,
+  request: PageRequest,
+): Promise<Page<Conflict>> {
+  return readPage(
+    request,
+    (after, limit) =>
+      selectConflictPage(db, { orgId: organization.id, status, after: after && { at: after[0], id: after[1] }, limit }),
+    (conflict) => [conflict.lastSeenAt, conflict.id],
+  );
+}
+
+/** The organization's conflict with this id, or undefined. */
+export const conflictIfExists = (db: Database, organization: Organization, id: string): Promise<Conflict | undefined> =>
+  selectConflict(db, organization.id, id);
 
 /** A SCIM create the rules refused, as the conflict an admin should decide on (none for other refusals). */
 export async function refusedCreateConflict(

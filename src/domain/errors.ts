@@ -1,6 +1,8 @@
 /** Why the domain refused an operation; each API maps the code onto its own error format. */
 export type DomainErrorCode =
   | "not_found"
+  /** Input that breaks an input rule (a query parameter, a cursor), refused before anything is read. */
+  | "invalid_input"
   | "license_limit_reached"
   | "licenses_below_used"
   | "user_name_taken"
@@ -12,6 +14,7 @@ export type DomainErrorCode =
   | "display_name_taken"
   | "invalid_name"
   | "unknown_members"
+  | "too_many_members"
   | "manual_member_in_provisioned_team"
   | "provisioned_read_only"
   | "conflict_closed"

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { SCIM_PROVIDERS, SOURCES } from "../db/schema";
+import { DomainError } from "./errors";
 import { controlCharacterProblem, nameProblem } from "./names";
 
 /**
@@ -34,3 +35,11 @@ export const memberSource = v.picklist(SOURCES);
 export const memberStatus = v.picklist(["active", "deactivated"]);
 /** The member search box: part of an email or name. */
 export const memberSearch = v.pipe(v.string(), v.maxLength(254));
+
+/** A request's query parameters, held to `schema`: a bad one is refused (`invalid_input`) naming it. */
+export function parseQuery<T extends v.GenericSchema>(query: Record<string, string>, schema: T): v.InferOutput<T> {
+  const parsed = v.safeParse(schema, query);
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  throw new DomainError("invalid_input", `${v.getDotPath(issue) ?? "query"}: ${issue.message}`);
+}

@@ -13,11 +13,13 @@ import {
   memberExists,
   selectMember,
   selectMemberAtVersionStatement,
+  selectMemberKeysetPage,
   selectMembersHolding,
   updateMemberAtVersionStatement,
 } from "../db/member-queries";
 import type { ConflictKind, Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";
+import { selectTeamsOfMembers } from "../db/team-queries";
 import { memberEmail } from "../scim/normalize";
 import { canonicalJson } from "../scim/patch/values";
 import { USER_SCHEMA } from "../scim/schemas/urns";
@@ -27,7 +29,8 @@ import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT, licenceLimitReached } from "./licences";
 import { MEMBER_QUOTA_TRIGGER, memberQuotaReached } from "./member-quota";
 import { getOrganization } from "./organizations";
-import { assertEditable } from "./read-only";
+import { type Page, type PageRequest, readPage } from "./pages";
+import { assertEditable, isReadOnly } from "./read-only";
 
 export type { MemberScope };
 
@@ -69,6 +72,10 @@ export async function findMember(db: Database, scope: MemberScope, id: string): 
   if (!member) throw new DomainError("not_found", `No member ${id}.`);
   return member;
 }
+
+/** The member with this id in the scope, or undefined (for what is shown only when it exists). */
+export const memberIfExists = (db: Database, scope: MemberScope, id: string): Promise<Member | undefined> =>
+  selectMember(db, scope, id);
 
 /** Creates a member; `also` adds the caller's own statements about the new member to the same batch. */
 export async function createMember(
@@ -363,4 +370,54 @@ export function withProfileEdit(document: Record<string, unknown>, edit: Profile
     next.emails = emails;
   }
   return next;
+}
+
+/** A member as the control panel shows it: with its teams (by name), and whether it is read-only there. */
+export type ListedMember = Member & { teams: { id: string; displayName: string }[]; readOnly: boolean };
+
+export interface MemberFilters {
+  /** Part of the email or of the first or last name, case-insensitively. */
+  q?: string;
+  source?: Source;
+  status?: "active" | "deactivated";
+}
+
+/** The control panel's member list (admin API and console): filtered, a keyset page in creation order. */
+export async function listMembers(
+  db: Database,
+  organization: Organization,
+  filters: MemberFilters,
+  request: PageRequest,
+): Promise<Page<ListedMember>> {
+  const { items, nextCursor } = await readPage(
+    request,
+    (after, limit) =>
+      selectMemberKeysetPage(db, organization.id, {
+        q: filters.q,
+        source: filters.source,
+        active: filters.status === undefined ? undefined : filters.status === "active",
+        after: after && { createdAt: after[0], id: after[1] },
+        limit,
+      }),
+    (member) => [member.createdAt, member.id],
+  );
+  return { items: await listedMembers(db, organization, items), nextCursor };
+}
+
+/** Members as the control panel shows them, their teams read in one round trip. */
+export async function listedMembers(
+  db: Database,
+  organization: Organization,
+  members: Member[],
+): Promise<ListedMember[]> {
+  const teams = await selectTeamsOfMembers(
+    db,
+    controlPanelScope(organization),
+    members.map((m) => m.id),
+  );
+  return members.map((member) => ({
+    ...member,
+    teams: teams.get(member.id) ?? [],
+    readOnly: isReadOnly(organization, member),
+  }));
 }

@@ -4,12 +4,13 @@ import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { ChangeBatch } from "../db/change-batch";
 import { constraintFailed, type Database } from "../db/client";
 import { now } from "../db/clock";
-import { selectOrganizationStatement } from "../db/organization-queries";
+import { selectOrganizationKeysetPage, selectOrganizationStatement } from "../db/organization-queries";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { tokenChangeStatements } from "../db/scim-request-queries";
 import { DomainError } from "./errors";
 import { LICENCE_CONSTRAINT } from "./licences";
+import { type Page, type PageRequest, readPage } from "./pages";
 import { generateSecretToken, hashToken, tokenMatchesHash } from "./tokens";
 
 const ADMIN = "admin" as const;
@@ -42,6 +43,20 @@ export async function getOrganization(db: Database, id: string): Promise<Organiz
   const [organization] = await selectOrganizationStatement(db, id);
   if (!organization) throw new DomainError("not_found", `No organization ${id}.`);
   return organization;
+}
+
+/** The operator's organization list: names containing `q` (any case), a keyset page in creation order. */
+export function listOrganizations(
+  db: Database,
+  q: string | undefined,
+  request: PageRequest,
+): Promise<Page<Organization>> {
+  return readPage(
+    request,
+    (after, limit) =>
+      selectOrganizationKeysetPage(db, { q, after: after && { createdAt: after[0], id: after[1] }, limit }),
+    (organization) => [organization.createdAt, organization.id],
+  );
 }
 
 /**

@@ -2,8 +2,9 @@ import type { Database } from "../db/client";
 import { selectOrganizationStatement } from "../db/organization-queries";
 import type { ScimRequestRecord } from "../db/pipeline-messages";
 import { sendScimRequest } from "../db/pipeline-send";
-import type { Organization } from "../db/schema-types";
-import { isRetiredToken } from "../db/scim-request-queries";
+import type { Organization, ScimRequestRow } from "../db/schema-types";
+import { isRetiredToken, type ScimRequestQuery, selectScimRequestPage } from "../db/scim-request-queries";
+import { type Page, type PageRequest, readPage } from "./pages";
 import { hashToken } from "./tokens";
 
 /** How a request that failed authentication met the tenant: the row it read (if it got that far), the token it sent. */
@@ -44,3 +45,30 @@ export async function recordScimRequest(
     );
   }
 }
+
+/** Which records of an organization's SCIM request log: by outcome, method, resource, subject and time. */
+export type ScimRequestFilters = Omit<ScimRequestQuery, "orgId" | "limit" | "after" | "concerning">;
+
+/** The SCIM request log as the control panel reads it: newest first, filtered, a keyset page. */
+export function scimRequestPage(
+  db: Database,
+  organization: Organization,
+  filters: ScimRequestFilters,
+  request: PageRequest,
+): Promise<Page<ScimRequestRow>> {
+  return readPage(
+    request,
+    (after, limit) =>
+      selectScimRequestPage(db, {
+        ...filters,
+        orgId: organization.id,
+        limit,
+        after: after && { at: after[0], id: after[1] },
+      }),
+    (row) => [row.at, row.id],
+  );
+}
+
+/** The latest requests that failed, newest first. */
+export const recentFailedRequests = (db: Database, organization: Organization, limit: number) =>
+  selectScimRequestPage(db, { orgId: organization.id, failed: true, limit });

@@ -31,6 +31,7 @@ import type { MembershipChange } from "../scim/group-membership";
 import { editedWhileOffConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { controlPanelScope, findMember, inviteMember, type ProfileEdit } from "./members";
+import { mayJoin, requireMembersNamed } from "./membership";
 import { requireTeamName } from "./names";
 import { assertEditable } from "./read-only";
 
@@ -45,11 +46,6 @@ export const fullPushRemovalEntries = (size: number) => Math.max(1, Math.ceil(si
 /** The control panel acts as the organization's admin, whether through the admin API or the console. */
 const CONTROL_PANEL = "admin" as const;
 const NO_MEMBERSHIP_CHANGE = { add: [], remove: [] };
-
-/** The membership rule: a manual member cannot join a provisioned team; a provisioned member may join any team. */
-export function mayJoin(team: { provisioned: boolean }, member: { provisioned: boolean }): boolean {
-  return !team.provisioned || member.provisioned;
-}
 
 export async function findTeam(db: Database, scope: TeamScope, id: string): Promise<Team> {
   const team = await selectTeam(db, scope, id);
@@ -69,6 +65,7 @@ export async function createTeam(
   actor: Actor,
 ): Promise<Team> {
   requireTeamName(input.displayName);
+  requireMembersNamed(input.memberIds.length);
   const provisioned = input.source !== "manual";
   const joining = await joiningMembers(db, { orgId: organization.id, provisioned }, input.memberIds);
   const timestamp = now();
@@ -137,6 +134,7 @@ export async function updateTeam(
   actor: Actor,
   options: { expectedVersion?: number; also?: BatchItem<"sqlite">[] } = {},
 ): Promise<Team> {
+  requireMembersNamed((membership.replace?.length ?? 0) + membership.add.length + membership.remove.length);
   const changes = changedAttributes(team, input);
   if (changes?.displayName !== undefined) requireTeamName(changes.displayName);
   const additions = membership.replace ?? membership.add;

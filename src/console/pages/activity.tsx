@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { ACTIVITY_ACTIONS } from "../../db/activity-entries";
-import { type ActivityQuery, selectActivityPage } from "../../db/activity-queries";
 import { SCIM_PROVIDERS } from "../../db/schema";
-import { readPage, readQuery } from "../../routes/admin/paging";
+import { type ActivityFilters, activityEntries, activityPage } from "../../domain/activity-log";
+import { parseQuery } from "../../domain/inputs";
 import { actorName, describeActivity, describeChanges } from "../activity-sentence";
 import { Pager, Select, withQuery } from "../components";
 import type { ConsoleEnv } from "../env";
@@ -28,15 +28,14 @@ const ACTORS = ["admin", ...SCIM_PROVIDERS.map((p) => `scim:${p}`)];
 
 /** The filters of a request, as the query string carries them and as the activity query takes them. */
 function readFilters(c: Context<ConsoleEnv>) {
-  const { cursor, ...raw } = readQuery(c.req.query(), filtersQuery);
+  const { cursor, ...raw } = parseQuery(c.req.query(), filtersQuery);
   const shown = {
     actor: raw.actor || undefined,
     action: raw.action || undefined,
     from: raw.from || undefined,
     to: raw.to || undefined,
   };
-  const query: Omit<ActivityQuery, "limit" | "after"> = {
-    orgId: c.var.organization.id,
+  const query: ActivityFilters = {
     actor: shown.actor,
     action: shown.action,
     since: shown.from && `${shown.from}T00:00:00.000Z`,
@@ -53,11 +52,7 @@ activityPages.get("/", async (c) => {
   const organization = c.var.organization;
   const { cursor, shown, query } = readFilters(c);
   const db = c.var.db;
-  const { page, nextCursor } = await readPage(
-    { cursor, limit: PAGE_SIZE },
-    (after, limit) => selectActivityPage(db, { ...query, limit, after: after && { at: after[0], id: after[1] } }),
-    (e) => [e.at, e.id],
-  );
+  const { items: page, nextCursor } = await activityPage(db, organization, query, { cursor, limit: PAGE_SIZE });
   const listPath = orgPath(organization, "/activity");
   return c.html(
     <Layout title="Activity" session={c.var.session} organization={organization} section="activity">
@@ -162,7 +157,7 @@ export function activityCsv(c: Context<ConsoleEnv>) {
   const { query } = readFilters(c);
   const db = c.var.db;
   const encoder = new TextEncoder();
-  let after: { at: string; id: string } | undefined;
+  const pages = activityEntries(db, c.var.organization, query, EXPORT_PAGE);
   let started = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -170,7 +165,12 @@ export function activityCsv(c: Context<ConsoleEnv>) {
         started = true;
         controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(",")}\r\n`));
       }
-      const rows = await selectActivityPage(db, { ...query, limit: EXPORT_PAGE, after });
+      const next = await pages.next();
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      const rows = next.value;
       const lines = rows.map((entry) =>
         [
           entry.at,
@@ -186,8 +186,6 @@ export function activityCsv(c: Context<ConsoleEnv>) {
           .join(","),
       );
       if (lines.length > 0) controller.enqueue(encoder.encode(`${lines.join("\r\n")}\r\n`));
-      if (rows.length < EXPORT_PAGE) controller.close();
-      else after = { at: rows[rows.length - 1].at, id: rows[rows.length - 1].id };
     },
   });
   const name = `activity-${c.var.organization.id}-${new Date().toISOString().slice(0, 10)}.csv`;

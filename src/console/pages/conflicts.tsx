@@ -1,11 +1,11 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { selectConflict, selectConflictPage } from "../../db/conflict-queries";
 import type { Source } from "../../db/schema";
 import type { Conflict } from "../../db/schema-types";
-import { selectScimRequestPage } from "../../db/scim-request-queries";
 import { resolveConflict } from "../../domain/conflict-resolution";
-import { readPage, readQuery } from "../../routes/admin/paging";
+import { conflictIfExists, conflictPage } from "../../domain/conflicts";
+import { parseQuery } from "../../domain/inputs";
+import { recentFailedRequests } from "../../domain/scim-request-log";
 import { FormError, type FormState, Pager, PostForm, Select, withQuery } from "../components";
 import type { ConsoleEnv } from "../env";
 import { confirmed, parseForm, submitForm } from "../forms";
@@ -49,23 +49,13 @@ export const conflictsPages = new Hono<ConsoleEnv>();
 async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
   const organization = c.var.organization;
   const db = c.var.db;
-  const { status, cursor } = readQuery(c.req.query(), listQuery);
+  const { status, cursor } = parseQuery(c.req.query(), listQuery);
   // The banner after a decision: chosen by the query's key, about the conflict its id names, read here.
   const decided = DECISIONS.find((decision) => c.req.query(decision));
-  const [{ page, nextCursor }, errors, decidedConflict] = await Promise.all([
-    readPage(
-      { cursor, limit: PAGE_SIZE },
-      (after, limit) =>
-        selectConflictPage(db, {
-          orgId: organization.id,
-          status,
-          after: after && { at: after[0], id: after[1] },
-          limit,
-        }),
-      (conflict) => [conflict.lastSeenAt, conflict.id],
-    ),
-    selectScimRequestPage(db, { orgId: organization.id, failed: true, limit: RECENT_ERRORS }),
-    decided ? selectConflict(db, organization.id, c.req.query(decided)!) : undefined,
+  const [{ items: page, nextCursor }, errors, decidedConflict] = await Promise.all([
+    conflictPage(db, organization, status, { cursor, limit: PAGE_SIZE }),
+    recentFailedRequests(db, organization, RECENT_ERRORS),
+    decided ? conflictIfExists(db, organization, c.req.query(decided)!) : undefined,
   ]);
   const listPath = orgPath(organization, "/conflicts");
   const message =
@@ -178,7 +168,7 @@ conflictsPages.post("/:id/resolve", (c) =>
       const db = c.var.db;
       const id = c.req.param("id")!;
       if (action === "link" && !confirmed(values)) {
-        const conflict = await selectConflict(db, organization.id, id);
+        const conflict = await conflictIfExists(db, organization, id);
         if (!conflict) return notFoundPage(c);
         return confirmPage(c, {
           section: "conflicts",

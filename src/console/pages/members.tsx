@@ -1,23 +1,25 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Database } from "../../db/client";
-import { selectMember, selectMemberKeysetPage } from "../../db/member-queries";
 import { SOURCES } from "../../db/schema";
 import type { Member, Organization } from "../../db/schema-types";
-import { selectTeamKeysetPage, selectTeamsOfMembers } from "../../db/team-queries";
-import { memberEmail, memberSearch, memberSource, memberStatus, personName } from "../../domain/inputs";
+import { memberEmail, memberSearch, memberSource, memberStatus, parseQuery, personName } from "../../domain/inputs";
 import {
   controlPanelScope,
   editMember,
   findMember,
   inviteMember,
+  type ListedMember,
+  listedMembers,
+  listMembers,
+  memberIfExists,
   profileName,
   removeMember,
 } from "../../domain/members";
-import { isReadOnly } from "../../domain/read-only";
+import { whyTeamsNotOffered } from "../../domain/membership";
+import { assignableTeams } from "../../domain/team-lists";
 import { inviteMemberToTeam } from "../../domain/teams";
 import { memberTimeline } from "../../domain/timeline";
-import { readPage, readQuery } from "../../routes/admin/paging";
 import {
   Avatar,
   Field,
@@ -42,6 +44,8 @@ import { confirmPage } from "./confirm";
 const PAGE_SIZE = 50;
 /** Teams offered by "Assign to team": the first ones, by age; a longer list is the Teams page's job. */
 const TEAM_CHOICES = 200;
+/** Whom the invite form creates: a member made here, not by an identity provider. */
+const INVITED = { provisioned: false };
 
 const listQuery = v.object({
   q: v.optional(memberSearch),
@@ -67,32 +71,16 @@ export const membersPages = new Hono<ConsoleEnv>();
 async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const organization = c.var.organization;
   const db = c.var.db;
-  const query = readQuery(c.req.query(), listQuery);
+  const query = parseQuery(c.req.query(), listQuery);
   const q = query.q?.trim() || undefined;
   const filters = { q, source: query.source || undefined, status: query.status || undefined };
   // The banner after an invitation: the member it names, read here (the query carries an id, never text to show).
   const invitedId = c.req.query("invited");
-  const [{ page, nextCursor }, manualTeams, invited] = await Promise.all([
-    readPage(
-      { cursor: query.cursor, limit: PAGE_SIZE },
-      (after, limit) =>
-        selectMemberKeysetPage(db, organization.id, {
-          q,
-          source: filters.source,
-          active: filters.status === undefined ? undefined : filters.status === "active",
-          after: after && { createdAt: after[0], id: after[1] },
-          limit,
-        }),
-      (m) => [m.createdAt, m.id],
-    ),
-    selectTeamKeysetPage(db, organization.id, { manualOnly: true, limit: TEAM_CHOICES }),
-    invitedId ? selectMember(db, controlPanelScope(organization), invitedId) : undefined,
+  const [{ items: page, nextCursor }, teamChoices, invited] = await Promise.all([
+    listMembers(db, organization, filters, { cursor: query.cursor, limit: PAGE_SIZE }),
+    assignableTeams(db, organization, INVITED, { limit: TEAM_CHOICES }),
+    invitedId ? memberIfExists(db, controlPanelScope(organization), invitedId) : undefined,
   ]);
-  const teams = await selectTeamsOfMembers(
-    db,
-    controlPanelScope(organization),
-    page.map((m) => m.id),
-  );
   const listPath = orgPath(organization, "/members");
   const filtered = Boolean(q || filters.source || filters.status);
   return c.html(
@@ -159,7 +147,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
             </thead>
             <tbody>
               {page.map((member) => (
-                <MemberRow organization={organization} member={member} teams={teams.get(member.id) ?? []} />
+                <MemberRow organization={organization} member={member} />
               ))}
             </tbody>
           </table>
@@ -183,9 +171,9 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
             value={kept(state, "invite", "teamId")}
             options={[
               { value: "", label: "No team" },
-              ...manualTeams.map((t) => ({ value: t.id, label: t.displayName })),
+              ...teamChoices.items.map((t) => ({ value: t.id, label: t.displayName })),
             ]}
-            hint="Only teams created here are listed: a member invited here cannot join a team provisioned by an identity provider."
+            hint={whyTeamsNotOffered(INVITED)}
           />
           <FormError state={state} form="invite" />
           <button type="submit">Invite member</button>
@@ -195,14 +183,9 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   );
 }
 
-function MemberRow(props: {
-  organization: Organization;
-  member: Member;
-  teams: { id: string; displayName: string }[];
-}) {
-  const { organization, member, teams } = props;
+function MemberRow({ organization, member }: { organization: Organization; member: ListedMember }) {
+  const { teams, readOnly } = member;
   const name = displayName(member);
-  const readOnly = isReadOnly(organization, member);
   return (
     <tr>
       <td>
@@ -277,12 +260,10 @@ async function renderMember(c: Context<ConsoleEnv>, state?: FormState, message?:
 
 async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, state?: FormState, message?: string) {
   const organization = c.var.organization;
-  const [teamsOf, timeline] = await Promise.all([
-    selectTeamsOfMembers(db, controlPanelScope(organization), [member.id]),
+  const [[{ teams, readOnly }], timeline] = await Promise.all([
+    listedMembers(db, organization, [member]),
     memberTimeline(db, member),
   ]);
-  const teams = teamsOf.get(member.id) ?? [];
-  const readOnly = isReadOnly(organization, member);
   const { firstName, lastName } = profileName(member);
   const memberPath = orgPath(organization, `/members/${member.id}`);
   const name = displayName(member);

@@ -1,9 +1,7 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { selectOrganizationKeysetPage } from "../../db/organization-queries";
 import { licenseCount, nameSchema } from "../../domain/inputs";
-import { createOrganization } from "../../domain/organizations";
-import { readPage } from "../../routes/admin/paging";
+import { createOrganization, listOrganizations } from "../../domain/organizations";
 import { Field, FormError, type FormState, kept, Pager, withQuery } from "../components";
 import type { ConsoleEnv } from "../env";
 import { parseForm, submitForm } from "../forms";
@@ -25,12 +23,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const q = c.req.query("q")?.trim().slice(0, 200) || undefined;
   const cursor = c.req.query("cursor");
   const db = c.var.db;
-  const { page, nextCursor } = await readPage(
-    { cursor, limit: PAGE_SIZE },
-    (after, limit) =>
-      selectOrganizationKeysetPage(db, { q, after: after && { createdAt: after[0], id: after[1] }, limit }),
-    (o) => [o.createdAt, o.id],
-  );
+  const { items: page, nextCursor } = await listOrganizations(db, q, { cursor, limit: PAGE_SIZE });
   return c.html(
     <Layout title="Organizations" session={c.var.session} section="organizations">
       <form method="get" action="/console/orgs" class="row panel" aria-label="Search organizations">

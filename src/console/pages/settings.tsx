@@ -4,7 +4,7 @@ import { SCIM_PROVIDERS, type ScimProvider } from "../../db/schema";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
 import { connectionHealth } from "../../domain/scim-health";
-import { tenantUrl } from "../../routes/scim/respond";
+import { tenantUrl } from "../../routes/tenant-url";
 import { Field, FormError, type FormState, kept, PostForm } from "../components";
 import type { ConsoleEnv } from "../env";
 import { confirmed, parseForm, submitForm } from "../forms";

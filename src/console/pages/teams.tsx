@@ -1,11 +1,11 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { selectMembersByEmail } from "../../db/member-queries";
 import type { Team } from "../../db/schema-types";
-import { countMembersOfTeams, selectTeamKeysetPage, selectTeamMemberKeysetPage } from "../../db/team-queries";
 import { nameSchema } from "../../domain/inputs";
 import { controlPanelScope } from "../../domain/members";
+import { whoMayJoin } from "../../domain/membership";
 import { isReadOnly } from "../../domain/read-only";
+import { listTeams, membersByEmail, teamMembersPage } from "../../domain/team-lists";
 import {
   addTeamMembers,
   createManualTeam,
@@ -14,7 +14,6 @@ import {
   removeTeamMember,
   renameTeam,
 } from "../../domain/teams";
-import { readPage } from "../../routes/admin/paging";
 import {
   Field,
   FormError,
@@ -34,45 +33,25 @@ import { Layout, orgPath } from "../layout";
 import { confirmPage } from "./confirm";
 
 const PAGE_SIZE = 50;
-/** Emails a Create team form may name at once: well within one request's work. */
-const MAX_EMAILS = 500;
 const nameForm = v.object({ name: nameSchema });
 
 /** Teams: the list, Create team, and each team's page with its members. */
 export const teamsPages = new Hono<ConsoleEnv>();
 
-/** The members an admin named by email, every one of them existing in the organization, else a refusal naming the rest. */
-async function membersByEmail(c: Context<ConsoleEnv>, text: string | undefined): Promise<string[]> {
-  const emails = [
-    ...new Set(
-      (text ?? "")
-        .split(/[\s,;]+/)
-        .map((e) => e.trim().toLowerCase())
-        .filter(Boolean),
-    ),
-  ];
-  if (emails.length > MAX_EMAILS) throw new InvalidForm(`Name at most ${MAX_EMAILS} members at once.`);
-  const found = await selectMembersByEmail(c.var.db, c.var.organization.id, emails);
-  const known = new Set(found.map((m) => m.emailLower));
-  const unknown = emails.filter((e) => !known.has(e));
-  if (unknown.length > 0) throw new InvalidForm(`No member has the email ${unknown.join(", ")}.`);
-  return found.map((m) => m.id);
+/** The members an admin named by email (separated by spaces, commas, semicolons or lines), every one of them existing. */
+function namedMembers(c: Context<ConsoleEnv>, text: string | undefined): Promise<string[]> {
+  const emails = (text ?? "")
+    .split(/[\s,;]+/)
+    .map((e) => e.trim())
+    .filter(Boolean);
+  return membersByEmail(c.var.db, c.var.organization, emails);
 }
 
 async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const organization = c.var.organization;
   const db = c.var.db;
   const cursor = c.req.query("cursor");
-  const { page, nextCursor } = await readPage(
-    { cursor, limit: PAGE_SIZE },
-    (after, limit) =>
-      selectTeamKeysetPage(db, organization.id, { after: after && { createdAt: after[0], id: after[1] }, limit }),
-    (t) => [t.createdAt, t.id],
-  );
-  const counts = await countMembersOfTeams(
-    db,
-    page.map((t) => t.id),
-  );
+  const { items: page, nextCursor } = await listTeams(db, organization, { cursor, limit: PAGE_SIZE });
   const listPath = orgPath(organization, "/teams");
   return c.html(
     <Layout title="Teams" session={c.var.session} organization={organization} section="teams">
@@ -94,14 +73,14 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
                 <tr>
                   <td>
                     <a href={orgPath(organization, `/teams/${team.id}`)}>{team.displayName}</a>
-                    {isReadOnly(organization, team) && (
+                    {team.readOnly && (
                       <>
                         {" "}
                         <Locked source={team.source} />
                       </>
                     )}
                   </td>
-                  <td>{counts.get(team.id) ?? 0}</td>
+                  <td>{team.memberCount}</td>
                   <td>
                     <SourceTag source={team.source} />
                   </td>
@@ -144,7 +123,7 @@ teamsPages.post("/", (c) =>
     "create",
     async (values) => {
       const { name } = parseForm(nameForm, values, { name: "Team name" });
-      const memberIds = await membersByEmail(c, values.members);
+      const memberIds = await namedMembers(c, values.members);
       const team = await createManualTeam(c.var.db, c.var.organization, name, memberIds);
       return c.redirect(orgPath(c.var.organization, `/teams/${team.id}`), 303);
     },
@@ -157,8 +136,7 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
   const db = c.var.db;
   const team: Team = await findTeam(db, controlPanelScope(organization), c.req.param("id")!);
   const after = c.req.query("after");
-  const rows = await selectTeamMemberKeysetPage(db, team.id, { afterId: after, limit: PAGE_SIZE + 1 });
-  const page = rows.slice(0, PAGE_SIZE);
+  const { items: page, next } = await teamMembersPage(db, team, { after, limit: PAGE_SIZE });
   const readOnly = isReadOnly(organization, team);
   const teamPath = orgPath(organization, `/teams/${team.id}`);
   return c.html(
@@ -216,10 +194,7 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
           </div>
         )}
         <FormError state={state} form="remove" />
-        <Pager
-          first={after ? teamPath : undefined}
-          next={rows.length > PAGE_SIZE ? withQuery(teamPath, { after: page[page.length - 1].id }) : undefined}
-        />
+        <Pager first={after ? teamPath : undefined} next={next ? withQuery(teamPath, { after: next }) : undefined} />
         {!readOnly && (
           <form method="post" action={`${teamPath}/members`} aria-labelledby="add-heading">
             <h3 id="add-heading">Add a member</h3>
@@ -230,11 +205,7 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
                 type="email"
                 required
                 value={kept(state, "add", "email")}
-                hint={
-                  team.provisioned
-                    ? "Only members provisioned by an identity provider can join a provisioned team."
-                    : "Any member can join a team created here, provisioned members included."
-                }
+                hint={whoMayJoin(team)}
               />
               <button type="submit">Add member</button>
             </div>
@@ -285,7 +256,7 @@ teamsPages.post("/:id/members", (c) =>
     c,
     "add",
     async (values) => {
-      const memberIds = await membersByEmail(c, values.email);
+      const memberIds = await namedMembers(c, values.email);
       if (memberIds.length === 0) throw new InvalidForm("Enter a member's email.");
       await addTeamMembers(c.var.db, c.var.organization, c.req.param("id"), memberIds);
       return renderTeam(c, undefined, `Added ${values.email.trim()}.`);

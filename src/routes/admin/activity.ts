@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { ACTIVITY_ACTIONS } from "../../db/activity-entries";
-import { selectActivityPage } from "../../db/activity-queries";
+import { activityPage } from "../../domain/activity-log";
+import { parseQuery } from "../../domain/inputs";
 import { getOrganization } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
-import { limitParameter, readPage, readQuery } from "./paging";
+import { limitParameter } from "./validate";
 
 const query = v.object({
   limit: limitParameter,
@@ -19,21 +20,14 @@ const query = v.object({
 export const activityApi = new Hono<AppEnv>();
 
 activityApi.get("/:orgId/activity", async (c) => {
-  const { limit, cursor, since, until, ...filters } = readQuery(c.req.query(), query);
+  const { limit, cursor, since, until, ...filters } = parseQuery(c.req.query(), query);
   const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
-  const { page, nextCursor } = await readPage(
+  const { items, nextCursor } = await activityPage(
+    db,
+    organization,
+    { since: since && new Date(since).toISOString(), until: until && new Date(until).toISOString(), ...filters },
     { cursor, limit },
-    (after, pageLimit) =>
-      selectActivityPage(db, {
-        orgId: organization.id,
-        limit: pageLimit,
-        after: after && { at: after[0], id: after[1] },
-        since: since && new Date(since).toISOString(),
-        until: until && new Date(until).toISOString(),
-        ...filters,
-      }),
-    (e) => [e.at, e.id],
   );
-  return c.json({ entries: page, nextCursor });
+  return c.json({ entries: items, nextCursor });
 });

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { selectConflictPage } from "../../db/conflict-queries";
 import type { Conflict } from "../../db/schema-types";
 import { resolveConflict } from "../../domain/conflict-resolution";
+import { conflictPage } from "../../domain/conflicts";
+import { parseQuery } from "../../domain/inputs";
 import { getOrganization } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
-import { limitParameter, readPage, readQuery } from "./paging";
-import { readBody } from "./validate";
+import { limitParameter, readBody } from "./validate";
 
 const query = v.object({
   status: v.optional(
@@ -22,21 +22,11 @@ const resolveRequest = v.strictObject({ action: v.picklist(["link", "dismiss"], 
 export const conflictsApi = new Hono<AppEnv>();
 
 conflictsApi.get("/:orgId/conflicts", async (c) => {
-  const { status, limit, cursor } = readQuery(c.req.query(), query);
+  const { status, limit, cursor } = parseQuery(c.req.query(), query);
   const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
-  const { page, nextCursor } = await readPage(
-    { cursor, limit },
-    (after, pageLimit) =>
-      selectConflictPage(db, {
-        orgId: organization.id,
-        status,
-        after: after && { at: after[0], id: after[1] },
-        limit: pageLimit,
-      }),
-    (conflict) => [conflict.lastSeenAt, conflict.id],
-  );
-  return c.json({ conflicts: page.map(conflictView), nextCursor });
+  const { items, nextCursor } = await conflictPage(db, organization, status, { cursor, limit });
+  return c.json({ conflicts: items.map(conflictView), nextCursor });
 });
 
 conflictsApi.post("/:orgId/conflicts/:id/resolve", async (c) => {

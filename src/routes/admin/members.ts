@@ -1,23 +1,20 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import type { Database } from "../../db/client";
-import { selectMemberKeysetPage } from "../../db/member-queries";
-import type { Member, Organization } from "../../db/schema-types";
-import { selectTeamsOfMembers } from "../../db/team-queries";
-import { memberEmail, memberSearch, memberSource, memberStatus, personName } from "../../domain/inputs";
+import { memberEmail, memberSearch, memberSource, memberStatus, parseQuery, personName } from "../../domain/inputs";
 import {
   controlPanelScope,
   editMember,
   findMember,
   inviteMember,
+  type ListedMember,
+  listedMembers,
+  listMembers,
   profileName,
   removeMember,
 } from "../../domain/members";
 import { getOrganization } from "../../domain/organizations";
-import { isReadOnly } from "../../domain/read-only";
 import type { AppEnv } from "../../env";
-import { limitParameter, readPage, readQuery } from "./paging";
-import { readBody } from "./validate";
+import { limitParameter, readBody } from "./validate";
 
 const inviteRequest = v.strictObject({
   email: memberEmail,
@@ -47,20 +44,9 @@ export const membersApi = new Hono<AppEnv>();
 membersApi.get("/", async (c) => {
   const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
-  const { q, source, status, limit, cursor } = readQuery(c.req.query(), listQuery);
-  const { page, nextCursor } = await readPage(
-    { cursor, limit },
-    (after, pageLimit) =>
-      selectMemberKeysetPage(db, organization.id, {
-        q,
-        source,
-        active: status === undefined ? undefined : status === "active",
-        after: after && { createdAt: after[0], id: after[1] },
-        limit: pageLimit,
-      }),
-    (m) => [m.createdAt, m.id],
-  );
-  return c.json({ members: await views(db, organization, page), nextCursor });
+  const { limit, cursor, ...filters } = parseQuery(c.req.query(), listQuery);
+  const { items, nextCursor } = await listMembers(db, organization, filters, { cursor, limit });
+  return c.json({ members: items.map(view), nextCursor });
 });
 
 membersApi.post("/", async (c) => {
@@ -68,14 +54,14 @@ membersApi.post("/", async (c) => {
   const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const member = await inviteMember(db, organization, input);
-  return c.json((await views(db, organization, [member]))[0], 201);
+  return c.json(view((await listedMembers(db, organization, [member]))[0]), 201);
 });
 
 membersApi.get("/:id", async (c) => {
   const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const member = await findMember(db, controlPanelScope(organization), c.req.param("id"));
-  return c.json((await views(db, organization, [member]))[0]);
+  return c.json(view((await listedMembers(db, organization, [member]))[0]));
 });
 
 membersApi.patch("/:id", async (c) => {
@@ -83,7 +69,7 @@ membersApi.patch("/:id", async (c) => {
   const db = c.var.db;
   const organization = await getOrganization(db, orgId(c));
   const member = await editMember(db, organization, c.req.param("id"), input);
-  return c.json((await views(db, organization, [member]))[0]);
+  return c.json(view((await listedMembers(db, organization, [member]))[0]));
 });
 
 membersApi.delete("/:id", async (c) => {
@@ -94,23 +80,18 @@ membersApi.delete("/:id", async (c) => {
 
 const orgId = (c: Context) => c.req.param("orgId")!;
 
-/** The control panel's view of members, with their teams read in one round trip. */
-async function views(db: Database, organization: Organization, members: Member[]) {
-  const teams = await selectTeamsOfMembers(
-    db,
-    controlPanelScope(organization),
-    members.map((m) => m.id),
-  );
-  return members.map((member) => ({
+/** The admin API's JSON of a member. */
+function view(member: ListedMember) {
+  return {
     id: member.id,
     email: member.email,
     ...profileName(member),
     source: member.source,
     provisioned: member.provisioned,
-    readOnly: isReadOnly(organization, member),
+    readOnly: member.readOnly,
     status: member.active ? "active" : "deactivated",
-    teams: (teams.get(member.id) ?? []).map((team) => ({ id: team.id, name: team.displayName })),
+    teams: member.teams.map((team) => ({ id: team.id, name: team.displayName })),
     createdAt: member.createdAt,
     updatedAt: member.updatedAt,
-  }));
+  };
 }

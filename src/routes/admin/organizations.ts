@@ -11,7 +11,7 @@ import {
 } from "../../domain/organizations";
 import { scimSettings } from "../../domain/scim-settings";
 import type { AppEnv } from "../../env";
-import { tenantUrl } from "../scim/respond";
+import { tenantUrl } from "../tenant-url";
 import { readBody } from "./validate";
 
 const createRequest = v.strictObject({

@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { ScimRequestRow } from "../../db/schema-types";
-import { selectScimRequestPage } from "../../db/scim-request-queries";
+import { parseQuery } from "../../domain/inputs";
 import { getOrganization } from "../../domain/organizations";
+import { scimRequestPage } from "../../domain/scim-request-log";
 import type { AppEnv } from "../../env";
-import { limitParameter, readPage, readQuery } from "./paging";
+import { limitParameter } from "./validate";
 
 const query = v.object({
   status: v.optional(v.picklist(["ok", "error"], "must be ok or error")),
@@ -21,23 +22,20 @@ const query = v.object({
 export const scimRequestsApi = new Hono<AppEnv>();
 
 scimRequestsApi.get("/:orgId/scim/requests", async (c) => {
-  const { limit, cursor, status, since, ...filters } = readQuery(c.req.query(), query);
+  const { limit, cursor, status, since, ...filters } = parseQuery(c.req.query(), query);
   const db = c.var.db;
   const organization = await getOrganization(db, c.req.param("orgId"));
-  const { page, nextCursor } = await readPage(
+  const { items, nextCursor } = await scimRequestPage(
+    db,
+    organization,
+    {
+      failed: status === undefined ? undefined : status === "error",
+      since: since && new Date(since).toISOString(),
+      ...filters,
+    },
     { cursor, limit },
-    (after, pageLimit) =>
-      selectScimRequestPage(db, {
-        orgId: organization.id,
-        limit: pageLimit,
-        after: after && { at: after[0], id: after[1] },
-        failed: status === undefined ? undefined : status === "error",
-        since: since && new Date(since).toISOString(),
-        ...filters,
-      }),
-    (r) => [r.at, r.id],
   );
-  return c.json({ requests: page.map(requestView), nextCursor });
+  return c.json({ requests: items.map(requestView), nextCursor });
 });
 
 export function requestView(row: ScimRequestRow) {

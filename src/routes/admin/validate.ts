@@ -13,3 +13,9 @@ export async function readBody<T extends v.GenericSchema>(c: Context, schema: T)
   }
   return result.output;
 }
+
+/** `limit`: 1 to 200, 50 by default. */
+export const limitParameter = v.optional(
+  v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1), v.maxValue(200)),
+  "50",
+);

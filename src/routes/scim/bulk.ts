@@ -14,9 +14,10 @@ import {
 } from "../../scim/bulk";
 import { ERROR_SCHEMA, errorBody, invalidPath, ScimError } from "../../scim/errors";
 import { BULK_RESPONSE_SCHEMA } from "../../scim/schemas/urns";
+import { tenantUrl } from "../tenant-url";
 import { authorize } from "./auth";
 import { internalRequest } from "./internal-requests";
-import { readJson, SCIM_CONTENT_TYPE, scimJson, tenantUrl } from "./respond";
+import { readJson, SCIM_CONTENT_TYPE, scimJson } from "./respond";
 
 interface OperationResult {
   method: string;

@@ -3,9 +3,10 @@ import type { AppEnv } from "../../env";
 import { resourceTypes, schemaDocuments, serviceProviderConfig } from "../../scim/discovery";
 import { invalidValue, notFound, ScimError } from "../../scim/errors";
 import { listResponse } from "../../scim/list-response";
+import { tenantUrl } from "../tenant-url";
 import { authorize } from "./auth";
 import { methodNotAllowed } from "./method-not-allowed";
-import { scimJson, tenantUrl } from "./respond";
+import { scimJson } from "./respond";
 
 /** RFC 7644 §4: what this server supports, for clients that ask. */
 export const discovery = new Hono<AppEnv>();

@@ -15,8 +15,10 @@ const SCIM_ERROR = {
   email_taken: uniqueness,
   display_name_taken: uniqueness,
   document_too_large: invalidValue,
+  invalid_input: invalidValue,
   invalid_name: invalidValue,
   unknown_members: invalidValue,
+  too_many_members: (detail) => new ScimError(413, detail),
   manual_member_in_provisioned_team: invalidValue,
   version_mismatch: (detail) => new ScimError(412, `${detail} Read it again and retry with its current version.`),
   // Admin decisions: no SCIM request reaches them.

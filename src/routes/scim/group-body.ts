@@ -6,7 +6,8 @@ import type { AppEnv } from "../../env";
 import { projectResource } from "../../scim/projection";
 import { renderResource } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
-import { requestProjection, StreamedJson, scimJson, streamedScimJson, tenantUrl } from "./respond";
+import { tenantUrl } from "../tenant-url";
+import { requestProjection, StreamedJson, scimJson, streamedScimJson } from "./respond";
 
 export interface MemberRow {
   id: string;

@@ -50,11 +50,6 @@ export function streamedScimJson(
 /** The request body as JSON (scim+json, json or undeclared; see readJsonBody for what is refused). */
 export const readJson = (c: Context): Promise<unknown> => readJsonBody(c.req);
 
-/** The Tenant URL the request came in on: `<origin>/scim/v2/<orgId>`. */
-export function tenantUrl(c: Context, orgId: string): string {
-  return `${new URL(c.req.url).origin}/scim/v2/${orgId}`;
-}
-
 /** The request's projection, parsed on first use and kept for every resource the response renders. */
 export function requestProjection(c: Context<AppEnv>): Projection {
   let projection = c.get("projection");

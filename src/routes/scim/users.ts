@@ -21,12 +21,13 @@ import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
+import { tenantUrl } from "../tenant-url";
 import { authorize } from "./auth";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion, writeOnCurrentVersion } from "./patch-request";
 import { noteUser } from "./request-log";
-import { notModified, readJson, requestProjection, scimJson, tenantUrl } from "./respond";
+import { notModified, readJson, requestProjection, scimJson } from "./respond";
 
 export const users = new Hono<AppEnv>();
 
