@@ -46,16 +46,22 @@ export async function selectMember(db: Database, scope: MemberScope, id: string)
 
 export const insertMemberStatement = (db: Database, row: NewMember) => db.insert(members).values(row).returning();
 
-/** Writes a member only if nobody wrote it since `expectedVersion` was read; returns no row otherwise. */
+/** What a write of a member sets; its version and timestamps are the database's (see the schema). */
+export type MemberChanges = Partial<Omit<NewMember, "id" | "orgId" | "version" | "createdAt" | "updatedAt">>;
+
+/**
+ * Writes a member only if nobody wrote it since `expectedVersion` was read, returning it as written
+ * (the next version, stamped now); no row otherwise.
+ */
 export const updateMemberAtVersionStatement = (
   db: Database,
   id: string,
   expectedVersion: number,
-  changes: Partial<NewMember>,
+  changes: MemberChanges,
 ) =>
   db
     .update(members)
-    .set({ ...changes, version: expectedVersion + 1 })
+    .set(changes)
     .where(and(eq(members.id, id), eq(members.version, expectedVersion)))
     .returning();
 
@@ -72,9 +78,12 @@ export const deleteMemberStatement = (db: Database, member: { orgId: string; id:
     .where(and(eq(members.orgId, member.orgId), eq(members.id, member.id)))
     .returning({ id: members.id });
 
-/** A condition for a batch: the member exists (at this version). */
-export const memberExists = (id: string, version?: number) =>
-  sql`EXISTS (SELECT 1 FROM ${members} WHERE ${members.id} = ${id}${version === undefined ? sql`` : sql` AND ${members.version} = ${version}`})`;
+/** A condition for a batch: the member exists. */
+export const memberExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${members} WHERE ${members.id} = ${id})`;
+
+/** A condition for a batch, after a write of the member: it exists and has moved on from the version read. */
+export const memberMovedOn = (member: { id: string; version: number }) =>
+  sql`EXISTS (SELECT 1 FROM ${members} WHERE ${members.id} = ${member.id} AND ${members.version} <> ${member.version})`;
 
 /** Members (in any scope) that hold a user name or an email, to explain a uniqueness conflict. */
 export async function selectMembersHolding(

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { LICENCE_LIMIT_CHECK, LICENCES_NOT_NEGATIVE_CHECK, VERSION_MOVED_CHECK } from "./constraints";
 
 /** Who a member or team came from: created by hand, or provisioned by an identity provider. */
 export const SCIM_PROVIDERS = ["okta", "entra", "generic"] as const;
@@ -12,6 +13,30 @@ export type Source = (typeof SOURCES)[number];
  * we sell, but a bound on what one tenant can store in the database all tenants share.
  */
 export const DEFAULT_MEMBER_QUOTA = 250_000;
+
+/**
+ * The database's clock as ISO-8601 UTC text with milliseconds, the format of `toISOString()`. It is
+ * the one source of members' and teams' timestamps: the statements built on the tables below and
+ * the membership triggers (drizzle/0014) write it, TypeScript never does, so no two clocks (a
+ * Worker's and D1's) ever meet in one column.
+ */
+export const DATABASE_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+const databaseNow = () => sql.raw(`(${DATABASE_NOW})`);
+
+/**
+ * A resource's version (its ETag) and timestamps, owned by the database: an insert starts at version
+ * 1 and stamps both times; every UPDATE statement built on the table moves the version on by one
+ * and stamps lastModified. A membership row joining or leaving does the same to both sides, by
+ * trigger (drizzle/0014). Nothing else writes these columns.
+ */
+const revisionColumns = () => ({
+  version: integer("version")
+    .notNull()
+    .default(1)
+    .$onUpdateFn(() => sql`"version" + 1`),
+  createdAt: text("created_at").notNull().$defaultFn(databaseNow),
+  updatedAt: text("updated_at").notNull().$defaultFn(databaseNow).$onUpdateFn(databaseNow),
+});
 
 export const organizations = sqliteTable(
   "organizations",
@@ -40,8 +65,8 @@ export const organizations = sqliteTable(
   },
   (t) => [
     // The licence limit is enforced by the database, so no interleaving of requests can exceed it.
-    check("licenses_within_limit", sql`${t.licensesUsed} <= ${t.licenses}`),
-    check("licenses_not_negative", sql`${t.licensesUsed} >= 0`),
+    check(LICENCE_LIMIT_CHECK, sql`${t.licensesUsed} <= ${t.licenses}`),
+    check(LICENCES_NOT_NEGATIVE_CHECK, sql`${t.licensesUsed} >= 0`),
     // The console's organization list: keyset pages in (created_at, id) order.
     index("organizations_order").on(t.createdAt, t.id),
   ],
@@ -64,9 +89,7 @@ export const members = sqliteTable(
     provisioned: integer("provisioned", { mode: "boolean" }).notNull(),
     // The SCIM resource as stored: canonical names, no id/meta/groups/password.
     document: text("document", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    version: integer("version").notNull().default(1),
-    createdAt: text("created_at").notNull(),
-    updatedAt: text("updated_at").notNull(),
+    ...revisionColumns(),
     // SCIM sortBy keys, derived from the document by triggers (see the sort-keys migration): folded by
     // SQLite's lower(), and a missing value is char(0x10FFFF), which sorts after every text, so
     // ascending puts it last and descending first (RFC 7644 §3.4.2.3).
@@ -126,9 +149,7 @@ export const teams = sqliteTable(
     externalId: text("external_id"),
     source: text("source").$type<Source>().notNull(),
     provisioned: integer("provisioned", { mode: "boolean" }).notNull(),
-    version: integer("version").notNull().default(1),
-    createdAt: text("created_at").notNull(),
-    updatedAt: text("updated_at").notNull(),
+    ...revisionColumns(),
     // The externalId sortBy key, kept by a trigger as for members (missing: char(0x10FFFF)).
     sortExternalId: text("sort_external_id"),
   },
@@ -164,7 +185,7 @@ export const teamMembers = sqliteTable(
  * D1 then rolls the whole batch back, and the caller reads again or reports the conflict.
  */
 export const writeGuards = sqliteTable("write_guards", { stale: integer("stale").notNull() }, (t) => [
-  check("version_moved", sql`${t.stale} = 0`),
+  check(VERSION_MOVED_CHECK, sql`${t.stale} = 0`),
 ]);
 
 export const activityLog = sqliteTable(

@@ -1,8 +1,9 @@
 import { and, asc, count, eq, exists, gt, inArray, notExists, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { groupResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
-import { constraintFailed, type Database } from "./client";
+import type { Database } from "./client";
 import type { FilterTarget } from "./filter/target";
 import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
 import { members, organizations, teamMembers, teams, writeGuards } from "./schema";
@@ -166,11 +167,26 @@ export async function selectTeamsOfMembers(db: Database, scope: TeamScope, membe
   return groupBy((await db.batch([first, ...rest])).flat(), (row) => row.memberId);
 }
 
-export const insertTeamStatement = (db: Database, row: NewTeam) => db.insert(teams).values(row);
+/** Inserts a team, at version 1 and stamped by the database (see the schema); the row comes back. */
+export const insertTeamStatement = (db: Database, row: NewTeam) => db.insert(teams).values(row).returning();
 
-/** A team just inserted with its members, back at version 1 (each membership row bumped it) and returned. */
-export const resetNewTeamStatement = (db: Database, row: { id: string; updatedAt: string }) =>
-  db.update(teams).set({ version: 1, updatedAt: row.updatedAt }).where(eq(teams.id, row.id)).returning();
+/**
+ * A new team's first members, for the batch that creates the team, placed before its insert: the
+ * rows go in while the team does not exist yet (D1 checks their foreign keys at the batch's commit,
+ * by which time it does), so the membership triggers, which move a team's version, find no team to
+ * move, and a team starts at version 1 whatever its size. Members deleted meanwhile are skipped.
+ */
+export const addFirstMembersStatements = (
+  db: Database,
+  team: { id: string; orgId: string },
+  ids: readonly string[],
+): BatchItem<"sqlite">[] => [
+  db.run(sql`PRAGMA defer_foreign_keys = ON`),
+  db
+    .insert(teamMembers)
+    .select(joiningRows(db, team, ids))
+    .onConflictDoNothing(),
+];
 
 /** A team by id in any scope: the end of a write's batch, the team as the write left it. */
 export const selectTeamByIdStatement = (db: Database, id: string) => db.select().from(teams).where(eq(teams.id, id));
@@ -198,9 +214,6 @@ export const requireTeamStatement = (db: Database, team: { id: string; orgId: st
       ),
   );
 
-/** True when a batch was rolled back because the team had moved past the version it was conditional on. */
-export const versionMoved = (error: unknown) => constraintFailed(error, "version_moved");
-
 /** `column IN (the ids)`, the ids as one JSON parameter (see idsTable). */
 const inIds = (column: SQLiteColumn, ids: readonly string[]) => sql`${column} IN (SELECT value FROM ${idsTable(ids)})`;
 
@@ -212,21 +225,23 @@ const inIds = (column: SQLiteColumn, ids: readonly string[]) => sql`${column} IN
 export const addMembersStatement = (db: Database, team: { id: string; orgId: string }, ids: readonly string[]) =>
   db
     .insert(teamMembers)
-    .select(
-      db
-        .select({ teamId: sql<string>`${team.id}`.as("team_id"), memberId: members.id, orgId: members.orgId })
-        .from(members)
-        .where(
-          and(
-            // As in selectMembersById: look each id up by key, never scan the organization.
-            sql`likelihood(${eq(members.orgId, team.orgId)}, 0.9)`,
-            inIds(members.id, ids),
-            exists(db.select({ id: teams.id }).from(teams).where(eq(teams.id, team.id))),
-          ),
-        ),
-    )
+    .select(joiningRows(db, team, ids, exists(db.select({ id: teams.id }).from(teams).where(eq(teams.id, team.id)))))
     .onConflictDoNothing()
     .returning({ id: teamMembers.memberId });
+
+/** The membership rows of the organization's members among `ids` joining the team (when `also` holds). */
+const joiningRows = (db: Database, team: { id: string; orgId: string }, ids: readonly string[], also?: SQL) =>
+  db
+    .select({ teamId: sql<string>`${team.id}`.as("team_id"), memberId: members.id, orgId: members.orgId })
+    .from(members)
+    .where(
+      and(
+        // As in selectMembersById: look each id up by key, never scan the organization.
+        sql`likelihood(${eq(members.orgId, team.orgId)}, 0.9)`,
+        inIds(members.id, ids),
+        also,
+      ),
+    );
 
 /** Removes exactly these members from the team; only those that were in it come back. */
 export const removeMembersStatement = (db: Database, teamId: string, ids: readonly string[]) =>
@@ -245,15 +260,15 @@ export const removeMembersExceptStatement = (db: Database, teamId: string, ids: 
     .where(and(eq(teamMembers.teamId, teamId), sql`NOT ${inIds(teamMembers.memberId, ids)}`))
     .returning({ id: teamMembers.memberId });
 
+/** What a write of a team's own attributes sets; its version and timestamps are the database's (see the schema). */
+export type TeamChanges = Partial<Pick<NewTeam, "displayName" | "displayNameLower" | "externalId">>;
+
 /**
- * Sets a team's own attributes and bumps its version. Membership rows bump the version themselves
- * (the team_members triggers), so a write that changes no row leaves the version as it was.
+ * Sets a team's own attributes, which moves its version on (see the schema). Membership rows move
+ * it themselves (the team_members triggers), so a write that changes no row leaves it as it was.
  */
-export const updateTeamAttributesStatement = (db: Database, id: string, changes: Partial<NewTeam>) =>
-  db
-    .update(teams)
-    .set({ ...changes, version: sql`${teams.version} + 1` })
-    .where(eq(teams.id, id));
+export const updateTeamAttributesStatement = (db: Database, id: string, changes: TeamChanges) =>
+  db.update(teams).set(changes).where(eq(teams.id, id));
 
 /** A condition for a batch: the team exists. */
 export const teamExists = (id: string) => sql`EXISTS (SELECT 1 FROM ${teams} WHERE ${teams.id} = ${id})`;

@@ -3,7 +3,7 @@ import { DomainError } from "./errors";
 
 /**
  * Licences: every active member holds one. The count is kept by database triggers and the limit by a
- * CHECK constraint (see drizzle/0001_member_triggers.sql), so here we only explain a refusal.
+ * CHECK constraint (LICENCE_LIMIT_CHECK, src/db/constraints.ts), so here we only explain a refusal.
  */
 export function licencesInUseMessage(organization: Organization): string {
   return `No licence is free: ${organization.licensesUsed} of ${organization.licenses} licences are in use. Deactivate a member or add licences.`;
@@ -12,5 +12,3 @@ export function licencesInUseMessage(organization: Organization): string {
 export function licenceLimitReached(organization: Organization): DomainError {
   return new DomainError("license_limit_reached", licencesInUseMessage(organization));
 }
-
-export const LICENCE_CONSTRAINT = "licenses_within_limit";

@@ -3,14 +3,16 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { ChangeBatch } from "../db/change-batch";
-import { constraintFailed, type Database, refusedByTrigger } from "../db/client";
+import type { Database } from "../db/client";
 import { now } from "../db/clock";
 import { closeConflictsStatement, selectLinkedMemberId } from "../db/conflict-queries";
+import { licenceLimitBroken, memberNameTaken, memberQuotaRefused } from "../db/constraints";
 import {
   deleteMemberStatement,
   insertMemberStatement,
   type MemberScope,
   memberExists,
+  memberMovedOn,
   selectMember,
   selectMemberAtVersionStatement,
   selectMemberKeysetPage,
@@ -26,8 +28,8 @@ import { USER_SCHEMA } from "../scim/schemas/urns";
 import { diffDocuments } from "./changes";
 import { editedWhileOffConflict, refusedCreateConflict } from "./conflicts";
 import { DomainError } from "./errors";
-import { LICENCE_CONSTRAINT, licenceLimitReached } from "./licences";
-import { MEMBER_QUOTA_TRIGGER, memberQuotaReached } from "./member-quota";
+import { licenceLimitReached } from "./licences";
+import { memberQuotaReached } from "./member-quota";
 import { getOrganization } from "./organizations";
 import { type Page, type PageRequest, readPage } from "./pages";
 import { assertEditable, isReadOnly } from "./read-only";
@@ -86,7 +88,6 @@ export async function createMember(
   also?: (batch: ChangeBatch, member: { id: string }) => void,
 ): Promise<Member> {
   const { document, active, source } = input;
-  const timestamp = now();
   const columns = profileColumns(document);
   const row = {
     id: crypto.randomUUID(),
@@ -95,8 +96,6 @@ export async function createMember(
     active,
     source,
     provisioned: source !== "manual",
-    createdAt: timestamp,
-    updatedAt: timestamp,
   };
   try {
     const batch = new ChangeBatch(db)
@@ -104,7 +103,7 @@ export async function createMember(
         insertMemberStatement(db, row),
         // A provisioning create that goes through settles what its earlier refusals left open.
         ...(row.provisioned
-          ? [closeConflictsStatement(db, organization.id, columns.userNameLower, SETTLED_BY_CREATE, timestamp)]
+          ? [closeConflictsStatement(db, organization.id, columns.userNameLower, SETTLED_BY_CREATE, now())]
           : []),
       )
       .stage({
@@ -172,7 +171,6 @@ export async function updateMember(
       active: input.active,
       source,
       provisioned: source !== "manual",
-      updatedAt: now(),
     }),
   );
   if (Object.keys(changes).length > 0) {
@@ -254,13 +252,9 @@ async function explainWriteFailure(
   columns: ReturnType<typeof profileColumns>,
   memberId?: string,
 ): Promise<unknown> {
-  if (constraintFailed(error, LICENCE_CONSTRAINT)) {
-    return licenceLimitReached(await getOrganization(db, orgId));
-  }
-  if (refusedByTrigger(error, MEMBER_QUOTA_TRIGGER)) {
-    return memberQuotaReached(await getOrganization(db, orgId));
-  }
-  if (!constraintFailed(error, "UNIQUE")) return error;
+  if (licenceLimitBroken(error)) return licenceLimitReached(await getOrganization(db, orgId));
+  if (memberQuotaRefused(error)) return memberQuotaReached(await getOrganization(db, orgId));
+  if (!memberNameTaken(error)) return error;
   const holders = (await selectMembersHolding(db, orgId, columns)).filter((m) => m.id !== memberId);
   const byUserName = holders.find((m) => m.userNameLower === columns.userNameLower);
   const holder = byUserName ?? holders.find((m) => m.emailLower === columns.emailLower);
@@ -317,16 +311,7 @@ export async function editMember(
     { document: withProfileEdit(existing.document, edit), active: edit.active ?? existing.active },
     CONTROL_PANEL,
     (batch) =>
-      batch.write(
-        ...editedWhileOffConflict(
-          db,
-          organization,
-          "member",
-          existing,
-          "edited",
-          memberExists(existing.id, existing.version + 1),
-        ),
-      ),
+      batch.write(...editedWhileOffConflict(db, organization, "member", existing, "edited", memberMovedOn(existing))),
   );
 }
 

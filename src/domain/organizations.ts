@@ -2,14 +2,14 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import type { ActivityInput } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { ChangeBatch } from "../db/change-batch";
-import { constraintFailed, type Database } from "../db/client";
+import type { Database } from "../db/client";
 import { now } from "../db/clock";
+import { licenceLimitBroken } from "../db/constraints";
 import { selectOrganizationKeysetPage, selectOrganizationStatement } from "../db/organization-queries";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { tokenChangeStatements } from "../db/scim-request-queries";
 import { DomainError } from "./errors";
-import { LICENCE_CONSTRAINT } from "./licences";
 import { type Page, type PageRequest, readPage } from "./pages";
 import { generateSecretToken, hashToken, tokenMatchesHash } from "./tokens";
 
@@ -107,7 +107,7 @@ export async function updateOrganization(
     try {
       [[after]] = (await batch.commit()) as [Organization[]];
     } catch (error) {
-      if (!constraintFailed(error, LICENCE_CONSTRAINT)) throw error;
+      if (!licenceLimitBroken(error)) throw error;
       const current = await getOrganization(db, id);
       throw new DomainError(
         "licenses_below_used",

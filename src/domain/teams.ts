@@ -3,11 +3,12 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { ChangeBatch } from "../db/change-batch";
-import { constraintFailed, type Database } from "../db/client";
-import { now } from "../db/clock";
+import type { Database } from "../db/client";
+import { teamNameTaken, versionMoved } from "../db/constraints";
 import type { Source } from "../db/schema";
-import type { Member, NewTeam, Organization, Team } from "../db/schema-types";
+import type { Member, Organization, Team } from "../db/schema-types";
 import {
+  addFirstMembersStatements,
   addMembersStatement,
   countMembersOfTeams,
   deleteTeamStatement,
@@ -17,15 +18,14 @@ import {
   removeMembersExceptStatement,
   removeMembersStatement,
   requireTeamStatement,
-  resetNewTeamStatement,
   selectMembersById,
   selectTeam,
   selectTeamByIdStatement,
   selectTeamNamed,
+  type TeamChanges,
   type TeamScope,
   teamExists,
   updateTeamAttributesStatement,
-  versionMoved,
 } from "../db/team-queries";
 import type { MembershipChange } from "../scim/group-membership";
 import { editedWhileOffConflict } from "./conflicts";
@@ -68,7 +68,6 @@ export async function createTeam(
   requireMembersNamed(input.memberIds.length);
   const provisioned = input.source !== "manual";
   const joining = await joiningMembers(db, { orgId: organization.id, provisioned }, input.memberIds);
-  const timestamp = now();
   const row = {
     id: crypto.randomUUID(),
     orgId: organization.id,
@@ -77,11 +76,9 @@ export async function createTeam(
     externalId: input.externalId ?? null,
     source: input.source,
     provisioned,
-    createdAt: timestamp,
-    updatedAt: timestamp,
   };
   const ids = [...joining.keys()];
-  const batch = new ChangeBatch(db).write(insertTeamStatement(db, row)).stage({
+  const batch = new ChangeBatch(db).stage({
     ...teamTarget(row, actor),
     action: "team.created",
     changes: { displayName: row.displayName, externalId: row.externalId },
@@ -93,10 +90,10 @@ export async function createTeam(
         { ...teamTarget(row, actor), action: "team.members_added", changes: {} },
         { members: membersAmong(row, ids, false) },
       )
-      .write(addMembersStatement(db, row, ids));
+      .write(...addFirstMembersStatements(db, row, ids));
   }
-  // Each membership row bumps the version (a trigger); a new team starts at 1 whatever its size.
-  batch.write(resetNewTeamStatement(db, row));
+  // Last, after its first members: a new team starts at version 1 whatever its size.
+  batch.write(insertTeamStatement(db, row));
   let team: Team;
   try {
     const results = await batch.commit();
@@ -150,7 +147,7 @@ export async function updateTeam(
     batch.write(requireTeamStatement(db, team, expectedVersion ?? team.version));
   }
   if (changes) {
-    batch.write(updateTeamAttributesStatement(db, team.id, { ...changes, updatedAt: now() })).stage(
+    batch.write(updateTeamAttributesStatement(db, team.id, changes)).stage(
       {
         ...target,
         action: "team.updated",
@@ -212,8 +209,8 @@ export async function updateTeam(
 }
 
 /** The attributes of `input` that differ from the team's, as columns; undefined when none does. */
-function changedAttributes(team: Team, input: TeamInput): Partial<NewTeam> | undefined {
-  const changes: Partial<NewTeam> = {};
+function changedAttributes(team: Team, input: TeamInput): TeamChanges | undefined {
+  const changes: TeamChanges = {};
   if (input.displayName !== team.displayName) {
     changes.displayName = input.displayName;
     changes.displayNameLower = input.displayName.toLowerCase();
@@ -365,7 +362,7 @@ function teamTarget(team: { orgId: string; id: string; displayName: string }, ac
 }
 
 async function explainWriteFailure(db: Database, orgId: string, displayName: string, error: unknown): Promise<unknown> {
-  if (constraintFailed(error, "teams.display_name_lower")) {
+  if (teamNameTaken(error)) {
     const holder = await selectTeamNamed(db, orgId, displayName.toLowerCase());
     const manually = holder && !holder.provisioned ? "A team created manually in the control panel" : "A team";
     return new DomainError("display_name_taken", `${manually} is already named ${displayName}.`);

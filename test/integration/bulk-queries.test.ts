@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { VERSION_MOVED_CHECK } from "../../src/db/constraints";
 import { CountedD1Database } from "../../src/db/counted-d1";
 import worker from "../../src/index";
 import {
@@ -298,7 +299,7 @@ describe("/Bulk within D1's 1,000 queries per invocation", () => {
       .map((id) => `'${id}'`)
       .join(", ");
     await env.DB.exec(
-      `CREATE TRIGGER ${trap} BEFORE UPDATE ON teams FOR EACH ROW WHEN NEW.id IN (${trapped}) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: version_moved'); END`,
+      `CREATE TRIGGER ${trap} BEFORE UPDATE ON teams FOR EACH ROW WHEN NEW.id IN (${trapped}) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: ${VERSION_MOVED_CHECK}'); END`,
     );
     try {
       const { response, results } = await measuredBulk(

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { LICENCE_LIMIT_CHECK } from "../../src/db/constraints";
 import {
   activity,
   createTenant,
@@ -201,7 +202,7 @@ describe("uniqueness", () => {
 
   it("answers a duplicate userName with 409 uniqueness whatever the request's text (a title naming the licence constraint)", async () => {
     const tenant = await createTenant();
-    const title = "CHECK constraint failed: licenses_within_limit";
+    const title = `CHECK constraint failed: ${LICENCE_LIMIT_CHECK}`;
     const first = await createUser(tenant, "dup-title@acme.test", { title });
     const response = await scim(tenant, "/Users", { method: "POST", json: user("dup-title@acme.test", { title }) });
     expect(response.status).toBe(409);

@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { constraintFailed, loggableFailure, transientFailure } from "../../src/db/client";
-import { LICENCE_CONSTRAINT } from "../../src/domain/licences";
+import { LICENCE_LIMIT_CHECK as LICENCE_CONSTRAINT } from "../../src/db/constraints";
 
 const db = drizzle(env.DB);
 const fixture = sqliteTable("errors_fixture", { name: text("name").primaryKey(), note: text("note") });
