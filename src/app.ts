@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { consoleApp } from "./console";
 import { invocationDatabase } from "./db/client";
-import type { AppEnv } from "./env";
+import type { AppEnv, Dispatch } from "./env";
 import { admin } from "./routes/admin";
 import { requestLog } from "./routes/request-log";
 import { scim } from "./routes/scim";
@@ -11,11 +11,14 @@ import { errorBody, ScimError } from "./scim/errors";
 
 export const app = new Hono<AppEnv>();
 
+const dispatch: Dispatch = (request, env, executionCtx) => app.request(request, undefined, env, executionCtx);
+
 app.use(requestLog);
 app.use(securityHeaders);
 // The one place a request's database is chosen: every route reads it as c.var.db.
 app.use(async (c, next) => {
   c.set("db", invocationDatabase(c.env.DB));
+  c.set("dispatch", dispatch);
   await next();
 });
 

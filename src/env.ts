@@ -1,10 +1,12 @@
+import type { ExecutionContext } from "hono";
 import type { Database } from "./db/client";
 import type { PipelineMessage } from "./db/pipeline-messages";
 import type { Organization } from "./db/schema-types";
+import type { RetentionSettings } from "./domain/retention";
 import type { ScimError } from "./scim/errors";
 import type { Projection } from "./scim/projection";
 
-export interface Bindings {
+export interface Bindings extends RetentionSettings {
   DB: D1Database;
   /** The control panel's API secret (a Worker secret; `.dev.vars` locally). */
   ADMIN_TOKEN: string;
@@ -24,10 +26,6 @@ export interface Bindings {
    * turn. Only for load tests that drive one tenant far beyond any identity provider (the benchmark).
    */
   TENANT_RATE_LIMIT_SCALE?: string;
-  /** Days activity entries are kept (default 365). */
-  ACTIVITY_RETENTION_DAYS?: string;
-  /** Days SCIM request records are kept (default 30). */
-  SCIM_LOG_RETENTION_DAYS?: string;
   /** `off` stops recording SCIM requests (the benchmark compares a write with and without the log). */
   SCIM_REQUEST_LOG?: string;
 }
@@ -38,7 +36,16 @@ export interface StorageVariables {
   db: Database;
 }
 
+/** Runs a request through the whole app as a request of its own, with these bindings: a /Bulk operation. */
+export type Dispatch = (
+  request: Request,
+  env: Bindings,
+  executionCtx: ExecutionContext,
+) => Response | Promise<Response>;
+
 export interface Variables extends StorageVariables {
+  /** Set by the app, which the routes below it cannot import (see routes/scim/bulk.ts). */
+  dispatch: Dispatch;
   /** The tenant a SCIM request authenticated as, set by the SCIM auth middleware. */
   organization: Organization;
   /** The Bearer token a SCIM request presented, verified by `authorize` with the request's first reads. */

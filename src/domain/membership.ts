@@ -1,4 +1,4 @@
-import { MAX_MEMBERS_PER_REQUEST } from "../scim/group-membership";
+import { MAX_MEMBERS_PER_REQUEST } from "../scim/members-per-request";
 import { DomainError } from "./errors";
 
 /**

@@ -1,6 +1,7 @@
 import { invalidPath, invalidValue, ScimError } from "./errors";
 import type { Compare, Filter } from "./filter/ast";
 import { parseFilter } from "./filter/parse";
+import { requireMemberCount } from "./members-per-request";
 import type { PatchOperation } from "./patch/apply-patch";
 import { patchPathShape } from "./patch/path";
 import { GROUP_SCHEMA } from "./schemas/urns";
@@ -20,23 +21,6 @@ export interface GroupPatchPlan {
   membership: MembershipChange;
   /** Everything that is not about members (displayName, externalId), for applyPatch on the group. */
   attributeOperations: PatchOperation[];
-}
-
-/**
- * Member ids one request may name (POST, PUT, or all of a PATCH's operations together). A 1 MiB
- * body holds about 20,000; the largest PATCH Okta or Entra sends holds a few hundred. Membership is
- * rows, so this, not the 100-value cap on a user's attributes, bounds a request's work.
- */
-export const MAX_MEMBERS_PER_REQUEST = 10_000;
-
-/** 413 when a request names more members than MAX_MEMBERS_PER_REQUEST. */
-export function requireMemberCount(count: number) {
-  if (count > MAX_MEMBERS_PER_REQUEST) {
-    throw new ScimError(
-      413,
-      `The request names ${count} members; at most ${MAX_MEMBERS_PER_REQUEST} can be named in one request. Split it into several PATCH requests.`,
-    );
-  }
 }
 
 type Json = Record<string, unknown>;

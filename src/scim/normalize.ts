@@ -1,5 +1,5 @@
 import { invalidSyntax, invalidValue } from "./errors";
-import { requireMemberCount } from "./group-membership";
+import { requireMemberCount } from "./members-per-request";
 import { commonAttributes } from "./schemas/common";
 import { type AttributeDefinition, findAttribute, isClientWritable, type SchemaDefinition } from "./schemas/definition";
 import { classifyBodyKey, type ResourceTypeDefinition } from "./schemas/resource-type";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ScimError } from "../../src/scim/errors";
-import { MAX_MEMBERS_PER_REQUEST } from "../../src/scim/group-membership";
+import { MAX_MEMBERS_PER_REQUEST } from "../../src/scim/members-per-request";
 import { memberEmail, NORMALIZE_LIMITS, normalizeResource, toBoolean } from "../../src/scim/normalize";
 import { groupResourceType, userResourceType } from "../../src/scim/schemas/resource-type";
 

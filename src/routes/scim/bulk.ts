@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { app } from "../../app";
 import { loggableFailure, statementCount, withReserve } from "../../db/client";
 import { D1_QUERIES_PER_INVOCATION } from "../../db/counted-d1";
 import { fullPushRemovalEntries } from "../../domain/teams";
@@ -210,7 +209,7 @@ async function dispatch(c: Context<AppEnv>, env: Bindings, operation: BulkOperat
   if (operation.version) headers.set("If-Match", operation.version);
   const body = operation.data === undefined ? undefined : JSON.stringify(operation.data);
   const request = internalRequest(url.href, { method: operation.method, headers, body });
-  const response = await app.request(request, undefined, env, c.executionCtx);
+  const response = await c.var.dispatch(request, env, c.executionCtx);
   const ok = response.status < 400;
   const location = response.headers.get("Location") ?? (ok ? `${tenantUrl(c, orgId)}${path}` : undefined);
   const version = response.headers.get("ETag");

@@ -1,4 +1,4 @@
-import { MAX_MEMBERS_PER_REQUEST } from "../group-membership";
+import { MAX_MEMBERS_PER_REQUEST } from "../members-per-request";
 import { complex, reference, type SchemaDefinition, string } from "./definition";
 import { GROUP_SCHEMA } from "./urns";
 
