@@ -1,4 +1,3 @@
-import { now } from "../db/clock";
 import { invalidCursor } from "./errors";
 
 /** Where a cursor continues a list: after the row with this sort value and id, in the list's `part`-th type. */
@@ -80,6 +79,3 @@ export async function openCursor(secret: string, context: string, cursor: string
   ];
   return { part, value, id, back: back === 1 };
 }
-
-/** Scratch: the pure SCIM layer reading storage's clock (to see the import check refuse it). */
-export const cursorIssuedAt = now;
