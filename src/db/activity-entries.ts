@@ -26,24 +26,9 @@ export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 /** `admin` for the control panel, `scim:<provider>` for an identity provider. */
 export type Actor = "admin" | `scim:${string}`;
 
-export type TargetType = "organization" | "member" | "team";
+export const TARGET_TYPES = ["organization", "member", "team"] as const;
+
+export type TargetType = (typeof TARGET_TYPES)[number];
 
 /** For updates: each changed attribute with its old and new value. */
 export type Changes = Record<string, { from: unknown; to: unknown }>;
-
-export interface ActivityInput {
-  orgId: string;
-  actor: Actor;
-  action: ActivityAction;
-  targetType: TargetType;
-  targetId?: string;
-  targetName?: string;
-  changes?: Changes | Record<string, unknown>;
-}
-
-/** One activity log entry as it travels through the queue and lands in activity_log. */
-export interface ActivityEntry extends ActivityInput {
-  /** Made at the source, so redelivery of a message can never write it twice. */
-  id: string;
-  at: string;
-}

@@ -1,23 +1,12 @@
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { ActivityEntry } from "./activity-entries";
+import type { ActivityAction, Actor } from "./activity-entries";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
+import type { ActivityEntry } from "./pipeline-messages";
 import { activityLog, activityOutbox } from "./schema";
 
-const COLUMNS_PER_ENTRY = 9;
-
-const toRow = (entry: ActivityEntry) => ({
-  id: entry.id,
-  orgId: entry.orgId,
-  at: entry.at,
-  actor: entry.actor,
-  action: entry.action,
-  targetType: entry.targetType,
-  targetId: entry.targetId ?? null,
-  targetName: entry.targetName ?? null,
-  changes: entry.changes ?? null,
-});
+const COLUMNS_PER_ENTRY = Object.keys(getTableColumns(activityLog)).length;
 
 /**
  * SQLite's changes(): the rows the batch's previous INSERT, UPDATE or DELETE touched (triggers not
@@ -57,7 +46,7 @@ export const committedEntries = (results: unknown[]): ActivityEntry[] =>
 export function deliveryStatements(db: Database, entries: ActivityEntry[]): BatchItem<"sqlite">[] {
   if (entries.length === 0) return [];
   const inserts = chunksFor(entries, COLUMNS_PER_ENTRY).map((chunk) =>
-    db.insert(activityLog).values(chunk.map(toRow)).onConflictDoNothing({ target: activityLog.id }),
+    db.insert(activityLog).values(chunk).onConflictDoNothing({ target: activityLog.id }),
   );
   const clear = db
     .delete(activityOutbox)
@@ -86,8 +75,9 @@ export interface ActivityQuery {
   limit: number;
   /** The (at, id) of the last entry of the previous page. */
   after?: { at: string; id: string };
+  /** Any text: one that is no actor's matches nothing. */
   actor?: string;
-  action?: string;
+  action?: ActivityAction;
   targetId?: string;
   since?: string;
   /** Entries before this instant only (exclusive): the end of a date range. */
@@ -98,7 +88,7 @@ export interface ActivityQuery {
 export async function selectActivityPage(db: Database, query: ActivityQuery) {
   const conditions: (SQL | undefined)[] = [
     eq(activityLog.orgId, query.orgId),
-    query.actor ? eq(activityLog.actor, query.actor) : undefined,
+    query.actor ? eq(activityLog.actor, query.actor as Actor) : undefined,
     query.action ? eq(activityLog.action, query.action) : undefined,
     query.targetId ? eq(activityLog.targetId, query.targetId) : undefined,
     query.since ? gte(activityLog.at, query.since) : undefined,

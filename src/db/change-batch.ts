@@ -1,10 +1,10 @@
 import { waitUntil } from "cloudflare:workers";
 import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { ActivityInput } from "./activity-entries";
 import { committedEntries, stageEntryStatement } from "./activity-queries";
 import type { Database } from "./client";
 import { now } from "./clock";
+import type { ActivityInput } from "./pipeline-messages";
 import { sendEntries } from "./pipeline-send";
 
 /**

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
-import type { ActivityEntry } from "./activity-entries";
 import { deliverEntries } from "./activity-queries";
 import type { Database } from "./client";
-import type { PipelineMessage, ScimRequestRecord } from "./pipeline-messages";
+import type { ActivityEntry, PipelineMessage, ScimRequestRecord } from "./pipeline-messages";
 import { insertScimRequests } from "./scim-request-queries";
 
 /** A queue sendBatch carries at most 100 messages and 256 KB: stay below both. */

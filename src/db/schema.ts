@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { ACTIVITY_ACTIONS, type Actor, type Changes, TARGET_TYPES } from "./activity-entries";
 import { LICENCE_LIMIT_CHECK, LICENCES_NOT_NEGATIVE_CHECK, VERSION_MOVED_CHECK } from "./constraints";
 
 /** Who a member or team came from: created by hand, or provisioned by an identity provider. */
@@ -191,15 +192,16 @@ export const writeGuards = sqliteTable("write_guards", { stale: integer("stale")
 export const activityLog = sqliteTable(
   "activity_log",
   {
+    // Made at the source, so redelivery of a message can never write it twice.
     id: text("id").primaryKey(),
     orgId: text("org_id").notNull(),
     at: text("at").notNull(),
-    actor: text("actor").notNull(),
-    action: text("action").notNull(),
-    targetType: text("target_type").notNull(),
+    actor: text("actor").$type<Actor>().notNull(),
+    action: text("action", { enum: ACTIVITY_ACTIONS }).notNull(),
+    targetType: text("target_type", { enum: TARGET_TYPES }).notNull(),
     targetId: text("target_id"),
     targetName: text("target_name"),
-    changes: text("changes", { mode: "json" }).$type<unknown>(),
+    changes: text("changes", { mode: "json" }).$type<Changes | Record<string, unknown>>(),
   },
   (t) => [
     // Newest-first keyset pages per organization, optionally narrowed to one action or target.

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, notInArray, type SQL, sql, sum } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, notInArray, type SQL, sql, sum } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
@@ -6,28 +6,13 @@ import { escapeLike } from "./filter/compare";
 import type { ScimRequestRecord } from "./pipeline-messages";
 import { organizations, retiredScimTokens, scimHealth, scimRequestHours, scimRequests } from "./schema";
 
-const COLUMNS_PER_REQUEST = 19;
+const COLUMNS_PER_REQUEST = Object.keys(getTableColumns(scimRequests)).length;
 
+/** A record as stored, with what is derived from it: whether it failed, and what `q` matches the start of. */
 const toRow = (r: ScimRequestRecord) => ({
-  id: r.id,
-  orgId: r.orgId,
-  at: r.at,
-  method: r.method,
-  resourceType: r.resourceType ?? null,
-  resourceId: r.resourceId ?? null,
-  operation: r.operation,
-  status: r.status,
+  ...r,
   failed: r.status >= 400,
-  scimType: r.scimType ?? null,
-  detail: r.detail ?? null,
-  durationMs: r.durationMs,
-  userAgent: r.userAgent ?? null,
-  provider: r.provider ?? null,
-  userName: r.userName ?? null,
-  externalId: r.externalId ?? null,
-  displayName: r.displayName ?? null,
   subjectLower: (r.userName ?? r.displayName)?.toLowerCase() ?? null,
-  staleToken: r.staleToken,
 });
 
 /** Request records into the log; an id already there is skipped (and, by the trigger, not counted again). */

@@ -1,11 +1,11 @@
 import { and, eq, lte, sql } from "drizzle-orm";
-import type { ActivityInput } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { ChangeBatch } from "../db/change-batch";
 import type { Database } from "../db/client";
 import { now } from "../db/clock";
 import { licenceLimitBroken } from "../db/constraints";
 import { selectOrganizationKeysetPage, selectOrganizationStatement } from "../db/organization-queries";
+import type { ActivityInput } from "../db/pipeline-messages";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { tokenChangeStatements } from "../db/scim-request-queries";

@@ -1,47 +1,8 @@
 import * as v from "valibot";
-import { ACTIVITY_ACTIONS, type ActivityEntry } from "../db/activity-entries";
 import { deliveryStatements } from "../db/activity-queries";
 import type { Database } from "../db/client";
-import type { ScimRequestRecord } from "../db/pipeline-messages";
+import { type ActivityEntry, pipelineMessageSchema, type ScimRequestRecord } from "../db/pipeline-messages";
 import { scimRequestStatements } from "../db/scim-request-queries";
-
-const entrySchema = v.object({
-  id: v.pipe(v.string(), v.uuid()),
-  orgId: v.string(),
-  at: v.pipe(v.string(), v.isoTimestamp()),
-  actor: v.union([v.literal("admin"), v.pipe(v.string(), v.startsWith("scim:"))]),
-  action: v.picklist(ACTIVITY_ACTIONS),
-  targetType: v.picklist(["organization", "member", "team"]),
-  targetId: v.optional(v.string()),
-  targetName: v.optional(v.string()),
-  changes: v.optional(v.record(v.string(), v.unknown())),
-});
-
-const text = v.optional(v.string());
-const requestSchema = v.object({
-  id: v.pipe(v.string(), v.uuid()),
-  orgId: v.string(),
-  at: v.pipe(v.string(), v.isoTimestamp()),
-  method: v.string(),
-  resourceType: text,
-  resourceId: text,
-  operation: v.string(),
-  status: v.pipe(v.number(), v.integer()),
-  scimType: text,
-  detail: text,
-  durationMs: v.pipe(v.number(), v.integer()),
-  userAgent: text,
-  provider: text,
-  userName: text,
-  externalId: text,
-  displayName: text,
-  staleToken: v.boolean(),
-});
-
-const messageSchema = v.variant("kind", [
-  v.object({ kind: v.literal("activity"), entry: entrySchema }),
-  v.object({ kind: v.literal("scim_request"), request: requestSchema }),
-]);
 
 /**
  * The queue consumer: writes a batch's activity entries to activity_log (clearing them from the
@@ -56,7 +17,7 @@ export async function consumeActivity(batch: MessageBatch<unknown>, db: Database
   const entries: ActivityEntry[] = [];
   const requests: ScimRequestRecord[] = [];
   for (const message of batch.messages) {
-    const parsed = v.safeParse(messageSchema, message.body);
+    const parsed = v.safeParse(pipelineMessageSchema, message.body);
     if (!parsed.success) {
       // Retrying cannot fix it, but it must not vanish: after max_retries it lands in the dead-letter queue.
       console.error(
@@ -66,7 +27,7 @@ export async function consumeActivity(batch: MessageBatch<unknown>, db: Database
       continue;
     }
     const body = parsed.output;
-    if (body.kind === "activity") entries.push(body.entry as ActivityEntry);
+    if (body.kind === "activity") entries.push(body.entry);
     else requests.push(body.request);
     accepted.push({ message, id: body.kind === "activity" ? body.entry.id : body.request.id });
   }
@@ -104,7 +65,7 @@ export async function consumeActivity(batch: MessageBatch<unknown>, db: Database
  */
 export function consumeDeadLetters(batch: MessageBatch<unknown>): void {
   for (const message of batch.messages) {
-    const parsed = v.safeParse(messageSchema, message.body);
+    const parsed = v.safeParse(pipelineMessageSchema, message.body);
     const about = !parsed.success
       ? {}
       : parsed.output.kind === "activity"

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ActivityEntry } from "../../src/db/activity-entries";
+import type { ActivityEntry } from "../../src/db/pipeline-messages";
 import worker from "../../src/index";
 import { activity, admin, createTenant, createUser, patchOp, scim, user } from "../helpers";
 

@@ -1,9 +1,20 @@
 import { env } from "cloudflare:workers";
+import { eq, getTableColumns } from "drizzle-orm";
+import * as v from "valibot";
 import { describe, expect, it, vi } from "vitest";
+import { deliverEntries } from "../../src/db/activity-queries";
 import { database } from "../../src/db/client";
 import { insertMemberStatement, updateMemberAtVersionStatement } from "../../src/db/member-queries";
-import { DATABASE_NOW, teamMembers } from "../../src/db/schema";
+import {
+  type ActivityEntry,
+  activityEntrySchema,
+  pipelineMessageSchema,
+  type ScimRequestRecord,
+  scimRequestRecordSchema,
+} from "../../src/db/pipeline-messages";
+import { activityLog, DATABASE_NOW, scimRequests, teamMembers } from "../../src/db/schema";
 import type { Member, Team } from "../../src/db/schema-types";
+import { insertScimRequests } from "../../src/db/scim-request-queries";
 import {
   addFirstMembersStatements,
   addMembersStatement,
@@ -54,6 +65,7 @@ const newTeam = (orgId: string) => {
     provisioned: true,
   };
 };
+const eqId = (column: typeof scimRequests.id | typeof activityLog.id, id: string) => eq(column, id);
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe("versions and timestamps: the database's, for every write", () => {
@@ -215,5 +227,97 @@ describe("versions and timestamps: the database's, for every write", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("records: one shape per table, from its columns", () => {
+  const columns = (table: Parameters<typeof getTableColumns>[0]) => Object.keys(getTableColumns(table)).sort();
+  const keys = (schema: unknown) => Object.keys((schema as v.ObjectSchema<v.ObjectEntries, undefined>).entries).sort();
+
+  it("validates every column of the table but those derived on insert, so a new column needs no other edit", () => {
+    expect(keys(scimRequestRecordSchema)).toEqual(
+      columns(scimRequests).filter((c) => c !== "failed" && c !== "subjectLower"),
+    );
+    expect(keys(activityEntrySchema)).toEqual(columns(activityLog));
+  });
+
+  it("refuses a record whose values do not have their columns' types, and accepts absent nullable ones", () => {
+    const record: ScimRequestRecord = {
+      id: crypto.randomUUID(),
+      orgId: "org",
+      at: new Date().toISOString(),
+      method: "GET",
+      operation: "list users",
+      status: 200,
+      durationMs: 3,
+      staleToken: false,
+    };
+    const message = (request: unknown) => v.safeParse(pipelineMessageSchema, { kind: "scim_request", request }).success;
+    expect(message(record)).toBe(true);
+    expect(message({ ...record, status: "200" })).toBe(false);
+    expect(message({ ...record, durationMs: 1.5 })).toBe(false);
+    expect(message({ ...record, id: "not-a-uuid" })).toBe(false);
+    expect(message({ ...record, at: "yesterday" })).toBe(false);
+    expect(message({ ...record, userName: 42 })).toBe(false);
+    const { staleToken, ...withoutStaleToken } = record;
+    expect(message(withoutStaleToken)).toBe(false);
+    const entry = (value: unknown) => v.safeParse(pipelineMessageSchema, { kind: "activity", entry: value }).success;
+    const valid: ActivityEntry = {
+      id: crypto.randomUUID(),
+      orgId: "org",
+      at: new Date().toISOString(),
+      actor: "scim:okta",
+      action: "member.created",
+      targetType: "member",
+    };
+    expect(entry(valid)).toBe(true);
+    expect(entry({ ...valid, action: "member.exploded" })).toBe(false);
+    expect(entry({ ...valid, actor: "someone" })).toBe(false);
+    expect(entry({ ...valid, targetType: "planet" })).toBe(false);
+    expect(entry({ ...valid, changes: "renamed" })).toBe(false);
+  });
+
+  it("stores a SCIM request record with what is derived from it, and an activity entry as it is", async () => {
+    const orgId = crypto.randomUUID();
+    const record: ScimRequestRecord = {
+      id: crypto.randomUUID(),
+      orgId,
+      at: new Date().toISOString(),
+      method: "POST",
+      resourceType: "Users",
+      operation: "create user",
+      status: 409,
+      scimType: "uniqueness",
+      durationMs: 7,
+      displayName: "Ada LOVELACE",
+      staleToken: false,
+    };
+    await insertScimRequests(db, [record]);
+    const [stored] = await db.select().from(scimRequests).where(eqId(scimRequests.id, record.id));
+    expect(stored).toEqual({
+      resourceId: null,
+      detail: null,
+      userAgent: null,
+      provider: null,
+      userName: null,
+      externalId: null,
+      ...record,
+      failed: true,
+      subjectLower: "ada lovelace",
+    });
+
+    const entry: ActivityEntry = {
+      id: crypto.randomUUID(),
+      orgId,
+      at: new Date().toISOString(),
+      actor: "admin",
+      action: "team.updated",
+      targetType: "team",
+      targetId: "t-1",
+      changes: { displayName: { from: "A", to: "B" } },
+    };
+    await deliverEntries(db, [entry]);
+    const [logged] = await db.select().from(activityLog).where(eqId(activityLog.id, entry.id));
+    expect(logged).toEqual({ targetName: null, ...entry });
   });
 });

@@ -38,25 +38,8 @@ scimRequestsApi.get("/:orgId/scim/requests", async (c) => {
   return c.json({ requests: items.map(requestView), nextCursor });
 });
 
+/** A stored record as the admin API shows it: every column, with `outcome` for `failed`; the search key stays inside. */
 export function requestView(row: ScimRequestRow) {
-  return {
-    id: row.id,
-    orgId: row.orgId,
-    at: row.at,
-    method: row.method,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId,
-    operation: row.operation,
-    status: row.status,
-    outcome: row.failed ? "error" : "ok",
-    scimType: row.scimType,
-    detail: row.detail,
-    durationMs: row.durationMs,
-    userAgent: row.userAgent,
-    provider: row.provider,
-    userName: row.userName,
-    externalId: row.externalId,
-    displayName: row.displayName,
-    staleToken: row.staleToken,
-  };
+  const { failed, subjectLower, ...record } = row;
+  return { ...record, outcome: failed ? "error" : "ok" };
 }
