@@ -1,9 +1,8 @@
-import { invalidPath, invalidValue, ScimError } from "./errors";
-import type { Compare, Filter } from "./filter/ast";
-import { parseFilter } from "./filter/parse";
+import { invalidPath, invalidValue } from "./errors";
 import { requireMemberCount } from "./members-per-request";
-import type { PatchOperation } from "./patch/apply-patch";
-import { patchPathShape } from "./patch/path";
+import type { OperationPath, PatchOperation } from "./patch/operations";
+import type { PatchPath } from "./patch/path";
+import type { ValueFilter } from "./patch/value-filter";
 import { GROUP_SCHEMA } from "./schemas/urns";
 
 /**
@@ -25,15 +24,25 @@ export interface GroupPatchPlan {
 
 type Json = Record<string, unknown>;
 
-/** `urn:ietf:params:scim:schemas:core:2.0:Group:members…` is the fully qualified form of `members…` (RFC 7644 §3.10). */
+/** `urn:ietf:params:scim:schemas:core:2.0:Group:members` is the fully qualified form of `members` (RFC 7644 §3.10). */
 const CORE_PREFIX = `${GROUP_SCHEMA.toLowerCase()}:`;
-const unqualified = (path: string) =>
-  path.toLowerCase().startsWith(CORE_PREFIX) ? path.slice(CORE_PREFIX.length) : path;
+const isMembersKey = (key: string) =>
+  (key.toLowerCase().startsWith(CORE_PREFIX) ? key.slice(CORE_PREFIX.length) : key).toLowerCase() === "members";
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Splits a Group PATCH into membership row changes and attribute operations, folding the ops in order. */
-export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
+/**
+ * `members`, or members selected by a value filter (`members[value eq "id"]`, with or without a
+ * sub-attribute after it). `members.value` is not: like any sub-attribute path it goes to the document.
+ */
+const isMembersPath = (path: OperationPath): path is PatchPath & OperationPath =>
+  "attribute" in path &&
+  path.extension === undefined &&
+  path.attribute.name === "members" &&
+  (path.valueFilter !== undefined || path.subAttribute === undefined);
+
+/** Splits a Group PATCH (operations parsed for the Group type) into membership row changes and attribute operations, folding the ops in order. */
+export function planGroupPatch(operations: readonly PatchOperation[]): GroupPatchPlan {
   let replace: Set<string> | undefined;
   const add = new Set<string>();
   const remove = new Set<string>();
@@ -64,50 +73,38 @@ export function planGroupPatch(operations: PatchOperation[]): GroupPatchPlan {
   };
 
   let named = 0;
-  const memberIds = (value: unknown) => {
-    const ids = memberValues(value);
+  const counted = (ids: string[]) => {
     named += ids.length;
     requireMemberCount(named);
     return ids;
   };
 
   for (const operation of operations) {
-    const op = String(operation.op).toLowerCase();
-    const trimmed = operation.path?.trim();
-    const path = trimmed && unqualified(trimmed);
-    if (op !== "add" && op !== "replace" && op !== "remove") {
-      attributeOperations.push(operation); // applyPatch refuses the unknown op
-      continue;
-    }
+    const { op, path, value } = operation;
     if (!path) {
-      if (op === "remove" || !isObject(operation.value)) {
-        attributeOperations.push(operation); // applyPatch explains what is wrong with it
-        continue;
-      }
       const { members, rest } = splitMembers(operation.value);
-      if (members !== undefined) (op === "add" ? addIds : setAll)(memberIds(members));
-      if (Object.keys(rest).length > 0 || members === undefined)
-        attributeOperations.push({ ...operation, value: rest });
+      if (members !== undefined) (op === "add" ? addIds : setAll)(counted(memberValues(members)));
+      if (Object.keys(rest).length > 0 || members === undefined) attributeOperations.push({ op, value: rest });
       continue;
     }
-    if (!/^members(\[|$)/i.test(path)) {
+    if (!isMembersPath(path)) {
       attributeOperations.push(operation);
       continue;
     }
-    if (path.length === "members".length) {
-      if (op === "add") addIds(memberIds(operation.value));
-      else if (op === "replace") setAll(operation.value === null ? [] : memberIds(operation.value));
-      else if (operation.value === undefined || operation.value === null) setAll([]);
-      else removeIds(memberIds(operation.value)); // only the listed members, never all of them
+    if (!path.valueFilter) {
+      if (op === "add") addIds(counted(memberValues(value)));
+      else if (op === "replace") setAll(value === null ? [] : counted(memberValues(value)));
+      else if (value === undefined || value === null) setAll([]);
+      else removeIds(counted(memberValues(value))); // only the listed members, never all of them
       continue;
     }
     if (op !== "remove") {
-      throw invalidPath(`"${patchPathShape(path)}": add members with the path "members" and a list of values.`);
+      throw invalidPath(`"${path.shape}": add members with the path "members" and a list of values.`);
     }
-    const ids = idsInMemberFilter(path);
-    named += ids.length;
-    requireMemberCount(named);
-    removeIds(ids);
+    if (path.subAttribute) {
+      throw invalidPath(`"${path.shape}" is not a members filter such as members[value eq "<id>"].`);
+    }
+    removeIds(counted(idsInMemberFilter(path.valueFilter, path.shape)));
   }
   return {
     membership: { replace: replace && [...replace], add: [...add], remove: [...remove] },
@@ -119,7 +116,7 @@ function splitMembers(value: Json): { members: unknown; rest: Json } {
   const rest: Json = {};
   let members: unknown;
   for (const [key, item] of Object.entries(value)) {
-    if (unqualified(key).toLowerCase() === "members") members = item;
+    if (isMembersKey(key)) members = item;
     else rest[key] = item;
   }
   return { members, rest };
@@ -138,22 +135,9 @@ function memberValues(value: unknown): string[] {
 }
 
 /** `members[value eq "id"]`, or several such terms joined with `or`: the ids to remove. */
-function idsInMemberFilter(path: string): string[] {
-  const match = /^members\[(.*)\]$/is.exec(path);
-  if (!match) throw invalidPath(`"${patchPathShape(path)}" is not a members filter such as members[value eq "<id>"].`);
-  let filter: Filter;
-  try {
-    filter = parseFilter(match[1]);
-  } catch (error) {
-    throw error instanceof ScimError
-      ? invalidPath(`The path "${patchPathShape(path)}" has a bad filter: ${error.detail}`)
-      : error;
-  }
-  const ids = (f: Filter): string[] => {
-    if (f.op === "or") return (f as { filters: Filter[] }).filters.flatMap(ids);
-    const { attrPath, compValue } = f as Compare;
-    if (f.op === "eq" && attrPath.toLowerCase() === "value" && typeof compValue === "string") return [compValue];
-    throw invalidPath(`"${patchPathShape(path)}": members can be selected by value eq "<id>" (joined with or) only.`);
-  };
-  return ids(filter);
+function idsInMemberFilter(filter: ValueFilter, shape: string): string[] {
+  if (filter.op === "or") return filter.filters.flatMap((part) => idsInMemberFilter(part, shape));
+  if (filter.op === "eq" && filter.attribute.name === "value" && typeof filter.value === "string")
+    return [filter.value];
+  throw invalidPath(`"${shape}": members can be selected by value eq "<id>" (joined with or) only.`);
 }

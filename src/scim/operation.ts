@@ -1,5 +1,5 @@
 import type { GroupPatchPlan } from "./group-membership";
-import type { PatchOperation } from "./patch/apply-patch";
+import type { PatchOperation } from "./patch/operations";
 import { patchPathShape } from "./patch/path";
 
 /** What a SCIM request was about, for the request log. */
@@ -51,15 +51,14 @@ const MAX_NAMED = 4;
 const MAX_TARGET_LENGTH = 80;
 
 /** A user PATCH in words: `deactivate`, `replace title, add emails`. */
-export function describeUserPatch(operations: PatchOperation[]): string {
+export function describeUserPatch(operations: readonly PatchOperation[]): string {
   const parts: string[] = [];
   for (const operation of operations) {
-    const op = String(operation.op).toLowerCase();
     for (const [target, value] of targetsOf(operation)) {
-      if (target.toLowerCase() === "active" && op !== "remove") {
+      if (target.toLowerCase() === "active" && operation.op !== "remove") {
         parts.push(String(value).toLowerCase() === "false" ? "deactivate" : "reactivate");
       } else {
-        parts.push(`${op} ${target}`);
+        parts.push(`${operation.op} ${target}`);
       }
     }
   }
@@ -76,7 +75,7 @@ export function describeGroupPatch(plan: GroupPatchPlan): string {
   for (const operation of plan.attributeOperations) {
     for (const [target] of targetsOf(operation)) {
       if (target === "id") continue; // Okta repeats the group's id in a rename; it changes nothing
-      parts.push(target.toLowerCase() === "displayname" ? "rename" : `${String(operation.op).toLowerCase()} ${target}`);
+      parts.push(target.toLowerCase() === "displayname" ? "rename" : `${operation.op} ${target}`);
     }
   }
   return summarize(parts);
@@ -87,11 +86,10 @@ export function describeGroupPatch(plan: GroupPatchPlan): string {
  * data): its path, or the keys of a path-less value.
  */
 function targetsOf(operation: PatchOperation): [string, unknown][] {
-  const value = operation.value;
-  const path = operation.path?.trim();
-  if (!path && !(typeof value === "object" && value !== null && !Array.isArray(value))) return [["(no path)", value]];
-  const targets: [string, unknown][] = path ? [[path, value]] : Object.entries(value as object);
-  return targets.map(([target, v]) => [patchPathShape(target).slice(0, MAX_TARGET_LENGTH), v]);
+  const targets: [string, unknown][] = operation.path
+    ? [[operation.path.shape, operation.value]]
+    : Object.entries(operation.value).map(([key, value]) => [patchPathShape(key), value]);
+  return targets.map(([target, value]) => [target.slice(0, MAX_TARGET_LENGTH), value]);
 }
 
 function summarize(parts: string[]): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ScimError } from "../../src/scim/errors";
-import { applyPatch, type PatchOperation } from "../../src/scim/patch/apply-patch";
+import { applyPatch } from "../../src/scim/patch/apply-patch";
+import { type PatchRequestOperation, parsePatchOperations } from "../../src/scim/patch/operations";
 import { parsePatchPath } from "../../src/scim/patch/path";
 import { equalityTerms } from "../../src/scim/patch/value-filter";
 import { complex, string } from "../../src/scim/schemas/definition";
@@ -29,10 +30,13 @@ const group = (): Json => ({
   members: [{ value: "user-a" }, { value: "user-b" }, { value: "user-c" }],
 });
 
-const patchUser = (document: Json, ...operations: PatchOperation[]): Json =>
-  applyPatch(document, operations, userResourceType);
-const patchGroup = (document: Json, ...operations: PatchOperation[]): Json =>
-  applyPatch(document, operations, groupResourceType);
+/** A PATCH's operations parsed, then applied, as the routes do. */
+const patch = (type: ResourceTypeDefinition, document: Json, operations: PatchRequestOperation[]): Json =>
+  applyPatch(document, parsePatchOperations(operations, type), type);
+const patchUser = (document: Json, ...operations: PatchRequestOperation[]): Json =>
+  patch(userResourceType, document, operations);
+const patchGroup = (document: Json, ...operations: PatchRequestOperation[]): Json =>
+  patch(groupResourceType, document, operations);
 
 function expectScimError(run: () => unknown, scimType: string, detail?: string) {
   let caught: unknown;
@@ -286,11 +290,11 @@ describe("value filters", () => {
     };
     const keys = { keys: [{ value: "AbC" }] };
     expect(
-      applyPatch(keys, [{ op: "replace", path: 'keys[value eq "abc"].label', value: "x" }], caseExact).keys,
+      patch(caseExact, keys, [{ op: "replace", path: 'keys[value eq "abc"].label', value: "x" }]).keys,
     ).toHaveLength(2);
-    expect(
-      applyPatch(keys, [{ op: "replace", path: 'keys[value eq "AbC"].label', value: "x" }], caseExact).keys,
-    ).toEqual([{ value: "AbC", label: "x" }]);
+    expect(patch(caseExact, keys, [{ op: "replace", path: 'keys[value eq "AbC"].label', value: "x" }]).keys).toEqual([
+      { value: "AbC", label: "x" },
+    ]);
   });
 
   it("support the other operators", () => {
@@ -651,7 +655,7 @@ describe("parsePatchPath", () => {
 
 describe("value types, checked operation by operation", () => {
   it("refuses a value of the wrong type in every kind of operation, naming the path", () => {
-    const cases: [PatchOperation, string][] = [
+    const cases: [PatchRequestOperation, string][] = [
       [{ op: "replace", path: "userName", value: 42 }, "userName"],
       [{ op: "add", path: "name.givenName", value: 7 }, "name.givenName"],
       [{ op: "replace", path: "name", value: { familyName: ["L"] } }, "name.familyName"],

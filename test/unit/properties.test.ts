@@ -5,7 +5,8 @@ import { memberFilterTarget } from "../../src/db/member-queries";
 import { teamFilterTarget } from "../../src/db/team-queries";
 import { ScimError } from "../../src/scim/errors";
 import { normalizeResource } from "../../src/scim/normalize";
-import { applyPatch, type PatchOperation } from "../../src/scim/patch/apply-patch";
+import { applyPatch } from "../../src/scim/patch/apply-patch";
+import { type PatchRequestOperation, parsePatchOperations } from "../../src/scim/patch/operations";
 import { projectResource } from "../../src/scim/projection";
 import { userResourceType } from "../../src/scim/schemas/resource-type";
 import { filterText, userFilter } from "../filter-arbitrary";
@@ -156,7 +157,7 @@ const patchPath = fc.constantFrom(
   "unknownAttr",
   "emails[",
 );
-const operation: fc.Arbitrary<PatchOperation> = fc
+const operation: fc.Arbitrary<PatchRequestOperation> = fc
   .record({
     op: fc.constantFrom("add", "replace", "remove", "Add", "Replace", "Remove", "move"),
     path: patchPath,
@@ -180,7 +181,8 @@ describe("PATCH sequences", () => {
         const stored = storedUser();
         let next: Json | undefined;
         throwsOnlyScimError(() => {
-          next = normalizeResource(applyPatch(stored, operations, userResourceType), userResourceType);
+          const parsed = parsePatchOperations(operations, userResourceType);
+          next = normalizeResource(applyPatch(stored, parsed, userResourceType), userResourceType);
         }, SCIM_TYPES);
         expect(stored).toEqual(storedUser());
         // What would be stored is valid: normalising it again changes nothing.

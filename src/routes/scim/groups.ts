@@ -116,7 +116,7 @@ groups.put("/:id", async (c) => {
 groups.patch("/:id", async (c) => {
   const db = c.var.db;
   const team = await readTeam(c, db);
-  const operations = await readPatchOperations(c);
+  const operations = await readPatchOperations(c, groupResourceType);
   // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
   const { membership, attributeOperations } = planGroupPatch(operations);
   c.set("operationDetail", describeGroupPatch({ membership, attributeOperations }));

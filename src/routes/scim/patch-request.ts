@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import * as v from "valibot";
 import { DomainError } from "../../domain/errors";
 import { invalidSyntax, invalidValue, ScimError } from "../../scim/errors";
-import type { PatchOperation } from "../../scim/patch/apply-patch";
+import { type PatchOperation, parsePatchOperations } from "../../scim/patch/operations";
 import { etag, ifMatchAllows } from "../../scim/resource";
+import type { ResourceTypeDefinition } from "../../scim/schemas/resource-type";
 import { PATCH_OP_SCHEMA } from "../../scim/schemas/urns";
 import { readJson } from "./respond";
 
@@ -28,15 +29,18 @@ const patchRequest = v.object({
   ),
 });
 
-/** Reads a PatchOp request body: the PatchOp schema and 1 to MAX_PATCH_OPERATIONS operations (413 beyond). */
-export async function readPatchOperations(c: Context): Promise<PatchOperation[]> {
+/**
+ * Reads a PatchOp request body: the PatchOp schema and 1 to MAX_PATCH_OPERATIONS operations (413
+ * beyond), each parsed against the resource type (see parsePatchOperations).
+ */
+export async function readPatchOperations(c: Context, type: ResourceTypeDefinition): Promise<PatchOperation[]> {
   const body = await readJson(c);
   // valibot's object schema takes an array for an object.
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidSyntax("The request body must be a JSON object: a PatchOp request.");
   }
   const parsed = v.safeParse(patchRequest, body);
-  if (parsed.success) return parsed.output.Operations;
+  if (parsed.success) return parsePatchOperations(parsed.output.Operations, type);
   const issue = parsed.issues[0];
   const path = v.getDotPath(issue);
   if (path === "Operations" && issue.type === "max_length") throw new ScimError(413, issue.message);

@@ -92,7 +92,7 @@ users.put("/:id", async (c) => {
 users.patch("/:id", async (c) => {
   const db = c.var.db;
   const existing = await readMember(c, db);
-  const operations = await readPatchOperations(c);
+  const operations = await readPatchOperations(c, userResourceType);
   c.set("operationDetail", describeUserPatch(operations));
   // Each attempt applies the operations to the version it read (see writeOnCurrentVersion).
   return writeOnCurrentVersion(

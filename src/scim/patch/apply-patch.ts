@@ -1,8 +1,9 @@
-import { invalidSyntax, invalidValue, mutability, noTarget } from "../errors";
+import { invalidValue, noTarget } from "../errors";
 import { refuseUndeclaredSchema } from "../normalize";
 import type { AttributeDefinition, SchemaDefinition } from "../schemas/definition";
 import { classifyBodyKey, type ResourceTypeDefinition } from "../schemas/resource-type";
-import { findPatchPath, type PatchPath, parsePatchPath, patchPathShape } from "./path";
+import type { PatchOp, PatchOperation } from "./operations";
+import { findExtension, findPatchPath, type PatchPath, patchPathShape, restriction } from "./path";
 import { equalityTerms, equalValues, matchesValueFilter } from "./value-filter";
 import {
   canonicalJson,
@@ -15,52 +16,27 @@ import {
   prepareValue,
 } from "./values";
 
-export interface PatchOperation {
-  op: string;
-  path?: string;
-  value?: unknown;
-}
-
-type Op = "add" | "replace" | "remove";
-
 /**
- * Applies RFC 7644 §3.5.2 operations, in order, to a copy of a stored document and returns the
- * copy; the input is never touched. The first bad operation throws a 400 ScimError, so a caller
- * that stores only the result applies all or nothing. Accepts what Okta and Entra really send:
- * capitalised ops, string booleans, path-less values keyed by paths, bare-string managers, and
+ * Applies RFC 7644 §3.5.2 operations (parsed by parsePatchOperations), in order, to a copy of a
+ * stored document and returns the copy; the input is never touched. The first bad operation throws
+ * a 400 ScimError, so a caller that stores only the result applies all or nothing. Accepts what Okta
+ * and Entra really send: path-less values keyed by paths, string booleans, bare-string managers, and
  * add/replace through a value filter that matches nothing creating the element.
  */
-export function applyPatch(document: Json, operations: PatchOperation[], type: ResourceTypeDefinition): Json {
+export function applyPatch(document: Json, operations: readonly PatchOperation[], type: ResourceTypeDefinition): Json {
   const result = structuredClone(document);
   for (const operation of operations) applyOperation(result, operation, type);
   return result;
 }
 
 function applyOperation(document: Json, operation: PatchOperation, type: ResourceTypeDefinition) {
-  const op = operationName(operation.op);
+  const { op, path } = operation;
   // A copy, so that nothing in the result is shared with the request.
   const value = structuredClone(operation.value);
-  const path = operation.path?.trim();
-  if (!path) {
-    if (op === "remove") throw noTarget("A remove operation needs a path.");
-    return applyWithoutPath(document, op, value, type);
-  }
-  // Errors name the path by its shape: their detail is stored, and a value filter's literals are request data.
-  const shown = patchPathShape(path);
-  if (op !== "remove" && value === undefined) throw invalidValue(`The ${op} operation on "${shown}" has no value.`);
-  const extension = findExtension(type, path);
-  if (extension) return applyToExtension(document, op, extension, value, type);
-  const target = parsePatchPath(path, type);
-  const restricted = restriction(target);
-  if (restricted === "readOnly") throw mutability(`"${shown}" is read-only.`);
-  if (restricted === "writeOnly") return; // password: accepted and discarded, never stored
-  applyToTarget(document, op, target, value, shown);
-}
-
-function operationName(op: string): Op {
-  const lower = String(op).toLowerCase();
-  if (lower === "add" || lower === "replace" || lower === "remove") return lower;
-  throw invalidSyntax(`"${op}" is not a PATCH operation: use add, replace or remove.`);
+  if (!path) return applyWithoutPath(document, op, value as Json, type);
+  if ("schema" in path) return applyToExtension(document, op, path.schema, value, type);
+  if (restriction(path) === "writeOnly") return; // password: accepted and discarded, never stored
+  applyToTarget(document, op, path, value, path.shape);
 }
 
 /**
@@ -68,8 +44,7 @@ function operationName(op: string): Op {
  * attributes. Unknown, read-only and write-only keys (Okta's `id` in a group rename) are ignored,
  * and data under an undeclared schema URN is refused, as in POST and PUT bodies.
  */
-function applyWithoutPath(document: Json, op: Op, value: unknown, type: ResourceTypeDefinition) {
-  if (!isObject(value)) throw invalidValue(`A ${op} operation without a path needs an object value.`);
+function applyWithoutPath(document: Json, op: PatchOp, value: Json, type: ResourceTypeDefinition) {
   for (const [key, item] of Object.entries(value)) {
     const extension = findExtension(type, key);
     if (classifyBodyKey(type, key).kind === "undeclared") refuseUndeclaredSchema(type, key, item);
@@ -82,7 +57,7 @@ function applyWithoutPath(document: Json, op: Op, value: unknown, type: Resource
   }
 }
 
-function applyKey(document: Json, op: Op, key: string, value: unknown, type: ResourceTypeDefinition) {
+function applyKey(document: Json, op: PatchOp, key: string, value: unknown, type: ResourceTypeDefinition) {
   const target = findPatchPath(key, type);
   if (!target || restriction(target)) return;
   // The keys of a path-less value are attributes of the resource, so a whole multi-valued one is an array.
@@ -97,7 +72,7 @@ function applyKey(document: Json, op: Op, key: string, value: unknown, type: Res
 /** `path` is an extension URN: its value holds extension attributes; remove drops the whole extension. */
 function applyToExtension(
   document: Json,
-  op: Op,
+  op: PatchOp,
   extension: SchemaDefinition,
   value: unknown,
   type: ResourceTypeDefinition,
@@ -111,17 +86,7 @@ function applyToExtension(
   applyWithoutPath(document, op, { [extension.id]: value }, type);
 }
 
-const findExtension = (type: ResourceTypeDefinition, key: string) =>
-  type.extensions.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
-
-function restriction(target: PatchPath): "readOnly" | "writeOnly" | undefined {
-  for (const definition of [target.attribute, target.subAttribute]) {
-    if (definition?.mutability === "readOnly" || definition?.mutability === "writeOnly") return definition.mutability;
-  }
-  return undefined;
-}
-
-function applyToTarget(document: Json, op: Op, target: PatchPath, value: unknown, path: string) {
+function applyToTarget(document: Json, op: PatchOp, target: PatchPath, value: unknown, path: string) {
   // Setting null is removing: null and unassigned are the same (RFC 7643 §2.5).
   const effective = value === null ? "remove" : op;
   const container = containerFor(document, target.extension, effective !== "remove");
@@ -133,7 +98,7 @@ function applyToTarget(document: Json, op: Op, target: PatchPath, value: unknown
   if (target.extension) syncExtension(document, target.extension);
 }
 
-function applyToSingle(container: Json, op: Op, attribute: AttributeDefinition, value: unknown, path: string) {
+function applyToSingle(container: Json, op: PatchOp, attribute: AttributeDefinition, value: unknown, path: string) {
   if (op === "remove") {
     delete container[attribute.name];
   } else if (attribute.type === "complex") {
@@ -151,7 +116,7 @@ function applyToSingle(container: Json, op: Op, attribute: AttributeDefinition, 
 
 function applyToSubAttribute(
   container: Json,
-  op: Op,
+  op: PatchOp,
   attribute: AttributeDefinition,
   subAttribute: AttributeDefinition,
   value: unknown,
@@ -168,7 +133,7 @@ function applyToSubAttribute(
  * otherwise on the elements the filter selects (all of them for `emails.display`), which add and
  * replace create when none matches.
  */
-function applyToList(container: Json, op: Op, target: PatchPath, value: unknown, path: string) {
+function applyToList(container: Json, op: PatchOp, target: PatchPath, value: unknown, path: string) {
   const { attribute, valueFilter, subAttribute } = target;
   const current = container[attribute.name];
   const elements: unknown[] = Array.isArray(current) ? [...current] : current === undefined ? [] : [current];
@@ -210,7 +175,7 @@ function applyToList(container: Json, op: Op, target: PatchPath, value: unknown,
 
 function applyToWholeList(
   container: Json,
-  op: Op,
+  op: PatchOp,
   attribute: AttributeDefinition,
   elements: unknown[],
   value: unknown,

@@ -1,7 +1,7 @@
 import { invalidPath, ScimError } from "../errors";
 import { isAttributePath, parseFilter } from "../filter/parse";
 import { filterShape, LITERAL_PLACEHOLDER } from "../filter/shape";
-import { type AttributeDefinition, findAttribute } from "../schemas/definition";
+import { type AttributeDefinition, findAttribute, type SchemaDefinition } from "../schemas/definition";
 import { type ResourceTypeDefinition, resolveAttributePath } from "../schemas/resource-type";
 import { compileValueFilter, type ValueFilter } from "./value-filter";
 
@@ -27,6 +27,18 @@ export function parsePatchPath(path: string, type: ResourceTypeDefinition): Patc
     );
   }
   return resolved;
+}
+
+/** The extension a path or a path-less value's key names whole (`urn:…:enterprise:2.0:User`), if any. */
+export const findExtension = (type: ResourceTypeDefinition, key: string): SchemaDefinition | undefined =>
+  type.extensions.find((schema) => schema.id.toLowerCase() === key.toLowerCase());
+
+/** A target clients may not write: read-only (id, meta, a member's display), or write-only (password: accepted, never stored). */
+export function restriction(target: PatchPath): "readOnly" | "writeOnly" | undefined {
+  for (const definition of [target.attribute, target.subAttribute]) {
+    if (definition?.mutability === "readOnly" || definition?.mutability === "writeOnly") return definition.mutability;
+  }
+  return undefined;
 }
 
 /** parsePatchPath for the keys of a path-less value, where unknown attributes are ignored: undefined for those. */
