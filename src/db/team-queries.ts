@@ -260,8 +260,13 @@ export const removeMembersExceptStatement = (db: Database, teamId: string, ids: 
     .where(and(eq(teamMembers.teamId, teamId), sql`NOT ${inIds(teamMembers.memberId, ids)}`))
     .returning({ id: teamMembers.memberId });
 
-/** What a write of a team's own attributes sets; its version and timestamps are the database's (see the schema). */
-export type TeamChanges = Partial<Pick<NewTeam, "displayName" | "displayNameLower" | "externalId">>;
+/**
+ * What a write of a team's own attributes sets: any column but its identity and provenance and the
+ * ones the database keeps (version, timestamps, the sort key), so a new attribute's column needs no edit here.
+ */
+export type TeamChanges = Partial<
+  Omit<NewTeam, "id" | "orgId" | "source" | "provisioned" | "version" | "createdAt" | "updatedAt" | "sortExternalId">
+>;
 
 /**
  * Sets a team's own attributes, which moves its version on (see the schema). Membership rows move

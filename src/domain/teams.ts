@@ -27,7 +27,13 @@ import {
   teamExists,
   updateTeamAttributesStatement,
 } from "../db/team-queries";
-import type { MembershipChange } from "../scim/group-membership";
+import type { GroupPatchPlan, MembershipChange } from "../scim/group-membership";
+import { normalizeResource } from "../scim/normalize";
+import { applyPatch } from "../scim/patch/apply-patch";
+import { canonicalJson } from "../scim/patch/values";
+import { commonAttributes } from "../scim/schemas/common";
+import { isClientWritable } from "../scim/schemas/definition";
+import { groupResourceType } from "../scim/schemas/resource-type";
 import { editedWhileOffConflict } from "./conflicts";
 import { DomainError } from "./errors";
 import { controlPanelScope, findMember, inviteMember, type ProfileEdit } from "./members";
@@ -53,27 +59,78 @@ export async function findTeam(db: Database, scope: TeamScope, id: string): Prom
   return team;
 }
 
-export interface TeamInput {
-  displayName: string;
-  externalId?: string | null;
+/** A team as SCIM shows it: a Group resource's attributes by name, `members` a list of `{value}`. */
+export type GroupDocument = Record<string, unknown>;
+
+/**
+ * A team's Group attributes, members aside, each in the `teams` column of the same name: every
+ * single-valued attribute of the Group schema and of the common ones that clients write
+ * (displayName, externalId). With teamDocument, teamColumns and teamMemberIds, this is the one
+ * mapping between a team's rows and its SCIM document, both ways: a new Group attribute is a line in
+ * src/scim/schemas/group.ts and a column of `teams` (a unit test checks each has its column).
+ */
+export const TEAM_ATTRIBUTES = [...groupResourceType.schema.attributes, ...commonAttributes]
+  .filter((attribute) => !attribute.multiValued && isClientWritable(attribute))
+  .map((attribute) => attribute.name as keyof Team & keyof TeamChanges);
+
+/** The columns a Group document sets: each attribute (null when absent) and the folded name teams are unique by. */
+type TeamColumns = Required<Pick<TeamChanges, "displayName" | "displayNameLower">> & TeamChanges;
+
+/** A team's Group document without its members (they are rows): the attributes that hold a value. */
+export function teamDocument(team: Team): GroupDocument {
+  const document: GroupDocument = { schemas: [groupResourceType.schema.id] };
+  for (const name of TEAM_ATTRIBUTES) if (team[name] !== null) document[name] = team[name];
+  return document;
 }
 
+function teamColumns(document: GroupDocument): TeamColumns {
+  const columns: Partial<Record<keyof TeamChanges, unknown>> = {};
+  for (const name of TEAM_ATTRIBUTES) columns[name] = document[name] ?? null;
+  const displayName = String(document.displayName);
+  return { ...columns, displayName, displayNameLower: displayName.toLowerCase() } as TeamColumns;
+}
+
+/** The member ids a Group document lists. */
+function teamMemberIds(document: GroupDocument): string[] {
+  const members = Array.isArray(document.members) ? (document.members as { value?: unknown }[]) : [];
+  return members.map((m) => m.value).filter((v): v is string => typeof v === "string");
+}
+
+/** What a new team's activity entry lists: each of its Group attributes, null when absent. */
+function attributeValues(columns: TeamColumns) {
+  return Object.fromEntries(TEAM_ATTRIBUTES.map((name) => [name, columns[name] ?? null]));
+}
+
+/**
+ * The columns whose value differs from the team's (with the folded name when the name changes) and
+ * the changes an activity entry lists, old and new; undefined when nothing differs.
+ */
+function changedAttributes(team: Team, columns: TeamColumns) {
+  const changed = TEAM_ATTRIBUTES.filter((name) => canonicalJson(columns[name] ?? null) !== canonicalJson(team[name]));
+  if (changed.length === 0) return undefined;
+  const set: TeamChanges = Object.fromEntries(changed.map((name) => [name, columns[name]]));
+  if (set.displayName !== undefined) set.displayNameLower = columns.displayNameLower;
+  const activity = Object.fromEntries(changed.map((name) => [name, { from: team[name], to: columns[name] }]));
+  return { set, activity };
+}
+
+/** Creates a team from its Group document: its attributes and its members, checked against the rules. */
 export async function createTeam(
   db: Database,
   organization: Organization,
-  input: TeamInput & { memberIds: string[]; source: Source },
+  input: { document: GroupDocument; source: Source },
   actor: Actor,
 ): Promise<Team> {
-  requireTeamName(input.displayName);
-  requireMembersNamed(input.memberIds.length);
+  const columns = teamColumns(input.document);
+  requireTeamName(columns.displayName);
+  const memberIds = teamMemberIds(input.document);
+  requireMembersNamed(memberIds.length);
   const provisioned = input.source !== "manual";
-  const joining = await joiningMembers(db, { orgId: organization.id, provisioned }, input.memberIds);
+  const joining = await joiningMembers(db, { orgId: organization.id, provisioned }, memberIds);
   const row = {
     id: crypto.randomUUID(),
     orgId: organization.id,
-    displayName: input.displayName,
-    displayNameLower: input.displayName.toLowerCase(),
-    externalId: input.externalId ?? null,
+    ...columns,
     source: input.source,
     provisioned,
   };
@@ -81,7 +138,7 @@ export async function createTeam(
   const batch = new ChangeBatch(db).stage({
     ...teamTarget(row, actor),
     action: "team.created",
-    changes: { displayName: row.displayName, externalId: row.externalId },
+    changes: attributeValues(row),
   });
   if (ids.length > 0) {
     // The members the database finds joining: not one deleted meanwhile.
@@ -99,9 +156,35 @@ export async function createTeam(
     const results = await batch.commit();
     [team] = results.at(-1) as Team[];
   } catch (error) {
-    throw await explainWriteFailure(db, organization.id, input.displayName, error);
+    throw await explainWriteFailure(db, organization.id, row.displayName, error);
   }
   return team;
+}
+
+/** SCIM's PUT: the team becomes the Group document, its attributes and its whole membership (see updateTeam). */
+export function replaceTeam(
+  db: Database,
+  team: Team,
+  document: GroupDocument,
+  actor: Actor,
+  options: { expectedVersion?: number } = {},
+): Promise<Team> {
+  return updateTeam(db, team, document, { replace: teamMemberIds(document), add: [], remove: [] }, actor, options);
+}
+
+/**
+ * SCIM's PATCH: membership as row changes (never the list read and written back), the other
+ * operations applied to the team's Group document, whose changed attributes are written (see updateTeam).
+ */
+export function patchTeam(
+  db: Database,
+  team: Team,
+  patch: GroupPatchPlan,
+  actor: Actor,
+  options: { expectedVersion?: number } = {},
+): Promise<Team> {
+  const patched = applyPatch(teamDocument(team), patch.attributeOperations, groupResourceType);
+  return updateTeam(db, team, normalizeResource(patched, groupResourceType), patch.membership, actor, options);
 }
 
 /**
@@ -123,45 +206,34 @@ export async function createTeam(
  * team as it now is), plus one more removal entry per ENTRY_MEMBERS members a full push removes:
  * emptying a 100,000-member team is 19 more, about 30 queries in all, far from 1,000.
  */
-export async function updateTeam(
+async function updateTeam(
   db: Database,
   team: Team,
-  input: TeamInput,
+  document: GroupDocument,
   membership: MembershipChange,
   actor: Actor,
   options: { expectedVersion?: number; also?: BatchItem<"sqlite">[] } = {},
 ): Promise<Team> {
   requireMembersNamed((membership.replace?.length ?? 0) + membership.add.length + membership.remove.length);
-  const changes = changedAttributes(team, input);
-  if (changes?.displayName !== undefined) requireTeamName(changes.displayName);
+  const columns = teamColumns(document);
+  const changes = changedAttributes(team, columns);
+  if (changes?.set.displayName !== undefined) requireTeamName(changes.set.displayName);
   const additions = membership.replace ?? membership.add;
   // A full push also needs the team's size (see below), read at the same time.
   const [, currentSize] = await Promise.all([
     joiningMembers(db, team, additions),
     membership.replace ? countMembersOfTeams(db, [team.id]).then((counts) => counts.get(team.id) ?? 0) : 0,
   ]);
-  const target = teamTarget({ ...team, displayName: input.displayName }, actor);
+  const target = teamTarget({ ...team, displayName: columns.displayName }, actor);
   const batch = new ChangeBatch(db);
   const { expectedVersion } = options;
   if (expectedVersion !== undefined || changes) {
     batch.write(requireTeamStatement(db, team, expectedVersion ?? team.version));
   }
   if (changes) {
-    batch.write(updateTeamAttributesStatement(db, team.id, changes)).stage(
-      {
-        ...target,
-        action: "team.updated",
-        changes: {
-          ...(changes.displayName !== undefined
-            ? { displayName: { from: team.displayName, to: changes.displayName } }
-            : {}),
-          ...(changes.externalId !== undefined
-            ? { externalId: { from: team.externalId, to: changes.externalId } }
-            : {}),
-        },
-      },
-      { when: PREVIOUS_STATEMENT_CHANGED },
-    );
+    batch
+      .write(updateTeamAttributesStatement(db, team.id, changes.set))
+      .stage({ ...target, action: "team.updated", changes: changes.activity }, { when: PREVIOUS_STATEMENT_CHANGED });
   }
   // Each membership entry names the members the database finds changing, just before the change.
   if (additions.length > 0) {
@@ -201,23 +273,11 @@ export async function updateTeam(
       if (!(await selectTeam(db, { orgId: team.orgId, provisionedOnly: false }, team.id))) throw teamGone(team.id);
       throw new DomainError("version_mismatch", `Team ${team.id} was changed by another request.`);
     }
-    throw await explainWriteFailure(db, team.orgId, input.displayName, error);
+    throw await explainWriteFailure(db, team.orgId, columns.displayName, error);
   }
   const [updated] = results.at(-1) as Team[];
   if (!updated) throw teamGone(team.id);
   return updated;
-}
-
-/** The attributes of `input` that differ from the team's, as columns; undefined when none does. */
-function changedAttributes(team: Team, input: TeamInput): TeamChanges | undefined {
-  const changes: TeamChanges = {};
-  if (input.displayName !== team.displayName) {
-    changes.displayName = input.displayName;
-    changes.displayNameLower = input.displayName.toLowerCase();
-  }
-  const externalId = input.externalId ?? null;
-  if (externalId !== team.externalId) changes.externalId = externalId;
-  return Object.keys(changes).length > 0 ? changes : undefined;
 }
 
 const teamGone = (id: string) => new DomainError("not_found", `No team ${id}: it was deleted meanwhile.`);
@@ -252,7 +312,8 @@ export function createManualTeam(
   displayName: string,
   memberIds: string[] = [],
 ) {
-  return createTeam(db, organization, { displayName, memberIds, source: "manual" }, CONTROL_PANEL);
+  const members = memberIds.map((value) => ({ value }));
+  return createTeam(db, organization, { document: { displayName, members }, source: "manual" }, CONTROL_PANEL);
 }
 
 /** The team a control panel write targets, refused while it is a provisioned team under active provisioning. */
@@ -264,7 +325,7 @@ export async function findEditableTeam(db: Database, organization: Organization,
 
 export async function renameTeam(db: Database, organization: Organization, id: string, displayName: string) {
   const team = await findEditableTeam(db, organization, id);
-  return updateTeam(db, team, { displayName, externalId: team.externalId }, NO_MEMBERSHIP_CHANGE, CONTROL_PANEL, {
+  return updateTeam(db, team, { ...teamDocument(team), displayName }, NO_MEMBERSHIP_CHANGE, CONTROL_PANEL, {
     also: editedWhileOff(db, organization, team),
   });
 }
@@ -272,7 +333,7 @@ export async function renameTeam(db: Database, organization: Organization, id: s
 /** Adds members to a team under every rule: read-only while provisioned, manual members never in a provisioned team. */
 export async function addTeamMembers(db: Database, organization: Organization, id: string, memberIds: string[]) {
   const team = await findEditableTeam(db, organization, id);
-  return updateTeam(db, team, team, { add: memberIds, remove: [] }, CONTROL_PANEL, {
+  return updateTeam(db, team, teamDocument(team), { add: memberIds, remove: [] }, CONTROL_PANEL, {
     also: editedWhileOff(db, organization, team),
   });
 }
@@ -280,7 +341,7 @@ export async function addTeamMembers(db: Database, organization: Organization, i
 export async function removeTeamMember(db: Database, organization: Organization, id: string, memberId: string) {
   const team = await findEditableTeam(db, organization, id);
   const member = await findMember(db, controlPanelScope(organization), memberId);
-  return updateTeam(db, team, team, { add: [], remove: [member.id] }, CONTROL_PANEL, {
+  return updateTeam(db, team, teamDocument(team), { add: [], remove: [member.id] }, CONTROL_PANEL, {
     also: editedWhileOff(db, organization, team),
   });
 }

@@ -355,6 +355,21 @@ describe("Groups protocol", () => {
     expect((await scim(tenant, "/Groups", { method: "DELETE" })).status).toBe(405);
   });
 
+  it("reads a group back with the attributes PATCH and PUT see, an empty externalId included", async () => {
+    const tenant = await createTenant();
+    const created = await scim(tenant, "/Groups", {
+      method: "POST",
+      json: { schemas: [GROUP], displayName: "Empty", externalId: "" },
+    });
+    expect(created.status).toBe(201);
+    const group = (await created.json()) as any;
+    expect(group.externalId).toBe("");
+    expect((await read(tenant, group.id)).externalId).toBe("");
+    // A membership PATCH leaves it as it is: nothing written, the version unchanged.
+    expect((await patchGroup(tenant, group.id, { op: "replace", path: "members", value: [] })).status).toBe(204);
+    expect(await read(tenant, group.id)).toMatchObject({ externalId: "", meta: { version: group.meta.version } });
+  });
+
   it("is described by discovery", async () => {
     const tenant = await createTenant();
     const types = (await (await scim(tenant, "/ResourceTypes")).json()) as any;

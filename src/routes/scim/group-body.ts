@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { Database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
 import { selectTeamMemberKeysetPage } from "../../db/team-queries";
+import { teamDocument } from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { projectResource } from "../../scim/projection";
 import { renderResource } from "../../scim/resource";
@@ -36,11 +37,7 @@ function memberOf(c: Context<AppEnv>) {
 /** The Group resource with the members given (or none, when the response does not show them), projected. */
 export function renderGroup(c: Context<AppEnv>, team: Team, members?: MemberRow[]): Json {
   const resource = renderResource(
-    {
-      schemas: [groupResourceType.schema.id],
-      displayName: team.displayName,
-      ...(team.externalId ? { externalId: team.externalId } : {}),
-    },
+    teamDocument(team),
     {
       id: team.id,
       resourceType: "Group",

@@ -11,13 +11,12 @@ import {
   teamFilterTarget,
   teamSortFields,
 } from "../../db/team-queries";
-import { createTeam, deleteTeam, type TeamScope, updateTeam } from "../../domain/teams";
+import { createTeam, deleteTeam, patchTeam, replaceTeam, type TeamScope } from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { planGroupPatch } from "../../scim/group-membership";
 import { normalizeResource } from "../../scim/normalize";
 import { describeGroupPatch } from "../../scim/operation";
-import { applyPatch } from "../../scim/patch/apply-patch";
 import { isAttributeRequested } from "../../scim/projection";
 import { etag } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
@@ -67,11 +66,7 @@ groups.post("/", async (c) => {
   const team = await createTeam(
     db,
     organization,
-    {
-      ...teamAttributes(document),
-      memberIds: memberValues(document),
-      source: organization.scimProvider ?? "generic",
-    },
+    { document, source: organization.scimProvider ?? "generic" },
     actor(c),
   );
   noteGroup(c, team, team.id);
@@ -99,15 +94,7 @@ groups.put("/:id", async (c) => {
     c,
     team,
     () => readTeam(c, db),
-    (current) =>
-      updateTeam(
-        db,
-        current,
-        teamAttributes(document),
-        { replace: memberValues(document), add: [], remove: [] },
-        actor(c),
-        { expectedVersion: expectedVersion(c, current) },
-      ),
+    (current) => replaceTeam(db, current, document, actor(c), { expectedVersion: expectedVersion(c, current) }),
   );
   noteGroup(c, updated, updated.id);
   return groupResponse(c, db, updated, 200, { ETag: etag(updated.version) });
@@ -116,28 +103,14 @@ groups.put("/:id", async (c) => {
 groups.patch("/:id", async (c) => {
   const db = c.var.db;
   const team = await readTeam(c, db);
-  const operations = await readPatchOperations(c, groupResourceType);
-  // Membership becomes row inserts and deletes; only displayName/externalId go through the document PATCH.
-  const { membership, attributeOperations } = planGroupPatch(operations);
-  c.set("operationDetail", describeGroupPatch({ membership, attributeOperations }));
+  // Membership becomes row inserts and deletes; the other operations patch the team's Group document.
+  const patch = planGroupPatch(await readPatchOperations(c, groupResourceType));
+  c.set("operationDetail", describeGroupPatch(patch));
   const updated = await writeOnCurrentVersion(
     c,
     team,
     () => readTeam(c, db),
-    (current) => {
-      const attributes = {
-        schemas: [groupResourceType.schema.id],
-        displayName: current.displayName,
-        externalId: current.externalId ?? undefined,
-      };
-      const patched = normalizeResource(
-        applyPatch(attributes, attributeOperations, groupResourceType),
-        groupResourceType,
-      );
-      return updateTeam(db, current, teamAttributes(patched), membership, actor(c), {
-        expectedVersion: expectedVersion(c, current),
-      });
-    },
+    (current) => patchTeam(db, current, patch, actor(c), { expectedVersion: expectedVersion(c, current) }),
   );
   noteGroup(c, updated, updated.id);
   // RFC 7644 §3.5.2: 204 unless the client asks for attributes; what Okta and Entra expect of a group PATCH.
@@ -171,18 +144,6 @@ const withMembers = (c: Context<AppEnv>) => isAttributeRequested(requestProjecti
 /** With If-Match, the write happens only at the version the client named (checked already to be `current`'s). */
 const expectedVersion = (c: Context<AppEnv>, current: Team) =>
   c.req.header("If-Match") === undefined ? undefined : current.version;
-
-function teamAttributes(document: Record<string, unknown>) {
-  return {
-    displayName: String(document.displayName),
-    externalId: typeof document.externalId === "string" ? document.externalId : null,
-  };
-}
-
-function memberValues(document: Record<string, unknown>): string[] {
-  const members = Array.isArray(document.members) ? (document.members as { value?: unknown }[]) : [];
-  return members.map((m) => m.value).filter((v): v is string => typeof v === "string");
-}
 
 /** The tenant check and the team in one round trip; 404 for an id SCIM cannot see. */
 async function readTeam(c: Context<AppEnv>, db: Database): Promise<Team> {
