@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { invalidFilter } from "../../scim/errors";
+import { isText, orderedComparison, type Test, textLiteral, type ValueTest } from "../../scim/filter/semantics";
 import type { AttributeDefinition } from "../../scim/schemas/definition";
 
 /** One attribute value as SQL sees it: a column, a side-table column or a JSON extract. */
@@ -16,11 +17,6 @@ export interface Operand {
   folding: "stored" | "stored-by-sqlite" | "in-sql";
 }
 
-/** A comparison left once `ne` and null literals have been rewritten in terms of eq and pr. */
-export type Test = { op: "pr" } | { op: Operator; literal: Literal };
-type Operator = "eq" | "gt" | "ge" | "lt" | "le" | "co" | "sw" | "ew";
-type Literal = string | number | boolean;
-
 const ORDERING = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" } as const;
 
 /** The condition `operand <op> literal`, NULL when the operand is absent (the caller decides what that means). */
@@ -29,27 +25,13 @@ export function compare(operand: Operand, test: Test): SQL {
   if (test.op === "pr") {
     return isText(definition) ? sql`(${value} IS NOT NULL AND ${value} <> '')` : sql`(${value} IS NOT NULL)`;
   }
-  if (isText(definition)) return compareText(operand, test.op, test.literal);
-  if (definition.type === "complex") {
-    throw invalidFilter(`"${path}" is complex: filter on one of its sub-attributes, not on the whole.`);
-  }
-  if (test.op === "co" || test.op === "sw" || test.op === "ew") {
-    throw invalidFilter(`"${path}" is a ${definition.type}: ${test.op} applies to strings only.`);
-  }
-  if (definition.type === "boolean" && test.op !== "eq") {
-    throw invalidFilter(`"${path}" is a boolean: compare it with eq or ne only.`);
-  }
-  return sql`(${value} ${sql.raw(ORDERING[test.op])} ${comparableLiteral(definition, test.literal, path)})`;
+  if (isText(definition)) return compareText(operand, test.op, textLiteral(path, test));
+  const compared = orderedComparison(definition, path, test);
+  return sql`(${value} ${sql.raw(ORDERING[compared.op])} ${storedForm(compared.value)})`;
 }
 
-const isText = (definition: AttributeDefinition) =>
-  definition.type === "string" || definition.type === "reference" || definition.type === "binary";
-
-function compareText(operand: Operand, op: Operator, literal: Literal): SQL {
+function compareText(operand: Operand, op: ValueTest["op"], literal: string): SQL {
   const { value, definition, path, folding } = operand;
-  if (typeof literal !== "string") {
-    throw invalidFilter(`"${path}" is a string: quote the value (${path} ${op} "…").`);
-  }
   // No stored string holds U+0000, and SQLite's LIKE would read a pattern only up to it.
   if (literal.includes("\u0000")) throw invalidFilter(`"${path}" cannot be compared with text holding U+0000.`);
   const foldCase = !definition.caseExact;
@@ -70,31 +52,9 @@ function compareText(operand: Operand, op: Operator, literal: Literal): SQL {
   return sql`(substr(${value}, length(${value}) - ${[...literal].length} + 1) = ${literal})`;
 }
 
-/** The literal as storage holds the type: 0/1 for booleans, toISOString() for dateTimes. */
-function comparableLiteral(definition: AttributeDefinition, literal: Literal, path: string) {
-  switch (definition.type) {
-    case "boolean": {
-      // Entra sends booleans as strings ("True") in bodies; accept that here too.
-      const text = String(literal).toLowerCase();
-      if (text !== "true" && text !== "false") {
-        throw invalidFilter(`"${path}" is a boolean: compare it with true or false.`);
-      }
-      return text === "true" ? 1 : 0;
-    }
-    case "dateTime": {
-      const date = typeof literal === "string" ? new Date(literal) : undefined;
-      if (!date || Number.isNaN(date.getTime())) {
-        throw invalidFilter(`"${path}" is a dateTime: compare it with a date such as "2026-01-31T00:00:00Z".`);
-      }
-      return date.toISOString();
-    }
-    default:
-      if (typeof literal !== "number") {
-        throw invalidFilter(`"${path}" is a number: compare it with an unquoted number.`);
-      }
-      return literal;
-  }
-}
+/** A value as storage holds its type: 0/1 for booleans, toISOString() for dateTimes. */
+const storedForm = (value: boolean | Date | number) =>
+  typeof value === "boolean" ? (value ? 1 : 0) : value instanceof Date ? value.toISOString() : value;
 
 /** Makes LIKE's own characters (%, _ and the backslash) match literally, for a pattern used with ESCAPE '\\'. */
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, "\\$&");

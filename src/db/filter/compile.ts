@@ -1,13 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { invalidFilter } from "../../scim/errors";
-import type { Compare, Filter, Suffix, ValuePath } from "../../scim/filter/ast";
+import type { Filter, ValuePath } from "../../scim/filter/ast";
 import { parseFilter } from "../../scim/filter/parse";
+import { type Comparison, positiveTest, resolveFilterAttribute, type Test } from "../../scim/filter/semantics";
 import { type AttributeDefinition, findAttribute, findSubAttribute } from "../../scim/schemas/definition";
-import { type ResolvedAttribute, resolveAttributePath } from "../../scim/schemas/resource-type";
-import { compare, type Operand, type Test } from "./compare";
+import type { ResolvedAttribute } from "../../scim/schemas/resource-type";
+import { compare, type Operand } from "./compare";
 import type { FilterTarget } from "./target";
-
-type Comparison = Compare | Suffix;
 
 /** The elements of one multi-valued attribute: how to read a sub-attribute, and "any element matches". */
 interface Elements {
@@ -70,21 +69,15 @@ const logical = (op: "and" | "or", parts: SQL[]) => sql`(${sql.join(parts, sql.r
 /** NULL (attribute absent) counts as false before NOT: `not (title eq "x")` finds users without a title. */
 const negate = (condition: SQL) => sql`(NOT coalesce(${condition}, 0))`;
 
-/** Rewrites ne and null literals in terms of eq and pr: `ne` is exactly "not eq", `eq null` is "not present". */
+/** A comparison's condition: `holds` builds its positive test, negated where `ne` or `eq null` asks for it. */
 function test(comparison: Comparison, holds: (test: Test) => SQL): SQL {
-  if (comparison.op === "pr") return holds({ op: "pr" });
-  const { op, compValue: literal, attrPath } = comparison;
-  if (literal === null) {
-    if (op === "eq") return negate(holds({ op: "pr" }));
-    if (op === "ne") return holds({ op: "pr" });
-    throw invalidFilter(`"${attrPath} ${op} null": null can only be compared with eq or ne.`);
-  }
-  return op === "ne" ? negate(holds({ op: "eq", literal })) : holds({ op, literal });
+  const positive = positiveTest(comparison);
+  return positive.negated ? negate(holds(positive.test)) : holds(positive.test);
 }
 
 function attributeComparison(comparison: Comparison, target: FilterTarget): SQL {
   const path = comparison.attrPath;
-  const resolved = resolve(path, target);
+  const resolved = resolveFilterAttribute(target.resourceType, path);
   if (!resolved.attribute.multiValued) {
     const operand = singleValued(resolved, path, target);
     return test(comparison, (t) => compare(operand, t));
@@ -100,7 +93,7 @@ function attributeComparison(comparison: Comparison, target: FilterTarget): SQL 
 }
 
 function valuePathCondition({ attrPath, valFilter }: ValuePath, target: FilterTarget): SQL {
-  const resolved = resolve(attrPath, target);
+  const resolved = resolveFilterAttribute(target.resourceType, attrPath);
   const { attribute } = resolved;
   if (!attribute.multiValued || resolved.subAttribute) {
     throw invalidFilter(`"${attrPath}" is not a multi-valued attribute, so it takes no [filter].`);
@@ -128,15 +121,6 @@ function comparisonsIn(filter: Filter): Comparison[] {
     default:
       return [filter];
   }
-}
-
-function resolve(path: string, target: FilterTarget): ResolvedAttribute {
-  const resolved = resolveAttributePath(target.resourceType, path);
-  if (!resolved) throw invalidFilter(`Unknown attribute "${path}" in filter.`);
-  if (resolved.attribute.returned === "never" || resolved.subAttribute?.returned === "never") {
-    throw invalidFilter(`The attribute "${path}" cannot be filtered: it is never returned.`);
-  }
-  return resolved;
 }
 
 /** A single-valued attribute: its column when it has one (indexed lookups), else its place in the document. */
