@@ -1,8 +1,6 @@
-import * as v from "valibot";
-import { deliveryStatements } from "../db/activity-queries";
 import type { Database } from "../db/client";
-import { type ActivityEntry, pipelineMessageSchema, type ScimRequestRecord } from "../db/pipeline-messages";
-import { scimRequestStatements } from "../db/scim-request-queries";
+import type { ActivityEntry, ScimRequestRecord } from "../db/pipeline-messages";
+import { readPipelineMessage, writeDelivered } from "../domain/activity-delivery";
 
 /**
  * The queue consumer: writes a batch's activity entries to activity_log (clearing them from the
@@ -17,23 +15,20 @@ export async function consumeActivity(batch: MessageBatch<unknown>, db: Database
   const entries: ActivityEntry[] = [];
   const requests: ScimRequestRecord[] = [];
   for (const message of batch.messages) {
-    const parsed = v.safeParse(pipelineMessageSchema, message.body);
-    if (!parsed.success) {
+    const read = readPipelineMessage(message.body);
+    if ("issue" in read) {
       // Retrying cannot fix it, but it must not vanish: after max_retries it lands in the dead-letter queue.
-      console.error(
-        JSON.stringify({ event: "activity_malformed", messageId: message.id, issue: parsed.issues[0].message }),
-      );
+      console.error(JSON.stringify({ event: "activity_malformed", messageId: message.id, issue: read.issue }));
       message.retry();
       continue;
     }
-    const body = parsed.output;
+    const body = read.message;
     if (body.kind === "activity") entries.push(body.entry);
     else requests.push(body.request);
     accepted.push({ message, id: body.kind === "activity" ? body.entry.id : body.request.id });
   }
-  const [first, ...rest] = [...deliveryStatements(db, entries), ...scimRequestStatements(db, requests)];
   try {
-    if (first) await db.batch([first, ...rest]);
+    await writeDelivered(db, entries, requests);
   } catch (error) {
     console.error(
       JSON.stringify({
@@ -65,12 +60,13 @@ export async function consumeActivity(batch: MessageBatch<unknown>, db: Database
  */
 export function consumeDeadLetters(batch: MessageBatch<unknown>): void {
   for (const message of batch.messages) {
-    const parsed = v.safeParse(pipelineMessageSchema, message.body);
-    const about = !parsed.success
-      ? {}
-      : parsed.output.kind === "activity"
-        ? { kind: "activity", id: parsed.output.entry.id, orgId: parsed.output.entry.orgId }
-        : { kind: "scim_request", id: parsed.output.request.id, orgId: parsed.output.request.orgId };
+    const read = readPipelineMessage(message.body);
+    const about =
+      "issue" in read
+        ? {}
+        : read.message.kind === "activity"
+          ? { kind: "activity", id: read.message.entry.id, orgId: read.message.entry.orgId }
+          : { kind: "scim_request", id: read.message.request.id, orgId: read.message.request.orgId };
     console.error(JSON.stringify({ event: "activity_dead_lettered", messageId: message.id, ...about }));
     message.ack();
   }
