@@ -3,6 +3,7 @@ import { requireMemberCount } from "./members-per-request";
 import type { OperationPath, PatchOperation } from "./patch/operations";
 import type { PatchPath } from "./patch/path";
 import type { ValueFilter } from "./patch/value-filter";
+import { isObject, type Json } from "./patch/values";
 import { GROUP_SCHEMA } from "./schemas/urns";
 
 /**
@@ -22,14 +23,10 @@ export interface GroupPatchPlan {
   attributeOperations: PatchOperation[];
 }
 
-type Json = Record<string, unknown>;
-
 /** `urn:ietf:params:scim:schemas:core:2.0:Group:members` is the fully qualified form of `members` (RFC 7644 §3.10). */
 const CORE_PREFIX = `${GROUP_SCHEMA.toLowerCase()}:`;
 const isMembersKey = (key: string) =>
   (key.toLowerCase().startsWith(CORE_PREFIX) ? key.slice(CORE_PREFIX.length) : key).toLowerCase() === "members";
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * `members`, or members selected by a value filter (`members[value eq "id"]`, with or without a
