@@ -9,6 +9,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: { ADMIN_TOKEN: "test-admin-token", TEST_MIGRATIONS: migrations },
+          // A second, empty database: migration tests apply the migrations to it step by step, with data in between.
+          d1Databases: { MIGRATION_TEST_DB: "migration-test" },
           // Deliver activity batches at once, so tests read what the real consumer wrote without long waits.
           queueConsumers: {
             "scim-activity": {

@@ -1,9 +1,11 @@
 import { and, asc, count, eq, getTableColumns, inArray, or, type SQL, sql } from "drizzle-orm";
+import { foldCase } from "../scim/folding";
 import { userResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
 import { escapeLike } from "./filter/compare";
 import type { FilterTarget } from "./filter/target";
+import { foldedSql } from "./folding";
 import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
 import { memberEmails, members, teamMembers, teams } from "./schema";
 import type { Member, NewMember } from "./schema-types";
@@ -162,7 +164,7 @@ export interface MemberListQuery {
 
 /** The control panel's member list: filters, then a keyset page in (created_at, id) order. */
 export async function selectMemberKeysetPage(db: Database, orgId: string, query: MemberListQuery): Promise<Member[]> {
-  const pattern = query.q ? `%${escapeLike(query.q.toLowerCase())}%` : undefined;
+  const pattern = query.q ? `%${escapeLike(foldCase(query.q))}%` : undefined;
   const like = (expression: SQL) => sql`${expression} LIKE ${pattern} ESCAPE '\\'`;
   return db
     .select()
@@ -175,8 +177,8 @@ export async function selectMemberKeysetPage(db: Database, orgId: string, query:
         pattern
           ? or(
               like(sql`${members.emailLower}`),
-              like(sql`lower(json_extract(${members.document}, '$.name.givenName'))`),
-              like(sql`lower(json_extract(${members.document}, '$.name.familyName'))`),
+              like(foldedSql(sql`json_extract(${members.document}, '$.name.givenName')`)),
+              like(foldedSql(sql`json_extract(${members.document}, '$.name.familyName')`)),
             )
           : undefined,
         afterKeyset(members.createdAt, members.id, query.after),
@@ -207,7 +209,6 @@ export function memberFilterTarget(orgId: string): FilterTarget {
         },
         match: (condition) =>
           sql`${members.id} IN (SELECT ${memberEmails.memberId} FROM ${memberEmails} WHERE ${memberEmails.orgId} = ${orgId} AND ${condition})`,
-        foldedBySqlite: true, // filled by the member_emails triggers
       },
       // `groups` lists provisioned teams only, so only their memberships can match.
       groups: {

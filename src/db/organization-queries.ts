@@ -1,6 +1,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import { foldCase } from "../scim/folding";
 import type { Database } from "./client";
 import { escapeLike } from "./filter/compare";
+import { foldedSql } from "./folding";
 import { afterKeyset, type Keyset } from "./keyset";
 import { organizations } from "./schema";
 
@@ -9,13 +11,13 @@ export const selectOrganizationStatement = (db: Database, id: string) =>
 
 /** The console's organization list: names containing `q` (case-insensitively), a keyset page in (created_at, id) order. */
 export function selectOrganizationKeysetPage(db: Database, query: { q?: string; after?: Keyset; limit: number }) {
-  const pattern = query.q ? `%${escapeLike(query.q.toLowerCase())}%` : undefined;
+  const pattern = query.q ? `%${escapeLike(foldCase(query.q))}%` : undefined;
   return db
     .select()
     .from(organizations)
     .where(
       and(
-        pattern ? sql`lower(${organizations.name}) LIKE ${pattern} ESCAPE '\\'` : undefined,
+        pattern ? sql`${foldedSql(sql`${organizations.name}`)} LIKE ${pattern} ESCAPE '\\'` : undefined,
         afterKeyset(organizations.createdAt, organizations.id, query.after),
       ),
     )

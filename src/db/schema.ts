@@ -351,7 +351,7 @@ export const conflicts = sqliteTable(
     kind: text("kind").$type<ConflictKind>().notNull(),
     status: text("status").$type<ConflictStatus>().notNull(),
     targetType: text("target_type").$type<"member" | "team">().notNull(),
-    // What makes two refusals the same conflict: the lower-cased userName, or the edited member's or team's id.
+    // What makes two refusals the same conflict: the folded userName (foldCase), or the edited member's or team's id.
     subject: text("subject").notNull(),
     // The member or team concerned: the manual member holding the email, the member or team edited here.
     targetId: text("target_id"),

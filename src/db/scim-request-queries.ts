@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, gte, inArray, lt, notInArray, type SQL, sql, sum } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { foldCase } from "../scim/folding";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
 import { escapeLike } from "./filter/compare";
@@ -8,11 +9,13 @@ import { organizations, retiredScimTokens, scimHealth, scimRequestHours, scimReq
 
 const COLUMNS_PER_REQUEST = Object.keys(getTableColumns(scimRequests)).length;
 
+const foldOrNull = (text: string | undefined) => (text === undefined ? null : foldCase(text));
+
 /** A record as stored, with what is derived from it: whether it failed, and what `q` matches the start of. */
 const toRow = (r: ScimRequestRecord) => ({
   ...r,
   failed: r.status >= 400,
-  subjectLower: (r.userName ?? r.displayName)?.toLowerCase() ?? null,
+  subjectLower: foldOrNull(r.userName ?? r.displayName),
 });
 
 /** Request records into the log; an id already there is skipped (and, by the trigger, not counted again). */
@@ -44,7 +47,7 @@ export interface ScimRequestQuery {
 
 /** Newest first, keyset-paginated over (org_id, …, at, id): no OFFSET, whatever the page. */
 export function selectScimRequestPage(db: Database, query: ScimRequestQuery) {
-  const q = query.q?.toLowerCase();
+  const q = foldOrNull(query.q);
   const conditions: (SQL | undefined)[] = [
     eq(scimRequests.orgId, query.orgId),
     query.failed === undefined ? undefined : eq(scimRequests.failed, query.failed),
@@ -55,7 +58,7 @@ export function selectScimRequestPage(db: Database, query: ScimRequestQuery) {
       ? sql`(${scimRequests.subjectLower} LIKE ${`${escapeLike(q)}%`} ESCAPE '\\' OR ${scimRequests.externalId} = ${query.q})`
       : undefined,
     query.concerning
-      ? sql`(${scimRequests.resourceId} = ${query.concerning.id} OR ${scimRequests.subjectLower} = ${query.concerning.userName.toLowerCase()})`
+      ? sql`(${scimRequests.resourceId} = ${query.concerning.id} OR ${scimRequests.subjectLower} = ${foldCase(query.concerning.userName)})`
       : undefined,
     query.since ? gte(scimRequests.at, query.since) : undefined,
     query.after ? sql`(${scimRequests.at}, ${scimRequests.id}) < (${query.after.at}, ${query.after.id})` : undefined,

@@ -22,6 +22,7 @@ import {
 import type { ConflictKind, Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";
 import { selectTeamsOfMembers } from "../db/team-queries";
+import { foldCase } from "../scim/folding";
 import { memberEmail } from "../scim/normalize";
 import { canonicalJson } from "../scim/patch/values";
 import { USER_SCHEMA } from "../scim/schemas/urns";
@@ -61,7 +62,7 @@ function profileColumns(document: Record<string, unknown>) {
   const { email, emailLower } = memberEmail(document);
   return {
     userName,
-    userNameLower: userName.toLowerCase(),
+    userNameLower: foldCase(userName),
     email,
     emailLower,
     externalId: typeof document.externalId === "string" ? document.externalId : null,
@@ -345,11 +346,11 @@ export function withProfileEdit(document: Record<string, unknown>, edit: Profile
     next.name = name;
   }
   if (edit.email !== undefined) {
-    const { email } = memberEmail(document);
+    const email = memberEmail(document).emailLower;
     // The login follows the email when it was the email (always so for members made here).
-    if (String(next.userName).toLowerCase() === email.toLowerCase()) next.userName = edit.email;
+    if (foldCase(String(next.userName)) === email) next.userName = edit.email;
     const emails = Array.isArray(next.emails) ? [...(next.emails as Record<string, unknown>[])] : [];
-    const index = emails.findIndex((e) => String(e.value).toLowerCase() === email.toLowerCase());
+    const index = emails.findIndex((e) => foldCase(String(e.value)) === email);
     if (index === -1) emails.unshift({ value: edit.email, primary: true });
     else emails[index] = { ...emails[index], value: edit.email };
     next.emails = emails;

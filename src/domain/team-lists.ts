@@ -7,6 +7,7 @@ import {
   selectTeamKeysetPage,
   selectTeamMemberKeysetPage,
 } from "../db/team-queries";
+import { foldCase } from "../scim/folding";
 import { DomainError } from "./errors";
 import { controlPanelScope, findMember } from "./members";
 import { joinsManualTeamsOnly, requireMembersNamed } from "./membership";
@@ -85,7 +86,7 @@ export async function teamMembersPage(
  * of them; `unknown_members` naming every email no member has.
  */
 export async function membersByEmail(db: Database, organization: Organization, emails: string[]): Promise<string[]> {
-  const wanted = [...new Set(emails.map((email) => email.toLowerCase()))];
+  const wanted = [...new Set(emails.map(foldCase))];
   requireMembersNamed(wanted.length);
   const found = await selectMembersByEmail(db, organization.id, wanted);
   const known = new Set(found.map((m) => m.emailLower));

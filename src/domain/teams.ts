@@ -27,6 +27,7 @@ import {
   teamExists,
   updateTeamAttributesStatement,
 } from "../db/team-queries";
+import { foldCase } from "../scim/folding";
 import type { GroupPatchPlan, MembershipChange } from "../scim/group-membership";
 import { normalizeResource } from "../scim/normalize";
 import { applyPatch } from "../scim/patch/apply-patch";
@@ -87,7 +88,7 @@ function teamColumns(document: GroupDocument): TeamColumns {
   const columns: Partial<Record<keyof TeamChanges, unknown>> = {};
   for (const name of TEAM_ATTRIBUTES) columns[name] = document[name] ?? null;
   const displayName = String(document.displayName);
-  return { ...columns, displayName, displayNameLower: displayName.toLowerCase() } as TeamColumns;
+  return { ...columns, displayName, displayNameLower: foldCase(displayName) } as TeamColumns;
 }
 
 /** The member ids a Group document lists. */
@@ -424,7 +425,7 @@ function teamTarget(team: { orgId: string; id: string; displayName: string }, ac
 
 async function explainWriteFailure(db: Database, orgId: string, displayName: string, error: unknown): Promise<unknown> {
   if (teamNameTaken(error)) {
-    const holder = await selectTeamNamed(db, orgId, displayName.toLowerCase());
+    const holder = await selectTeamNamed(db, orgId, foldCase(displayName));
     const manually = holder && !holder.provisioned ? "A team created manually in the control panel" : "A team";
     return new DomainError("display_name_taken", `${manually} is already named ${displayName}.`);
   }

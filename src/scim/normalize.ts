@@ -1,4 +1,5 @@
 import { invalidSyntax, invalidValue } from "./errors";
+import { foldCase } from "./folding";
 import { requireMemberCount } from "./members-per-request";
 import { commonAttributes } from "./schemas/common";
 import { type AttributeDefinition, findAttribute, isClientWritable, type SchemaDefinition } from "./schemas/definition";
@@ -229,7 +230,7 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** A member's email address: as given, for display, and lower-cased, for uniqueness. */
+/** A member's email address: as given, for display, and folded (foldCase), for uniqueness. */
 export interface MemberEmail {
   email: string;
   emailLower: string;
@@ -259,5 +260,5 @@ export function memberEmail(document: Json): MemberEmail {
   if (chosen === undefined) {
     throw invalidValue("The user needs an email address: userName is not one and no emails value is one.");
   }
-  return { email: chosen, emailLower: chosen.toLowerCase() };
+  return { email: chosen, emailLower: foldCase(chosen) };
 }

@@ -190,10 +190,10 @@ describe("compileFilter: SQL", () => {
     expect(render(compileFilter('externalId eq "Ext-1"', target)).params).toEqual(["Ext-1"]);
   });
 
-  it("falls back to json_extract with canonical names, folding both sides in SQL", () => {
+  it("falls back to json_extract with canonical names, the value folded in SQL and the literal bound folded", () => {
     expect(render(compileFilter('TITLE eq "Engineer"', target))).toEqual({
-      sql: `(lower(json_extract("filter_fixture"."doc", '$.title')) = lower(?))`,
-      params: ["Engineer"],
+      sql: `(lower(json_extract("filter_fixture"."doc", '$.title')) = ?)`,
+      params: ["engineer"],
     });
     expect(render(compileFilter(`${ENTERPRISE.toLowerCase()}:DEPARTMENT pr`, target)).sql).toContain(
       `json_extract("filter_fixture"."doc", '$."${ENTERPRISE}".department')`,
@@ -203,14 +203,14 @@ describe("compileFilter: SQL", () => {
 
   it("escapes LIKE metacharacters and never puts literals in the SQL text", () => {
     expect(render(compileFilter('title co "50%_\\\\"', target))).toEqual({
-      sql: `(lower(json_extract("filter_fixture"."doc", '$.title')) LIKE lower(?) ESCAPE '\\')`,
+      sql: `(lower(json_extract("filter_fixture"."doc", '$.title')) LIKE ? ESCAPE '\\')`,
       params: ["%50\\%\\_\\\\%"],
     });
     const hostile = `userName eq "x' OR '1'='1" or title co "'); DROP TABLE filter_fixture; --"`;
     const injected = render(compileFilter(hostile, target));
     expect(injected.sql).not.toContain("'1'");
     expect(injected.sql).not.toContain("DROP");
-    expect(injected.params).toEqual(["x' or '1'='1", "%'); DROP TABLE filter\\_fixture; --%"]);
+    expect(injected.params).toEqual(["x' or '1'='1", "%'); drop table filter\\_fixture; --%"]);
   });
 
   it("uses instr/substr rather than LIKE for caseExact substrings", () => {
@@ -232,7 +232,7 @@ describe("compileFilter: SQL", () => {
 
   it("negates with coalesce so that NULL (absent) counts as false before NOT", () => {
     expect(render(compileFilter('not (title eq "x")', target)).sql).toBe(
-      `(NOT coalesce((lower(json_extract("filter_fixture"."doc", '$.title')) = lower(?)), 0))`,
+      `(NOT coalesce((lower(json_extract("filter_fixture"."doc", '$.title')) = ?), 0))`,
     );
   });
 });

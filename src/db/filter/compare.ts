@@ -1,21 +1,23 @@
 import { type SQL, sql } from "drizzle-orm";
 import { invalidFilter } from "../../scim/errors";
 import { isText, orderedComparison, type Test, textLiteral, type ValueTest } from "../../scim/filter/semantics";
+import { foldCase } from "../../scim/folding";
 import type { AttributeDefinition } from "../../scim/schemas/definition";
 
-/** One attribute value as SQL sees it: a column, a side-table column or a JSON extract. */
+/**
+ * One attribute value as SQL sees it: a column, a side-table column or a JSON extract. A string that
+ * is not caseExact is compared folded (foldCase's rule): `value` is then the folded value, a column
+ * stored folded or foldedSql() of a JSON extract, and the literal is bound folded by foldCase.
+ */
 export interface Operand {
   /** The path as the client wrote it, for error details. */
   path: string;
   definition: AttributeDefinition;
   value: SQL;
-  /**
-   * How strings that are not caseExact are folded: columns store them lower-cased by JS, so the
-   * literal is lower-cased in JS; side tables filled by triggers store them through SQLite's lower(),
-   * so the literal goes through lower() too; JSON values are as given, so both sides go through lower().
-   */
-  folding: "stored" | "stored-by-sqlite" | "in-sql";
 }
+
+/** Whether the attribute's values are compared folded: strings that are not caseExact. */
+export const comparedFolded = (definition: AttributeDefinition) => isText(definition) && !definition.caseExact;
 
 const ORDERING = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" } as const;
 
@@ -31,19 +33,17 @@ export function compare(operand: Operand, test: Test): SQL {
 }
 
 function compareText(operand: Operand, op: ValueTest["op"], literal: string): SQL {
-  const { value, definition, path, folding } = operand;
+  const { value, definition, path } = operand;
   // No stored string holds U+0000, and SQLite's LIKE would read a pattern only up to it.
   if (literal.includes("\u0000")) throw invalidFilter(`"${path}" cannot be compared with text holding U+0000.`);
-  const foldCase = !definition.caseExact;
-  const left = foldCase && folding === "in-sql" ? sql`lower(${value})` : value;
-  const right = (text: string) =>
-    !foldCase ? sql`${text}` : folding === "stored" ? sql`${text.toLowerCase()}` : sql`lower(${text})`;
-  if (op !== "co" && op !== "sw" && op !== "ew") return sql`(${left} ${sql.raw(ORDERING[op])} ${right(literal)})`;
-  if (foldCase) {
-    // LIKE folds ASCII case by itself; the literal's own % _ \ must match literally.
-    const escaped = escapeLike(literal);
+  const folded = !definition.caseExact;
+  const text = folded ? foldCase(literal) : literal;
+  if (op !== "co" && op !== "sw" && op !== "ew") return sql`(${value} ${sql.raw(ORDERING[op])} ${text})`;
+  if (folded) {
+    // LIKE folds ASCII case by itself, as foldCase does; the literal's own % _ \ must match literally.
+    const escaped = escapeLike(text);
     const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
-    return sql`(${left} LIKE ${right(pattern)} ESCAPE '\\')`;
+    return sql`(${value} LIKE ${pattern} ESCAPE '\\')`;
   }
   // caseExact: LIKE would ignore case, so compare positions instead.
   if (op === "co") return sql`(instr(${value}, ${literal}) > 0)`;

@@ -5,7 +5,8 @@ import { parseFilter } from "../../scim/filter/parse";
 import { type Comparison, positiveTest, resolveFilterAttribute, type Test } from "../../scim/filter/semantics";
 import { type AttributeDefinition, findAttribute, findSubAttribute } from "../../scim/schemas/definition";
 import type { ResolvedAttribute } from "../../scim/schemas/resource-type";
-import { compare, type Operand } from "./compare";
+import { foldedSql } from "../folding";
+import { compare, comparedFolded, type Operand } from "./compare";
 import type { FilterTarget } from "./target";
 
 /** The elements of one multi-valued attribute: how to read a sub-attribute, and "any element matches". */
@@ -127,16 +128,22 @@ function comparisonsIn(filter: Filter): Comparison[] {
 function singleValued(resolved: ResolvedAttribute, path: string, target: FilterTarget): Operand {
   const definition = resolved.subAttribute ?? resolved.attribute;
   const column = target.columns[columnKey(resolved)];
-  if (column) return { path, definition, value: column, folding: "stored" };
+  if (column) return { path, definition, value: column };
   const document = documentHolding(target, path, [resolved.attribute, definition]);
   const { extension, attribute, subAttribute } = resolved;
-  return {
+  return documentOperand(
     path,
     definition,
-    value: sql`json_extract(${document}, ${jsonPath([extension, attribute.name, subAttribute?.name])})`,
-    folding: "in-sql",
-  };
+    sql`json_extract(${document}, ${jsonPath([extension, attribute.name, subAttribute?.name])})`,
+  );
 }
+
+/** A value read from the JSON document, as given: folded here when it is compared folded. */
+const documentOperand = (path: string, definition: AttributeDefinition, extract: SQL): Operand => ({
+  path,
+  definition,
+  value: comparedFolded(definition) ? foldedSql(extract) : extract,
+});
 
 /** The side table when it has a column for every sub-attribute the condition reads, else the document's array. */
 function elementsOf(
@@ -145,25 +152,19 @@ function elementsOf(
   path: string,
   target: FilterTarget,
 ): Elements {
-  const operand = (sub: AttributeDefinition, value: SQL, folding: Operand["folding"]): Operand => ({
-    path: `${path}.${sub.name}`,
-    definition: sub,
-    value,
-    folding,
-  });
   // Keyed by the attribute: `emails.value eq …` reads the same side table as `emails[value eq …]`.
   const side = target.sideTables[columnKey({ ...resolved, subAttribute: undefined })];
   if (side && referenced.every((sub) => side.columns[sub.name.toLowerCase()])) {
     return {
-      operand: (sub) =>
-        operand(sub, side.columns[sub.name.toLowerCase()], side.foldedBySqlite ? "stored-by-sqlite" : "stored"),
+      operand: (sub) => ({ path: `${path}.${sub.name}`, definition: sub, value: side.columns[sub.name.toLowerCase()] }),
       any: (condition) => side.match(condition),
     };
   }
   const document = documentHolding(target, path, [resolved.attribute, ...referenced]);
   const array = jsonPath([resolved.extension, resolved.attribute.name]);
   return {
-    operand: (sub) => operand(sub, sql`json_extract(scim_element.value, ${jsonPath([sub.name])})`, "in-sql"),
+    operand: (sub) =>
+      documentOperand(`${path}.${sub.name}`, sub, sql`json_extract(scim_element.value, ${jsonPath([sub.name])})`),
     any: (condition) => sql`EXISTS (SELECT 1 FROM json_each(${document}, ${array}) AS scim_element WHERE ${condition})`,
   };
 }

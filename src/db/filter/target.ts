@@ -7,11 +7,6 @@ export interface SideTable {
   columns: Record<string, SQL>;
   /** Turns a condition over one side-table row into a condition on the resource row: true when any row matches. */
   match(condition: SQL): SQL;
-  /**
-   * The columns were folded by SQLite's lower() (a trigger fills the table), not by JS: literals are
-   * then folded by lower() too, so both sides agree on every character, ASCII-only as lower() is.
-   */
-  foldedBySqlite?: boolean;
 }
 
 /**
@@ -23,8 +18,8 @@ export interface FilterTarget {
   /**
    * Attributes with their own (indexed) column, keyed by lower-case canonical path: `username`,
    * `meta.created`, `urn:…:user:employeenumber`. A string attribute that is not caseExact must hold
-   * its value lower-cased by JS `toLowerCase()` (the literal is folded the same way); booleans are 0/1;
-   * dateTimes are ISO-8601 UTC text (`toISOString()`).
+   * its value folded by the one rule of src/scim/folding.ts (foldCase in TypeScript, lower() in SQL: the
+   * same), as the literal is; booleans are 0/1; dateTimes are ISO-8601 UTC text (`toISOString()`).
    */
   columns: Record<string, SQL>;
   /** Multi-valued attributes with a side table, keyed by lower-case attribute name. */
