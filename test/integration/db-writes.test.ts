@@ -50,6 +50,8 @@ const readMember = async (id: string) =>
     created_at: string;
     updated_at: string;
   };
+/** A member's revision as readMember reads it from D1. */
+const stored = (m: Member) => ({ version: m.version, created_at: m.createdAt, updated_at: m.updatedAt });
 const readTeam = async (id: string) => {
   const [team] = (await selectTeamByIdStatement(db, id)) as Team[];
   return team;
@@ -76,11 +78,7 @@ describe("versions and timestamps: the database's, for every write", () => {
     expect(inserted.createdAt).toMatch(ISO_MILLISECONDS);
     expect(inserted).toMatchObject({ version: 1, updatedAt: inserted.createdAt });
     expect(inserted.createdAt >= before).toBe(true);
-    expect(await readMember(inserted.id)).toEqual({
-      version: 1,
-      created_at: inserted.createdAt,
-      updated_at: inserted.createdAt,
-    });
+    expect(await readMember(inserted.id)).toEqual(stored(inserted));
   });
 
   it("moves a member's version on by one and stamps lastModified when written at the version read, and writes nothing at another", async () => {
@@ -90,18 +88,10 @@ describe("versions and timestamps: the database's, for every write", () => {
     const [written] = await updateMemberAtVersionStatement(db, inserted.id, 1, { externalId: "ext-1" });
     expect(written).toMatchObject({ version: 2, createdAt: inserted.createdAt, externalId: "ext-1" });
     expect(written.updatedAt > inserted.updatedAt).toBe(true);
-    expect(await readMember(inserted.id)).toEqual({
-      version: 2,
-      created_at: inserted.createdAt,
-      updated_at: written.updatedAt,
-    });
+    expect(await readMember(inserted.id)).toEqual(stored(written));
     // A stale version: no row comes back and nothing changes.
     expect(await updateMemberAtVersionStatement(db, inserted.id, 1, { externalId: "ext-stale" })).toEqual([]);
-    expect(await readMember(inserted.id)).toEqual({
-      version: 2,
-      created_at: inserted.createdAt,
-      updated_at: written.updatedAt,
-    });
+    expect(await readMember(inserted.id)).toEqual(stored(written));
   });
 
   it("moves a team's version on for an attribute write, and both sides' for each membership row that joins or leaves", async () => {
