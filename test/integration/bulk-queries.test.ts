@@ -104,7 +104,8 @@ const group = (displayName: string, members: string[], extra: object = {}) => ({
 });
 const sorted = (ids: string[]) => [...ids].sort();
 
-describe("/Bulk within D1's 1,000 queries per invocation", () => {
+// Each test drives thousands of statements through whole /Bulk requests: minutes on a loaded 2-core machine.
+describe("/Bulk within D1's 1,000 queries per invocation", { timeout: 180_000 }, () => {
   it("runs the worst case of each user operation within the limit: refused creates, refused updates, deletes", async () => {
     const tenant = await createTenant({ licenses: 100 });
     const ids = await createUsersInBulk(tenant, 100, "u");
