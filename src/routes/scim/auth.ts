@@ -2,8 +2,8 @@ import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Database } from "../../db/client";
-import { selectOrganizationStatement } from "../../db/organization-queries";
 import { verifyScimToken } from "../../domain/organizations";
+import { readTenantWith, type TenantCheck } from "../../domain/scim-tenant";
 import type { AppEnv } from "../../env";
 import { ScimError } from "../../scim/errors";
 import {
@@ -41,20 +41,25 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
   reads: [...T],
 ): Promise<BatchResponse<T>> {
   const counting = startCountingTenantRequest(c, c.req.param("orgId")!);
-  const [organizations, ...results] = await db.batch([
-    selectOrganizationStatement(db, c.req.param("orgId")!),
-    ...reads,
-  ]);
-  c.set("tenant", organizations[0]);
-  const organization = await verifyScimToken(organizations[0], c.get("presentedToken"));
+  const { tenant, results } = await readTenantWith(db, c.req.param("orgId")!, reads);
+  c.set("tenant", tenant);
+  const organization = await verifyScimToken(tenant, c.get("presentedToken"));
   if (!organization) {
     await limitFailedAuthentication(c);
     throw unauthorized(c);
   }
   await requireWithinTenantRate(c, counting);
   c.set("organization", organization);
-  return results as BatchResponse<T>;
+  return results;
 }
+
+/** The request's tenant check, for the domain's reads to make with theirs (see authorize). */
+export const tenantCheck =
+  (c: Context<AppEnv>, db: Database): TenantCheck =>
+  async (reads) => {
+    const results = await authorize(c, db, reads);
+    return { organization: c.get("organization"), results };
+  };
 
 /**
  * Parses request input that the tenant's reads depend on (a filter, paging), so that they go in the

@@ -2,16 +2,9 @@ import { type Context, Hono } from "hono";
 import type { Actor } from "../../db/activity-entries";
 import type { Database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
-import {
-  countTeamsStatement,
-  selectCompleteMembersOfTeams,
-  selectTeamPageStatement,
-  selectTeamStatement,
-  type TeamSortField,
-  teamFilterTarget,
-  teamSortFields,
-} from "../../db/team-queries";
-import { createTeam, deleteTeam, patchTeam, replaceTeam, type TeamScope } from "../../domain/teams";
+import { groupList } from "../../domain/scim-lists";
+import { completeMembersOfTeams, provisionedTeam, provisionedTeamWithMembers } from "../../domain/scim-resources";
+import { createTeam, deleteTeam, patchTeam, replaceTeam } from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { planGroupPatch } from "../../scim/group-membership";
@@ -20,8 +13,8 @@ import { describeGroupPatch } from "../../scim/operation";
 import { isAttributeRequested } from "../../scim/projection";
 import { etag } from "../../scim/resource";
 import { groupResourceType } from "../../scim/schemas/resource-type";
-import { authorize } from "./auth";
-import { firstMemberPage, groupJson, groupLocation, groupResponse, MEMBER_PAGE_SIZE, renderGroup } from "./group-body";
+import { authorize, tenantCheck } from "./auth";
+import { groupJson, groupLocation, groupResponse, renderGroup } from "./group-body";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, writeOnCurrentVersion } from "./patch-request";
@@ -30,21 +23,18 @@ import { notModified, readJson, requestProjection } from "./respond";
 
 export const groups = new Hono<AppEnv>();
 
-/** How SCIM lists groups: provisioned teams, with their members unless the response leaves them out. */
-export const groupListing: Listing<Team, TeamSortField> = {
-  type: groupResourceType,
-  sortFields: teamSortFields,
-  filterTarget: teamFilterTarget,
-  page: (c, db, query) => selectTeamPageStatement(db, scope(c), query),
-  count: (c, db, where) => countTeamsStatement(db, scope(c), where),
-  unfilteredTotal: (organization) => organization.provisionedTeams,
+/** How SCIM lists groups (see groupList), with their members unless the response leaves them out. */
+export const groupListing: Listing<Team> = {
+  list: groupList,
   // The page's members in one round trip, up to a page of member rows; a team too large for that
   // (an "everyone" group) streams its members as GET /Groups/{id} does, so no page is held whole.
   async render(c, rows) {
     if (!withMembers(c)) return rows.map((team) => renderGroup(c, team));
     const db = c.var.db;
-    const ids = rows.map((team) => team.id);
-    const complete = await selectCompleteMembersOfTeams(db, ids, MEMBER_PAGE_SIZE);
+    const complete = await completeMembersOfTeams(
+      db,
+      rows.map((team) => team.id),
+    );
     return rows.map((team) => {
       const members = complete.get(team.id);
       return members ? renderGroup(c, team, members) : groupJson(c, db, team);
@@ -77,9 +67,10 @@ groups.get("/:id", async (c) => {
   const db = c.var.db;
   // The tenant, the team and (unless excluded) the first page of its members: one round trip.
   const id = c.req.param("id");
-  const [[team], firstPage] = withMembers(c)
-    ? await authorize(c, db, [selectTeamStatement(db, scope(c), id), firstMemberPage(db, id)])
-    : [...(await authorize(c, db, [selectTeamStatement(db, scope(c), id)])), undefined];
+  const check = tenantCheck(c, db);
+  const { team, firstPage } = withMembers(c)
+    ? await provisionedTeamWithMembers(db, check, orgId(c), id)
+    : { team: await provisionedTeam(db, check, orgId(c), id), firstPage: undefined };
   if (!team) throw notFound(`No group ${id}.`);
   return notModified(c, team.version) ?? groupResponse(c, db, team, 200, { ETag: etag(team.version) }, firstPage);
 });
@@ -135,7 +126,7 @@ groups.delete("/:id", async (c) => {
 groups.all("/", methodNotAllowed("GET", "POST"));
 groups.all("/:id", methodNotAllowed("GET", "PUT", "PATCH", "DELETE"));
 
-const scope = (c: Context<AppEnv>): TeamScope => ({ orgId: c.req.param("orgId")!, provisionedOnly: true });
+const orgId = (c: Context<AppEnv>) => c.req.param("orgId")!;
 
 const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimProvider ?? "generic"}`;
 
@@ -147,8 +138,9 @@ const expectedVersion = (c: Context<AppEnv>, current: Team) =>
 
 /** The tenant check and the team in one round trip; 404 for an id SCIM cannot see. */
 async function readTeam(c: Context<AppEnv>, db: Database): Promise<Team> {
-  const [[team]] = await authorize(c, db, [selectTeamStatement(db, scope(c), c.req.param("id")!)]);
-  if (!team) throw notFound(`No group ${c.req.param("id")}.`);
+  const id = c.req.param("id")!;
+  const team = await provisionedTeam(db, tenantCheck(c, db), orgId(c), id);
+  if (!team) throw notFound(`No group ${id}.`);
   noteGroup(c, team, team.id);
   return team;
 }

@@ -1,18 +1,11 @@
 import { type Context, Hono } from "hono";
 import type { Actor } from "../../db/activity-entries";
 import type { Database } from "../../db/client";
-import { memberListPositions } from "../../db/list-positions";
-import {
-  countMembersStatement,
-  type MemberSortField,
-  type MemberWithGroups,
-  memberFilterTarget,
-  memberSortFields,
-  selectMemberPageStatement,
-  selectMemberStatement,
-} from "../../db/member-queries";
+import type { MemberWithGroups } from "../../db/member-queries";
 import type { Member } from "../../db/schema-types";
-import { createMember, deleteMember, type MemberScope, updateMember } from "../../domain/members";
+import { createMember, deleteMember, updateMember } from "../../domain/members";
+import { userList } from "../../domain/scim-lists";
+import { provisionedMember } from "../../domain/scim-resources";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { normalizeResource } from "../../scim/normalize";
@@ -22,7 +15,7 @@ import { isAttributeRequested, projectResource } from "../../scim/projection";
 import { etag, renderResource } from "../../scim/resource";
 import { userResourceType } from "../../scim/schemas/resource-type";
 import { tenantUrl } from "../tenant-url";
-import { authorize } from "./auth";
+import { authorize, tenantCheck } from "./auth";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion, writeOnCurrentVersion } from "./patch-request";
@@ -31,17 +24,10 @@ import { notModified, readJson, requestProjection, scimJson } from "./respond";
 
 export const users = new Hono<AppEnv>();
 
-/** How SCIM lists users: provisioned members, sortable by the attributes that have an index. */
-export const userListing: Listing<MemberWithGroups, MemberSortField> = {
-  type: userResourceType,
-  sortFields: memberSortFields,
-  filterTarget: memberFilterTarget,
-  page: (c, db, query) => selectMemberPageStatement(db, scope(c), { ...query, withGroups: withGroups(c) }),
-  count: (c, db, where) => countMembersStatement(db, scope(c), where),
-  unfilteredTotal: (organization) => organization.provisionedMembers,
+/** How SCIM lists users (see userList). */
+export const userListing: Listing<MemberWithGroups> = {
+  list: userList,
   render: (c, rows) => rows.map((row) => render(c, row)),
-  // Okta's import pages the unfiltered list by startIndex: the next page starts by key.
-  positions: { store: memberListPositions, revision: (organization) => organization.membersRevision },
 };
 
 users.get("/", (c) => respondWithList(c, [userListing], queryRequest(c)));
@@ -121,8 +107,6 @@ users.all("/:id", methodNotAllowed("GET", "PUT", "PATCH", "DELETE"));
 
 const orgId = (c: Context<AppEnv>) => c.req.param("orgId")!;
 
-const scope = (c: Context<AppEnv>): MemberScope => ({ orgId: orgId(c), provisionedOnly: true });
-
 const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimProvider ?? "generic"}`;
 
 const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, orgId(c))}/Users/${id}`;
@@ -131,8 +115,9 @@ const withGroups = (c: Context<AppEnv>) => isAttributeRequested(requestProjectio
 
 /** The tenant check and the member (with its teams) in one round trip; 404 for an id SCIM cannot see. */
 async function readMember(c: Context<AppEnv>, db: Database): Promise<MemberWithGroups> {
-  const [[member]] = await authorize(c, db, [selectMemberStatement(db, scope(c), c.req.param("id")!, withGroups(c))]);
-  if (!member) throw notFound(`No user ${c.req.param("id")}.`);
+  const id = c.req.param("id")!;
+  const member = await provisionedMember(db, tenantCheck(c, db), orgId(c), id, withGroups(c));
+  if (!member) throw notFound(`No user ${id}.`);
   noteUser(c, member.document, member.id);
   return member;
 }
