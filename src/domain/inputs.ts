@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { ACTIVITY_ACTIONS } from "../db/activity-entries";
 import { SCIM_PROVIDERS, SOURCES } from "../db/schema";
 import { DomainError } from "./errors";
 import { controlCharacterProblem, nameProblem } from "./names";
@@ -33,6 +34,10 @@ export const memberEmail = v.pipe(v.string(), v.trim(), v.maxLength(254), v.emai
 export const personName = v.pipe(v.string(), v.trim(), v.maxLength(1024), noControlCharacters);
 export const memberSource = v.picklist(SOURCES);
 export const memberStatus = v.picklist(["active", "deactivated"]);
+/** An activity log action (its `options` list every one). */
+export const activityAction = v.picklist(ACTIVITY_ACTIONS, "is not a known action");
+/** Who acted, as the activity log names it: the control panel's admin or an identity provider. */
+export const activityActor = v.picklist(["admin", ...SCIM_PROVIDERS.map((p) => `scim:${p}` as const)]);
 /** The member search box: part of an email or name. */
 export const memberSearch = v.pipe(v.string(), v.maxLength(254));
 

@@ -1,9 +1,7 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { ACTIVITY_ACTIONS } from "../../db/activity-entries";
-import { SCIM_PROVIDERS } from "../../db/schema";
 import { type ActivityFilters, activityEntries, activityPage } from "../../domain/activity-log";
-import { parseQuery } from "../../domain/inputs";
+import { activityAction, activityActor, parseQuery } from "../../domain/inputs";
 import { actorName, describeActivity, describeChanges } from "../activity-sentence";
 import { Pager, Select, withQuery } from "../components";
 import type { ConsoleEnv } from "../env";
@@ -15,16 +13,12 @@ const EXPORT_PAGE = 500;
 
 const day = v.pipe(v.string(), v.isoDate("must be a date"));
 const filtersQuery = v.object({
-  actor: v.optional(
-    v.union([v.picklist(["admin", ...SCIM_PROVIDERS.map((p) => `scim:${p}` as const)]), v.literal("")]),
-  ),
-  action: v.optional(v.union([v.picklist(ACTIVITY_ACTIONS), v.literal("")])),
+  actor: v.optional(v.union([activityActor, v.literal("")])),
+  action: v.optional(v.union([v.picklist(activityAction.options), v.literal("")])),
   from: v.optional(v.union([day, v.literal("")])),
   to: v.optional(v.union([day, v.literal("")])),
   cursor: v.optional(v.string()),
 });
-
-const ACTORS = ["admin", ...SCIM_PROVIDERS.map((p) => `scim:${p}`)];
 
 /** The filters of a request, as the query string carries them and as the activity query takes them. */
 function readFilters(c: Context<ConsoleEnv>) {
@@ -62,13 +56,19 @@ activityPages.get("/", async (c) => {
             name="actor"
             label="Actor"
             value={shown.actor}
-            options={[{ value: "", label: "Anyone" }, ...ACTORS.map((a) => ({ value: a, label: actorName(a) }))]}
+            options={[
+              { value: "", label: "Anyone" },
+              ...activityActor.options.map((a) => ({ value: a, label: actorName(a) })),
+            ]}
           />
           <Select
             name="action"
             label="Action"
             value={shown.action}
-            options={[{ value: "", label: "Any action" }, ...ACTIVITY_ACTIONS.map((a) => ({ value: a, label: a }))]}
+            options={[
+              { value: "", label: "Any action" },
+              ...activityAction.options.map((a) => ({ value: a, label: a })),
+            ]}
           />
           <div class="field">
             <label for="field-from">From</label>

@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Database } from "../../db/client";
-import { SOURCES } from "../../db/schema";
 import type { Member, Organization } from "../../db/schema-types";
 import { memberEmail, memberSearch, memberSource, memberStatus, parseQuery, personName } from "../../domain/inputs";
 import {
@@ -101,7 +100,10 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
           label="Source"
           id="member-source"
           value={filters.source}
-          options={[{ value: "", label: "Any source" }, ...SOURCES.map((s) => ({ value: s, label: sourceLabel(s) }))]}
+          options={[
+            { value: "", label: "Any source" },
+            ...memberSource.options.map((s) => ({ value: s, label: sourceLabel(s) })),
+          ]}
         />
         <Select
           name="status"

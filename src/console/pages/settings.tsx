@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { SCIM_PROVIDERS, type ScimProvider } from "../../db/schema";
+import type { ScimProvider } from "../../db/schema";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
 import { connectionHealth } from "../../domain/scim-health";
@@ -75,7 +75,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
         <p class="hint">One identity provider provisions members and teams at a time.</p>
         <FormError state={view.state} form="provisioning" />
         <ul class="providers">
-          {SCIM_PROVIDERS.map((provider) => {
+          {scimProvider.options.map((provider) => {
             const on = active === provider;
             const form = `provider-${provider}`;
             return (

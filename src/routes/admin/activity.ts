@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { ACTIVITY_ACTIONS } from "../../db/activity-entries";
 import { activityPage } from "../../domain/activity-log";
-import { parseQuery } from "../../domain/inputs";
+import { activityAction, parseQuery } from "../../domain/inputs";
 import { getOrganization } from "../../domain/organizations";
 import type { AppEnv } from "../../env";
 import { limitParameter } from "./validate";
@@ -11,7 +10,7 @@ const query = v.object({
   limit: limitParameter,
   cursor: v.optional(v.string()),
   actor: v.optional(v.string()),
-  action: v.optional(v.picklist(ACTIVITY_ACTIONS, "is not a known action")),
+  action: v.optional(activityAction),
   targetId: v.optional(v.string()),
   since: v.optional(v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 timestamp"))),
   until: v.optional(v.pipe(v.string(), v.isoTimestamp("must be an ISO-8601 timestamp"))),
