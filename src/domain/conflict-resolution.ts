@@ -14,6 +14,16 @@ const CONTROL_PANEL = "admin" as const;
 export type Resolution = "link" | "dismiss";
 
 /**
+ * What an admin may decide on a conflict: any open one can be dismissed; one refused because a
+ * manual member holds the email can also be linked (that member becomes the provisioned one).
+ * Nothing once it is closed.
+ */
+export function conflictDecisions(conflict: Conflict): Resolution[] {
+  if (conflict.status !== "open") return [];
+  return conflict.kind === "email_held_by_manual_member" ? ["link", "dismiss"] : ["dismiss"];
+}
+
+/**
  * An admin's decision on an open conflict, recorded as an activity entry. `link` makes the manual
  * member holding the email the provisioned one: the identity provider's profile and active state are
  * applied through updateMember (licences and email uniqueness hold as for any write), it keeps its
@@ -47,7 +57,7 @@ export async function resolveConflict(
     if (resolved.length === 0) throw closed(conflict);
     return { conflict: { ...conflict, status: "dismissed", resolvedAt } };
   }
-  if (conflict.kind !== "email_held_by_manual_member" || !conflict.targetId || !conflict.document) {
+  if (!conflictDecisions(conflict).includes("link") || !conflict.targetId || !conflict.document) {
     throw new DomainError(
       "conflict_not_linkable",
       "Only a create refused because a manually created member holds the email can be linked; dismiss this one.",

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Source } from "../../db/schema";
 import type { Conflict } from "../../db/schema-types";
-import { resolveConflict } from "../../domain/conflict-resolution";
+import { conflictDecisions, resolveConflict } from "../../domain/conflict-resolution";
 import { conflictIfExists, conflictPage } from "../../domain/conflicts";
 import { parseQuery } from "../../domain/inputs";
 import { recentFailedRequests } from "../../domain/scim-request-log";
@@ -110,7 +110,7 @@ async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
                         </span>
                       ) : (
                         <div class="row">
-                          {conflict.kind === "email_held_by_manual_member" && (
+                          {conflictDecisions(conflict).includes("link") && (
                             <PostForm
                               action={resolvePath}
                               confirm={linkWarning(conflict.targetName ?? "", provider)}

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { Conflict } from "../../db/schema-types";
-import { resolveConflict } from "../../domain/conflict-resolution";
+import { conflictDecisions, resolveConflict } from "../../domain/conflict-resolution";
 import { conflictPage } from "../../domain/conflicts";
 import { parseQuery } from "../../domain/inputs";
 import { getOrganization } from "../../domain/organizations";
@@ -53,12 +53,6 @@ export function conflictView(conflict: Conflict) {
     createdAt: conflict.createdAt,
     lastSeenAt: conflict.lastSeenAt,
     resolvedAt: conflict.resolvedAt,
-    // What an admin can decide: a manual member holding the email can become the provisioned one.
-    actions:
-      conflict.status !== "open"
-        ? []
-        : conflict.kind === "email_held_by_manual_member"
-          ? ["link", "dismiss"]
-          : ["dismiss"],
+    actions: conflictDecisions(conflict),
   };
 }
