@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { ScimProvider } from "../../db/schema";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
+import { licencesRunningLow } from "../../domain/licences";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
 import { connectionHealth } from "../../domain/scim-health";
 import { tenantUrl } from "../../routes/tenant-url";
@@ -46,7 +47,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   const health = organization.scimProvider ? await connectionHealth(c.var.db, organization) : undefined;
   const operator = c.var.session.scope.kind === "operator";
   const active = organization.scimEnabled ? organization.scimProvider : null;
-  const remaining = organization.licenses - organization.licensesUsed;
+  const remaining = licencesRunningLow(organization);
   const settingsPath = orgPath(organization, "/settings");
   // The one-time token must not outlive this response anywhere: no cache, no history snapshot.
   c.header("Cache-Control", "no-store");
@@ -138,7 +139,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
           {organization.licensesUsed} of {organization.licenses} licences in use.{" "}
           <a href={`${orgPath(organization, "/members")}?status=active`}>See active members</a>
         </p>
-        {remaining * 20 < organization.licenses || remaining === 0 ? (
+        {remaining !== undefined ? (
           <p class="warning" role="status">
             {remaining === 0
               ? "No licence is left"
