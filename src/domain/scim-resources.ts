@@ -1,11 +1,19 @@
+import type { Actor } from "../db/activity-entries";
 import type { Database } from "../db/client";
 import { type MemberScope, type MemberWithGroups, selectMemberStatement } from "../db/member-queries";
-import type { Team } from "../db/schema-types";
+import type { Source } from "../db/schema";
+import type { Organization, Team } from "../db/schema-types";
 import { selectCompleteMembersOfTeams, selectTeamMemberKeysetPage, selectTeamStatement } from "../db/team-queries";
 import type { TenantCheck } from "./scim-tenant";
 
 /** What SCIM sees of an organization: the members and teams its identity provider provisioned, nothing made by hand. */
 export const scimScope = (orgId: string): MemberScope => ({ orgId, provisionedOnly: true });
+
+/** Whose the members and teams SCIM creates are: the organization's identity provider (generic when none is named). */
+export const provisioningSource = (organization: Organization): Source => organization.scimProvider ?? "generic";
+
+/** Who SCIM's changes are attributed to in the activity log. */
+export const provisioningActor = (organization: Organization): Actor => `scim:${provisioningSource(organization)}`;
 
 /** A member of a Group as SCIM shows it. */
 export interface GroupMember {

@@ -1,9 +1,14 @@
 import { type Context, Hono } from "hono";
-import type { Actor } from "../../db/activity-entries";
 import type { Database } from "../../db/client";
 import type { Team } from "../../db/schema-types";
 import { groupList } from "../../domain/scim-lists";
-import { completeMembersOfTeams, provisionedTeam, provisionedTeamWithMembers } from "../../domain/scim-resources";
+import {
+  completeMembersOfTeams,
+  provisionedTeam,
+  provisionedTeamWithMembers,
+  provisioningActor,
+  provisioningSource,
+} from "../../domain/scim-resources";
 import { createTeam, deleteTeam, patchTeam, replaceTeam } from "../../domain/teams";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
@@ -53,12 +58,7 @@ groups.post("/", async (c) => {
   const organization = c.get("organization");
   const document = normalizeResource(body, groupResourceType);
   noteGroup(c, document);
-  const team = await createTeam(
-    db,
-    organization,
-    { document, source: organization.scimProvider ?? "generic" },
-    actor(c),
-  );
+  const team = await createTeam(db, organization, { document, source: provisioningSource(organization) }, actor(c));
   noteGroup(c, team, team.id);
   return groupResponse(c, db, team, 201, { Location: groupLocation(c, team.id), ETag: etag(team.version) });
 });
@@ -128,7 +128,7 @@ groups.all("/:id", methodNotAllowed("GET", "PUT", "PATCH", "DELETE"));
 
 const orgId = (c: Context<AppEnv>) => c.req.param("orgId")!;
 
-const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimProvider ?? "generic"}`;
+const actor = (c: Context<AppEnv>) => provisioningActor(c.get("organization"));
 
 const withMembers = (c: Context<AppEnv>) => isAttributeRequested(requestProjection(c), groupResourceType, "members");
 

@@ -1,11 +1,10 @@
 import { type Context, Hono } from "hono";
-import type { Actor } from "../../db/activity-entries";
 import type { Database } from "../../db/client";
 import type { MemberWithGroups } from "../../db/member-queries";
 import type { Member } from "../../db/schema-types";
 import { createMember, deleteMember, updateMember } from "../../domain/members";
 import { userList } from "../../domain/scim-lists";
-import { provisionedMember } from "../../domain/scim-resources";
+import { provisionedMember, provisioningActor, provisioningSource } from "../../domain/scim-resources";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../scim/errors";
 import { normalizeResource } from "../../scim/normalize";
@@ -44,7 +43,7 @@ users.post("/", async (c) => {
   const member = await createMember(
     db,
     organization,
-    { document, active: active ?? true, source: organization.scimProvider ?? "generic" },
+    { document, active: active ?? true, source: provisioningSource(organization) },
     actor(c),
   );
   return respondWithMember(c, { ...member, groups: null }, 201, { Location: location(c, member.id) });
@@ -107,7 +106,7 @@ users.all("/:id", methodNotAllowed("GET", "PUT", "PATCH", "DELETE"));
 
 const orgId = (c: Context<AppEnv>) => c.req.param("orgId")!;
 
-const actor = (c: Context<AppEnv>): Actor => `scim:${c.get("organization").scimProvider ?? "generic"}`;
+const actor = (c: Context<AppEnv>) => provisioningActor(c.get("organization"));
 
 const location = (c: Context<AppEnv>, id: string) => `${tenantUrl(c, orgId(c))}/Users/${id}`;
 
