@@ -2,7 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { invocationDatabase } from "../../src/db/client";
 import { activityEntries, activityPage } from "../../src/domain/activity-log";
+import { conflictDecisions } from "../../src/domain/conflict-resolution";
 import { DomainError } from "../../src/domain/errors";
+import { licencesRunningLow } from "../../src/domain/licences";
 import { controlPanelScope, findMember, listMembers } from "../../src/domain/members";
 import {
   joinsManualTeamsOnly,
@@ -78,6 +80,27 @@ describe("the read-only notice", () => {
     await admin(`/organizations/${tenant.orgId}/scim`, { method: "PUT", json: { enabled: false } });
     const off = await scimSettings(db(), await getOrganization(db(), tenant.orgId));
     expect(off).toMatchObject({ provisionedMembers: 1, provisionedTeams: 1, readOnlyNotice: false });
+  });
+});
+
+describe("what the control panel offers and warns of", () => {
+  it("offers link and dismiss on a conflict over a manual member's email, dismiss on others, nothing once closed", async () => {
+    const organization = await getOrganization(db(), (await createOrganization()).id);
+    const conflict = (kind: string, status = "open") => ({ kind, status }) as Parameters<typeof conflictDecisions>[0];
+    expect(conflictDecisions(conflict("email_held_by_manual_member"))).toEqual(["link", "dismiss"]);
+    for (const kind of ["no_licence", "edited_while_off", "deleted_while_off"]) {
+      expect(conflictDecisions(conflict(kind))).toEqual(["dismiss"]);
+    }
+    expect(conflictDecisions(conflict("email_held_by_manual_member", "linked"))).toEqual([]);
+    expect(conflictDecisions(conflict("no_licence", "dismissed"))).toEqual([]);
+    // Licences: a warning under 5 % left, or none left.
+    const licences = (licenses: number, licensesUsed: number) =>
+      licencesRunningLow({ ...organization, licenses, licensesUsed });
+    expect(licences(100, 95)).toBeUndefined();
+    expect(licences(100, 96)).toBe(4);
+    expect(licences(10, 10)).toBe(0);
+    expect(licences(0, 0)).toBe(0);
+    expect(licences(10, 9)).toBeUndefined();
   });
 });
 
@@ -214,12 +237,22 @@ describe("keyset pages", () => {
     const stored = await getOrganization(db(), organization.id);
     for (const teamName of ["One", "Two", "Three"]) await createManualTeam(db(), stored, teamName);
     await activity(organization.id); // the queue consumer has written every entry
+    const all = await activityPage(db(), stored, { action: "team.created" }, { limit: 10 });
+    expect(all.items.map((entry) => entry.targetName).sort()).toEqual(["One", "Three", "Two"]);
+    const keys = all.items.map((entry) => `${entry.at} ${entry.id}`);
+    expect(keys).toEqual([...keys].sort().reverse()); // newest first, ties by id
     const page = await activityPage(db(), stored, { action: "team.created" }, { limit: 2 });
-    expect(page.items.map((entry) => entry.targetName)).toEqual(["Three", "Two"]);
-    const exported = [];
-    for await (const rows of activityEntries(db(), stored, {}, 2)) exported.push(rows.length);
-    // organization.created and three team.created: two full reads, and a third that finds the end.
-    expect(exported).toEqual([2, 2, 0]);
+    expect(page.items).toEqual(all.items.slice(0, 2));
+    expect(
+      (await activityPage(db(), stored, { action: "team.created" }, { limit: 2, cursor: page.nextCursor! })).items,
+    ).toEqual(all.items.slice(2));
+    const everything = await activityPage(db(), stored, {}, { limit: 100 });
+    expect(everything.items).toHaveLength(4); // organization.created and three team.created
+    const exported: (typeof everything.items)[] = [];
+    for await (const rows of activityEntries(db(), stored, {}, 2)) exported.push(rows);
+    // Two full reads, and a third that finds the end.
+    expect(exported.map((rows) => rows.length)).toEqual([2, 2, 0]);
+    expect(exported.flat()).toEqual(everything.items);
   });
 });
 
