@@ -4,4 +4,6 @@
  * correctly as strings and are SCIM's dateTime format. Members' and teams' created and lastModified
  * are the database's (DATABASE_NOW in the schema), never this: one clock per column.
  */
-export const now = () => new Date().toISOString();
+export const timestamp = (epochMs: number) => new Date(epochMs).toISOString();
+
+export const now = () => timestamp(Date.now());

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client";
+import { timestamp } from "../db/clock";
 import { selectOrganizationStatement } from "../db/organization-queries";
 import type { ScimRequestRecord } from "../db/pipeline-messages";
 import { sendScimRequest } from "../db/pipeline-send";
@@ -14,14 +15,15 @@ export interface FailedAuthentication {
 }
 
 /**
- * Records a SCIM request through the activity pipeline (queue, or D1 directly if the queue refuses).
- * Runs after the response, in waitUntil. A request that failed authentication is recorded only for
+ * Records a SCIM request, made at `startedAt` (epoch ms), through the activity pipeline (queue, or D1
+ * directly if the queue refuses). Runs after the response, in waitUntil. A request that failed authentication is recorded only for
  * an organization that exists; it is a stale-token attempt if it presented one of the organization's
  * retired tokens (compared by hash: the token itself goes nowhere).
  */
 export async function recordScimRequest(
   db: Database,
-  record: Omit<ScimRequestRecord, "staleToken">,
+  record: Omit<ScimRequestRecord, "staleToken" | "at">,
+  startedAt: number,
   failedAuthentication?: FailedAuthentication,
 ): Promise<void> {
   try {
@@ -34,7 +36,7 @@ export async function recordScimRequest(
       const token = failedAuthentication.presentedToken;
       staleToken = token !== undefined && (await isRetiredToken(db, tenant.id, await hashToken(token)));
     }
-    await sendScimRequest(db, { ...record, provider, staleToken });
+    await sendScimRequest(db, { ...record, at: timestamp(startedAt), provider, staleToken });
   } catch (error) {
     console.error(
       JSON.stringify({

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { now } from "../../db/clock";
 import { recordScimRequest } from "../../domain/scim-request-log";
 import type { AppEnv, RequestSubject } from "../../env";
 import { describeRequest } from "../../scim/operation";
@@ -18,7 +17,6 @@ const LOOKUP = /^\s*(userName|externalId|displayName)\s+eq\s+"([^"\\]{1,256})"\s
 export const scimRequestLog = createMiddleware<AppEnv>(async (c, next) => {
   if (c.env.SCIM_REQUEST_LOG === "off") return next();
   const started = Date.now();
-  const at = now();
   await next();
   const organization = c.get("organization");
   const status = c.res.status;
@@ -31,7 +29,6 @@ export const scimRequestLog = createMiddleware<AppEnv>(async (c, next) => {
   const record = {
     id: crypto.randomUUID(),
     orgId,
-    at,
     method: c.req.method,
     resourceType: described.resourceType,
     resourceId: clip(subject?.id ?? described.resourceId),
@@ -49,7 +46,7 @@ export const scimRequestLog = createMiddleware<AppEnv>(async (c, next) => {
   const failedAuthentication = organization
     ? undefined
     : { tenant: c.get("tenant"), presentedToken: c.get("presentedToken") };
-  c.executionCtx.waitUntil(recordScimRequest(c.var.db, record, failedAuthentication));
+  c.executionCtx.waitUntil(recordScimRequest(c.var.db, record, started, failedAuthentication));
 });
 
 /** Notes the user a request concerned (its id, once known, and names), for its request log record. */
