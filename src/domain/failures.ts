@@ -29,6 +29,11 @@ export function classifyFailure(error: unknown, path: string): UnexpectedFailure
     console.error(JSON.stringify({ event: "database_busy", status, path }));
     return { kind: "busy", status, retryAfterSeconds: RETRY_AFTER_SECONDS, message: BUSY };
   }
-  console.error(JSON.stringify({ event: "error", path, ...loggableFailure(error) }));
+  logFailure("error", error, { path });
   return { kind: "internal" };
+}
+
+/** Logs a failure nothing answered for: the event, its context and what of the error may be logged (never a query's values). */
+export function logFailure(event: string, error: unknown, context: Record<string, string> = {}): void {
+  console.error(JSON.stringify({ event, ...context, ...loggableFailure(error) }));
 }

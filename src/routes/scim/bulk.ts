@@ -1,7 +1,6 @@
 import type { Context } from "hono";
-import { loggableFailure, statementCount, withReserve } from "../../db/client";
-import { D1_QUERIES_PER_INVOCATION } from "../../db/counted-d1";
-import { fullPushRemovalEntries } from "../../domain/teams";
+import { bulkBudget, QUERIES_PER_REQUEST } from "../../domain/bulk-budget";
+import { logFailure } from "../../domain/failures";
 import type { AppEnv, Bindings } from "../../env";
 import {
   type BulkOperation,
@@ -29,23 +28,6 @@ interface OperationResult {
   retryAfter?: number;
 }
 
-/**
- * The statements the bulk request itself may still send once its operations are done: its own
- * request record, written to D1 directly if the queue refuses it.
- */
-const OWN_RECORD_STATEMENTS = 1;
-/**
- * The most statements one operation sends, whatever its kind, as measured by
- * test/integration/bulk-queries.test.ts (the worst case of each kind): a group's full push refused
- * for its name after its write, 13 = the tenant check with the team (2), the members it names and
- * the team's size (2), the write's batch (8: version guard, attributes, their entry, the additions
- * and theirs, the removals' entry and the removals, the team as it now is) and the read explaining
- * the refusal (1). A refused user create is 9, any other user write 4 or 5. A full push stages one
- * more removal entry per 5,000 members its team holds (`fullPushRemovalEntries`). More is sent only
- * when a write loses races and is retried, or when the queue is down and entries go to D1
- * directly: the count then refuses the statement that would pass the limit, before it is sent.
- */
-const OPERATION_STATEMENTS = 13;
 const NOT_RUN_RETRY_AFTER_SECONDS = 1;
 
 /**
@@ -62,11 +44,10 @@ const NOT_RUN_RETRY_AFTER_SECONDS = 1;
  * once the next one would not, it and the rest answer 503 with Retry-After, nothing of them done.
  */
 export async function bulk(c: Context<AppEnv>) {
-  const db = withReserve(c.var.db, OWN_RECORD_STATEMENTS);
-  const count = statementCount(db);
-  await authorize(c, db, []);
+  const budget = bulkBudget(c.var.db);
+  await authorize(c, budget.db, []);
   const request = parseBulkRequest(await readJson(c));
-  const env: Bindings = { ...c.env, DB: count };
+  const env: Bindings = { ...c.env, DB: budget.d1 };
   // A full push's removal entries grow with its team, which holds at most the tenant's provisioned
   // members, the ones this request creates included.
   const largestTeam = c.get("organization").provisionedMembers + request.operations.length;
@@ -82,8 +63,7 @@ export async function bulk(c: Context<AppEnv>) {
     if (Number(result.status) >= 400) errors++;
   };
   const stopped = () => request.failOnErrors !== undefined && errors >= request.failOnErrors;
-  const fits = (operation: BulkOperation) =>
-    count.statements + worstCaseStatements(operation, largestTeam) <= count.limit;
+  const fits = (operation: BulkOperation) => budget.fits(operation, largestTeam);
 
   const pending = new Map(request.operations.map((operation, index) => [index, operation]));
   let outOfStatements = false;
@@ -139,12 +119,6 @@ export async function bulk(c: Context<AppEnv>) {
   return scimJson(c, { schemas: [BULK_RESPONSE_SCHEMA], Operations }, 200, headers);
 }
 
-/** At most how many statements an operation sends (see OPERATION_STATEMENTS); any group PUT or PATCH may be a full push. */
-function worstCaseStatements(operation: BulkOperation, largestTeam: number): number {
-  const fullPush = operation.resource === "Groups" && (operation.method === "PUT" || operation.method === "PATCH");
-  return OPERATION_STATEMENTS + (fullPush ? fullPushRemovalEntries(largestTeam) - 1 : 0);
-}
-
 const unresolvable = (bulkId: string, failed: boolean) =>
   new ScimError(
     409,
@@ -157,7 +131,7 @@ const unresolvable = (bulkId: string, failed: boolean) =>
 const notRun = () =>
   new ScimError(
     503,
-    `Not run: this request reached the ${D1_QUERIES_PER_INVOCATION} database queries one request may make before this operation. Send it again in another request after the seconds in Retry-After.`,
+    `Not run: this request reached the ${QUERIES_PER_REQUEST} database queries one request may make before this operation. Send it again in another request after the seconds in Retry-After.`,
   );
 
 function refusedResult(operation: BulkOperation | RefusedOperation, error: ScimError): OperationResult {
@@ -183,7 +157,7 @@ async function run(
     return await dispatch(c, env, operation, original);
   } catch (error) {
     if (error instanceof ScimError) return refusedResult(original, error);
-    console.error(JSON.stringify({ event: "bulk_operation_failed", ...loggableFailure(error) }));
+    logFailure("bulk_operation_failed", error);
     return refusedResult(original, new ScimError(500, "Internal server error."));
   }
 }
