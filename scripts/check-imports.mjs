@@ -16,9 +16,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 
-/** Switched on once no adapter imports a value from src/db; until then such imports are only counted. */
-const ADAPTERS_REACH_DB_THROUGH_DOMAIN = false;
-
 const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const RANK = { scim: 0, db: 1, domain: 2, adapter: 3, entry: 4 };
 const ENTRY_POINTS = new Set(["src/index.ts", "src/app.ts", "src/env.ts"]);
@@ -63,7 +60,6 @@ function resolve(from, specifier) {
 }
 
 const problems = [];
-const pendingAdapterImports = [];
 const edges = new Map(files.map((file) => [file, new Set()]));
 
 for (const file of files) {
@@ -102,8 +98,7 @@ for (const file of files) {
     } else if (RANK[targetLayer] > RANK[layer]) {
       problems.push(`${what}; ${layer} is below ${targetLayer}: dependencies point down only`);
     } else if (layer === "adapter" && targetLayer === "db" && !typeOnly) {
-      if (ADAPTERS_REACH_DB_THROUGH_DOMAIN) problems.push(`${what}; adapters reach src/db through the domain`);
-      else pendingAdapterImports.push(what);
+      problems.push(`${what}; adapters reach src/db through the domain (\`import type\` only)`);
     }
   }
 }
@@ -165,11 +160,6 @@ function cycleThrough(component) {
 }
 
 const shown = relative(process.cwd(), root) || ".";
-if (pendingAdapterImports.length > 0) {
-  console.log(
-    `check-imports: ${pendingAdapterImports.length} value imports from src/db in adapters, not yet refused (ADAPTERS_REACH_DB_THROUGH_DOMAIN)`,
-  );
-}
 if (problems.length > 0) {
   for (const problem of problems) console.error(problem);
   console.error(`check-imports: ${problems.length} problem(s) in ${shown}/src`);
