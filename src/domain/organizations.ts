@@ -11,7 +11,7 @@ import type { Organization } from "../db/schema-types";
 import { tokenChangeStatements } from "../db/scim-request-queries";
 import { DomainError } from "./errors";
 import { type Page, type PageRequest, readPage } from "./pages";
-import { generateSecretToken, hashToken, tokenMatchesHash } from "./tokens";
+import { generateSecretToken, hashesEqual, hashToken } from "./tokens";
 
 const ADMIN = "admin" as const;
 
@@ -201,13 +201,16 @@ export async function rotateScimToken(db: Database, id: string): Promise<Require
   }
 }
 
-/** The organization a SCIM token opens, or undefined: unknown tenant, provisioning off or wrong token. */
-export async function verifyScimToken(
+/**
+ * The organization a SCIM token opens, or undefined: unknown tenant, provisioning off or wrong token.
+ * Takes the presented token's hash (hashToken), which the request computes once for this and its rate limit.
+ */
+export function verifyScimToken(
   organization: Organization | undefined,
-  token: string,
-): Promise<Organization | undefined> {
+  presentedHash: string,
+): Organization | undefined {
   if (!organization?.scimEnabled || !organization.scimTokenHash) return undefined;
-  return (await tokenMatchesHash(token, organization.scimTokenHash)) ? organization : undefined;
+  return hashesEqual(presentedHash, organization.scimTokenHash) ? organization : undefined;
 }
 
 async function tokenColumns(token: string) {

@@ -20,11 +20,11 @@ export async function secretsEqual(presented: string, expected: string): Promise
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
-/** Compares a presented token with a stored hash in constant time. */
-export async function tokenMatchesHash(presented: string, storedHash: string): Promise<boolean> {
-  const presentedHash = await hashToken(presented);
+/** Compares the hash of a presented token (hashToken) with a stored hash in constant time. */
+export function hashesEqual(presentedHash: string, storedHash: string): boolean {
   const encoder = new TextEncoder();
-  return crypto.subtle.timingSafeEqual(encoder.encode(presentedHash), encoder.encode(storedHash));
+  const [a, b] = [encoder.encode(presentedHash), encoder.encode(storedHash)];
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
 }
 
 async function sha256(text: string): Promise<Uint8Array> {

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import type { Database } from "../../db/client";
 import { verifyScimToken } from "../../domain/organizations";
 import { readTenantWith, type TenantCheck } from "../../domain/scim-tenant";
+import { hashToken } from "../../domain/tokens";
 import type { AppEnv } from "../../env";
 import { ScimError } from "../../scim/errors";
 import {
@@ -40,10 +41,12 @@ export async function authorize<T extends BatchItem<"sqlite">[]>(
   db: Database,
   reads: [...T],
 ): Promise<BatchResponse<T>> {
-  const counting = startCountingTenantRequest(c, c.req.param("orgId")!);
+  // The token is hashed once, for its rate-limit key and its check, while the reads are under way.
+  const presentedHash = hashToken(c.get("presentedToken"));
+  const counting = startCountingTenantRequest(c, c.req.param("orgId")!, presentedHash);
   const { tenant, results } = await readTenantWith(db, c.req.param("orgId")!, reads);
   c.set("tenant", tenant);
-  const organization = await verifyScimToken(tenant, c.get("presentedToken"));
+  const organization = verifyScimToken(tenant, await presentedHash);
   if (!organization) {
     await limitFailedAuthentication(c);
     throw unauthorized(c);

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { hashToken } from "../../domain/tokens";
 import type { AppEnv } from "../../env";
 import { ScimError } from "../../scim/errors";
 import { isInternalRequest } from "./internal-requests";
@@ -45,10 +44,14 @@ function scaled(c: Context<AppEnv>, key: string): string {
  * again (the request was), nor are a request's later re-reads (a PATCH retrying). A limiter that
  * fails lets the request through.
  */
-export function startCountingTenantRequest(c: Context<AppEnv>, orgId: string): Promise<boolean> | undefined {
+export function startCountingTenantRequest(
+  c: Context<AppEnv>,
+  orgId: string,
+  presentedHash: Promise<string>,
+): Promise<boolean> | undefined {
   if (isInternalRequest(c.req.raw) || c.get("organization")) return undefined;
   return (async () => {
-    const digest = (await hashToken(c.get("presentedToken"))).slice(0, 32);
+    const digest = (await presentedHash).slice(0, 32);
     const { success } = await c.env.TENANT_RATE_LIMIT.limit({ key: scaled(c, `${orgId}:${digest}`) });
     return success;
   })().catch(() => true);
