@@ -14,6 +14,7 @@ const MAX_BYTES_PER_SEND = 192 * 1024;
  */
 export function sendEntries(db: Database, entries: ActivityEntry[]): Promise<void> {
   return send(
+    db,
     entries.map((entry) => ({ kind: "activity", entry })),
     () => deliverEntries(db, entries),
   );
@@ -21,19 +22,58 @@ export function sendEntries(db: Database, entries: ActivityEntry[]): Promise<voi
 
 /** Puts a SCIM request record on the queue, or writes it to D1 directly if the queue refuses it. */
 export function sendScimRequest(db: Database, request: ScimRequestRecord): Promise<void> {
-  return send([{ kind: "scim_request", request }], () => insertScimRequests(db, [request]));
+  return send(db, [{ kind: "scim_request", request }], () => insertScimRequests(db, [request]));
 }
 
-async function send(messages: PipelineMessage[], writeDirectly: () => Promise<void>): Promise<void> {
+/** Messages handed over together, with their own way to D1 should the queue refuse them. */
+interface Outgoing {
+  messages: PipelineMessage[];
+  writeDirectly: () => Promise<void>;
+}
+
+/**
+ * What an invocation has handed over in the current turn of the event loop, by its database handle
+ * (one per invocation): only an invocation's own promises may wait on its I/O, so the messages of
+ * concurrent requests never share a send.
+ */
+const pending = new WeakMap<Database, { groups: Outgoing[]; delivery: Promise<void> }>();
+
+/**
+ * Queues messages to go out once the current turn is over: after the response of the request that
+ * made them, so it never waits for the queue, and in one send with everything else the invocation
+ * handed over in the same turn (a write's activity entries and its request record). The promise
+ * settles once they are sent or written directly; callers keep it in waitUntil.
+ */
+function send(db: Database, messages: PipelineMessage[], writeDirectly: () => Promise<void>): Promise<void> {
+  let turn = pending.get(db);
+  if (!turn) {
+    const groups: Outgoing[] = [];
+    const delivery = new Promise((resolve) => setTimeout(resolve, 0)).then(() => {
+      pending.delete(db);
+      return deliver(groups);
+    });
+    turn = { groups, delivery };
+    pending.set(db, turn);
+  }
+  turn.groups.push({ messages, writeDirectly });
+  return turn.delivery;
+}
+
+async function deliver(groups: Outgoing[]): Promise<void> {
+  const messages = groups.flatMap((group) => group.messages);
   try {
     for (const batch of sendBatches(messages)) await env.ACTIVITY_QUEUE.sendBatch(batch);
   } catch (error) {
-    const ids = messages.map(messageId);
-    console.error(JSON.stringify({ event: "activity_queue_failed", ids, error: errorName(error) }));
-    try {
-      await writeDirectly();
-    } catch (fallbackError) {
-      console.error(JSON.stringify({ event: "activity_delivery_deferred", ids, error: errorName(fallbackError) }));
+    console.error(
+      JSON.stringify({ event: "activity_queue_failed", ids: messages.map(messageId), error: errorName(error) }),
+    );
+    for (const group of groups) {
+      try {
+        await group.writeDirectly();
+      } catch (fallbackError) {
+        const ids = group.messages.map(messageId);
+        console.error(JSON.stringify({ event: "activity_delivery_deferred", ids, error: errorName(fallbackError) }));
+      }
     }
   }
 }

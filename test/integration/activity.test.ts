@@ -201,6 +201,23 @@ describe("activity pipeline", () => {
     expect(await pendingFor(tenant.orgId)).toBe(0);
   });
 
+  it("sends a write's activity entry and its request record to the queue in one send", async () => {
+    const tenant = await createTenant();
+    const member = await createUser(tenant, "one-send@acme.test");
+    await activity(tenant.orgId);
+    const sendBatch = vi.spyOn(env.ACTIVITY_QUEUE, "sendBatch");
+    const deactivate = patchOp({ op: "replace", value: { active: false } });
+    expect((await scim(tenant, `/Users/${member.id}`, { method: "PATCH", json: deactivate })).status).toBe(200);
+    const rows = await activity(tenant.orgId);
+    expect(rows.filter((r) => r.target_id === member.id).map((r) => r.action)).toEqual([
+      "member.created",
+      "member.deactivated",
+    ]);
+    expect(sendBatch).toHaveBeenCalledTimes(1);
+    const sent = [...sendBatch.mock.calls[0][0]].map(({ body }) => body.kind);
+    expect(sent.sort()).toEqual(["activity", "scim_request"]);
+  });
+
   it("keeps an accepted change's entry when the queue and the D1 fallback both fail, and the cron delivers it", async () => {
     const tenant = await createTenant();
     await activity(tenant.orgId);

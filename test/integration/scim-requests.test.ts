@@ -319,6 +319,29 @@ describe("the request log's pipeline", () => {
     ...overrides,
   });
 
+  it("records every request of a concurrent burst, each request sending its own", async () => {
+    const tenant = await createTenant();
+    const member = await createUser(tenant, "burst@acme.test");
+    await recorded(tenant.orgId, 1);
+    const sendBatch = vi.spyOn(env.ACTIVITY_QUEUE, "sendBatch");
+    const title = (i: number) => patchOp({ op: "replace", path: "title", value: `T${i}` });
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        i % 2 === 0
+          ? okta(tenant, `/Users/${member.id}`)
+          : okta(tenant, `/Users/${member.id}`, { method: "PATCH", json: title(i) }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(16).fill(200));
+    const rows = await recorded(tenant.orgId, 17);
+    expect(rows.filter((r) => r.operation === "get user")).toHaveLength(8);
+    // One send per request: a PATCH's record goes with its activity entry, never with another request's.
+    expect(sendBatch).toHaveBeenCalledTimes(16);
+    for (const [messages] of sendBatch.mock.calls) {
+      expect([...messages].filter(({ body }) => body.kind === "scim_request")).toHaveLength(1);
+    }
+  });
+
   it("writes records straight to D1 when the queue is down", async () => {
     const tenant = await createTenant();
     vi.spyOn(console, "error").mockImplementation(() => {});
