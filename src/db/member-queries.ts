@@ -3,7 +3,7 @@ import { foldCase } from "../scim/folding";
 import { userResourceType } from "../scim/schemas/resource-type";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
-import { escapeLike } from "./filter/compare";
+import { textMatch } from "./filter/compare";
 import type { FilterTarget } from "./filter/target";
 import { foldedSql } from "./folding";
 import { afterKey, afterKeyset, type Keyset, orderByKey, type SortKey } from "./keyset";
@@ -164,8 +164,7 @@ export interface MemberListQuery {
 
 /** The control panel's member list: filters, then a keyset page in (created_at, id) order. */
 export async function selectMemberKeysetPage(db: Database, orgId: string, query: MemberListQuery): Promise<Member[]> {
-  const pattern = query.q ? `%${escapeLike(foldCase(query.q))}%` : undefined;
-  const like = (expression: SQL) => sql`${expression} LIKE ${pattern} ESCAPE '\\'`;
+  const q = query.q ? foldCase(query.q) : undefined;
   return db
     .select()
     .from(members)
@@ -174,11 +173,13 @@ export async function selectMemberKeysetPage(db: Database, orgId: string, query:
         eq(members.orgId, orgId),
         query.source ? eq(members.source, query.source as Member["source"]) : undefined,
         query.active === undefined ? undefined : eq(members.active, query.active),
-        pattern
+        q
           ? or(
-              like(sql`${members.emailLower}`),
-              like(foldedSql(sql`json_extract(${members.document}, '$.name.givenName')`)),
-              like(foldedSql(sql`json_extract(${members.document}, '$.name.familyName')`)),
+              ...[
+                sql`${members.emailLower}`,
+                foldedSql(sql`json_extract(${members.document}, '$.name.givenName')`),
+                foldedSql(sql`json_extract(${members.document}, '$.name.familyName')`),
+              ].map((expression) => textMatch(expression, "co", q)),
             )
           : undefined,
         afterKeyset(members.createdAt, members.id, query.after),

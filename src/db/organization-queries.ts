@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { foldCase } from "../scim/folding";
 import type { Database } from "./client";
-import { escapeLike } from "./filter/compare";
+import { textMatch } from "./filter/compare";
 import { foldedSql } from "./folding";
 import { afterKeyset, type Keyset } from "./keyset";
 import { organizations } from "./schema";
@@ -11,13 +11,13 @@ export const selectOrganizationStatement = (db: Database, id: string) =>
 
 /** The console's organization list: names containing `q` (case-insensitively), a keyset page in (created_at, id) order. */
 export function selectOrganizationKeysetPage(db: Database, query: { q?: string; after?: Keyset; limit: number }) {
-  const pattern = query.q ? `%${escapeLike(foldCase(query.q))}%` : undefined;
+  const q = query.q ? foldCase(query.q) : undefined;
   return db
     .select()
     .from(organizations)
     .where(
       and(
-        pattern ? sql`${foldedSql(sql`${organizations.name}`)} LIKE ${pattern} ESCAPE '\\'` : undefined,
+        q ? textMatch(foldedSql(sql`${organizations.name}`), "co", q) : undefined,
         afterKeyset(organizations.createdAt, organizations.id, query.after),
       ),
     )

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { foldCase } from "../scim/folding";
 import { chunksFor } from "./chunks";
 import type { Database } from "./client";
-import { escapeLike } from "./filter/compare";
+import { textMatch } from "./filter/compare";
 import type { ScimRequestRecord } from "./pipeline-messages";
 import { organizations, retiredScimTokens, scimHealth, scimRequestHours, scimRequests } from "./schema";
 
@@ -55,7 +55,7 @@ export function selectScimRequestPage(db: Database, query: ScimRequestQuery) {
     query.resourceType ? eq(scimRequests.resourceType, query.resourceType) : undefined,
     query.resourceId ? eq(scimRequests.resourceId, query.resourceId) : undefined,
     q && query.q
-      ? sql`(${scimRequests.subjectLower} LIKE ${`${escapeLike(q)}%`} ESCAPE '\\' OR ${scimRequests.externalId} = ${query.q})`
+      ? sql`(${textMatch(sql`${scimRequests.subjectLower}`, "sw", q)} OR ${scimRequests.externalId} = ${query.q})`
       : undefined,
     query.concerning
       ? sql`(${scimRequests.resourceId} = ${query.concerning.id} OR ${scimRequests.subjectLower} = ${foldCase(query.concerning.userName)})`

@@ -201,16 +201,16 @@ describe("compileFilter: SQL", () => {
     expect(render(compileFilter('name.givenname sw "A"', target)).sql).toContain(`'$.name.givenName'`);
   });
 
-  it("escapes LIKE metacharacters and never puts literals in the SQL text", () => {
+  it("matches LIKE's metacharacters as plain text (by position, never LIKE) and never puts literals in the SQL text", () => {
     expect(render(compileFilter('title co "50%_\\\\"', target))).toEqual({
-      sql: `(lower(json_extract("filter_fixture"."doc", '$.title')) LIKE ? ESCAPE '\\')`,
-      params: ["%50\\%\\_\\\\%"],
+      sql: `(instr(lower(json_extract("filter_fixture"."doc", '$.title')), ?) > 0)`,
+      params: ["50%_\\"],
     });
     const hostile = `userName eq "x' OR '1'='1" or title co "'); DROP TABLE filter_fixture; --"`;
     const injected = render(compileFilter(hostile, target));
     expect(injected.sql).not.toContain("'1'");
     expect(injected.sql).not.toContain("DROP");
-    expect(injected.params).toEqual(["x' or '1'='1", "%'); drop table filter\\_fixture; --%"]);
+    expect(injected.params).toEqual(["x' or '1'='1", "'); drop table filter_fixture; --"]);
   });
 
   it("uses instr/substr rather than LIKE for caseExact substrings", () => {

@@ -34,27 +34,25 @@ export function compare(operand: Operand, test: Test): SQL {
 
 function compareText(operand: Operand, op: ValueTest["op"], literal: string): SQL {
   const { value, definition, path } = operand;
-  // No stored string holds U+0000, and SQLite's LIKE would read a pattern only up to it.
+  // No stored string holds U+0000.
   if (literal.includes("\u0000")) throw invalidFilter(`"${path}" cannot be compared with text holding U+0000.`);
-  const folded = !definition.caseExact;
-  const text = folded ? foldCase(literal) : literal;
+  const text = definition.caseExact ? literal : foldCase(literal);
   if (op !== "co" && op !== "sw" && op !== "ew") return sql`(${value} ${sql.raw(ORDERING[op])} ${text})`;
-  if (folded) {
-    // LIKE folds ASCII case by itself, as foldCase does; the literal's own % _ \ must match literally.
-    const escaped = escapeLike(text);
-    const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
-    return sql`(${value} LIKE ${pattern} ESCAPE '\\')`;
-  }
-  // caseExact: LIKE would ignore case, so compare positions instead.
-  if (op === "co") return sql`(instr(${value}, ${literal}) > 0)`;
-  if (op === "sw") return sql`(instr(${value}, ${literal}) = 1)`;
-  // SQLite's length() counts code points, as the spread does; an empty literal matches every value.
-  return sql`(substr(${value}, length(${value}) - ${[...literal].length} + 1) = ${literal})`;
+  return textMatch(value, op, text);
+}
+
+/**
+ * Whether a text value contains (`co`), starts (`sw`) or ends (`ew`) with `text`, exactly: by
+ * position, never LIKE, whose patterns D1 limits to 50 bytes and whose own characters (% _) would
+ * need escaping. A case-insensitive match compares both sides folded.
+ */
+export function textMatch(value: SQL, op: "co" | "sw" | "ew", text: string): SQL {
+  if (op === "co") return sql`(instr(${value}, ${text}) > 0)`;
+  if (op === "sw") return sql`(instr(${value}, ${text}) = 1)`;
+  // SQLite's length() counts code points, as the spread does; an empty text matches every value.
+  return sql`(substr(${value}, length(${value}) - ${[...text].length} + 1) = ${text})`;
 }
 
 /** A value as storage holds its type: 0/1 for booleans, toISOString() for dateTimes. */
 const storedForm = (value: boolean | Date | number) =>
   typeof value === "boolean" ? (value ? 1 : 0) : value instanceof Date ? value.toISOString() : value;
-
-/** Makes LIKE's own characters (%, _ and the backslash) match literally, for a pattern used with ESCAPE '\\'. */
-export const escapeLike = (text: string) => text.replace(/[\\%_]/g, "\\$&");
