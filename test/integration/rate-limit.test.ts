@@ -10,31 +10,39 @@ async function expect429(response: Response, retryAfter: string) {
 
 describe("rate limits (Workers rate-limiting binding)", () => {
   it("answers a tenant beyond 1,000 requests in 10 s with 429 and an integer Retry-After, other tenants unaffected", async () => {
-    const tenant = await createTenant();
-    const other = await createTenant();
-    // Windows are aligned to the clock: start early in one, so that it does not roll over midway.
-    while (Date.now() % 10_000 > 2_000) await new Promise((resolve) => setTimeout(resolve, 100));
-    // Full SCIM requests take ~10 ms each on this machine, too slow to make 1,000 inside one window:
-    // spend 990 of the tenant's budget on the binding itself, then send real requests.
-    // The worker keys a tenant's count by its id and a digest of its token (src/routes/scim/rate-limit.ts).
-    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(tenant.token)))]
-      .map((byte) => byte.toString(16).padStart(2, "0"))
-      .join("")
-      .slice(0, 32);
-    for (let spent = 0; spent < 990; spent += 99) {
-      await Promise.all(
-        Array.from({ length: 99 }, () => env.TENANT_RATE_LIMIT.limit({ key: `${tenant.orgId}:${digest}` })),
-      );
+    // Windows are aligned to the clock, and on a loaded machine the run below can outlast one: a run
+    // that crossed a window's end proves nothing either way, so it is made again with fresh tenants.
+    const window = () => Math.floor(Date.now() / 10_000);
+    for (let attempt = 1; ; attempt++) {
+      const tenant = await createTenant();
+      const other = await createTenant();
+      // Start early in a window, so that it does not roll over midway.
+      while (Date.now() % 10_000 > 2_000) await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = window();
+      // Full SCIM requests take ~10 ms each on this machine, too slow to make 1,000 inside one window:
+      // spend 990 of the tenant's budget on the binding itself, then send real requests.
+      // The worker keys a tenant's count by its id and a digest of its token (src/routes/scim/rate-limit.ts).
+      const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(tenant.token)))]
+        .map((byte) => byte.toString(16).padStart(2, "0"))
+        .join("")
+        .slice(0, 32);
+      for (let spent = 0; spent < 990; spent += 99) {
+        await Promise.all(
+          Array.from({ length: 99 }, () => env.TENANT_RATE_LIMIT.limit({ key: `${tenant.orgId}:${digest}` })),
+        );
+      }
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await scim(tenant, "/ServiceProviderConfig")).status);
+      const beyond = [await scim(tenant, "/Users"), await scim(tenant, "/ServiceProviderConfig")];
+      if (window() !== started && attempt < 5) continue;
+      expect(statuses).toEqual(Array(10).fill(200));
+      for (const response of beyond) await expect429(response, "10");
+      expect((await scim(other, "/ServiceProviderConfig")).status).toBe(200);
+      // A wrong token is a 401, not a 429, and spends nothing of the tenant's budget.
+      expect((await scim(tenant, "/Users", { token: "wrong" })).status).toBe(401);
+      return;
     }
-    const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await scim(tenant, "/ServiceProviderConfig")).status);
-    expect(statuses).toEqual(Array(10).fill(200));
-    await expect429(await scim(tenant, "/Users"), "10");
-    await expect429(await scim(tenant, "/ServiceProviderConfig"), "10");
-    expect((await scim(other, "/ServiceProviderConfig")).status).toBe(200);
-    // A wrong token is a 401, not a 429, and spends nothing of the tenant's budget.
-    expect((await scim(tenant, "/Users", { token: "wrong" })).status).toBe(401);
-  });
+  }, 120_000);
 
   it("limits failed authentications per client IP and tenant, then refuses that client there before looking at its token", async () => {
     const tenant = await createTenant();
