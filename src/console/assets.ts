@@ -60,6 +60,12 @@ display:flex;align-items:center;justify-content:center;font-weight:700;font-size
 .switch[aria-checked=true] .track{background:var(--accent)}.switch[aria-checked=true] .track::after{left:1.25rem}
 .reveal{border:2px solid var(--accent);background:#f8fafc}
 .copy{display:flex;gap:.5rem}.copy input{flex:1;min-width:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
+dialog.confirm{border:1px solid var(--line);border-radius:.5rem;padding:1.25rem;width:32rem;max-width:calc(100vw - 2rem);color:var(--text)}
+dialog.confirm::backdrop{background:rgb(17 24 39/.55)}dialog.confirm h2{margin-top:0}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;justify-content:flex-end;align-items:center}
+.actions-row{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin-top:1rem}
+.actions-row .apart{margin-left:auto;display:flex;flex-wrap:wrap;gap:.5rem}.section-end{margin-top:1rem}
+button:disabled{opacity:.5;cursor:not-allowed}
 details summary{cursor:pointer;color:var(--accent)}
 .changes{margin:.35rem 0 0;padding-left:1.1rem;font-size:.875rem}.changes code{background:#f3f4f6;padding:0 .2rem;border-radius:.2rem;word-break:break-all}
 .sign-in{max-width:26rem;margin:10vh auto;padding:0 1rem}
@@ -90,12 +96,25 @@ document.querySelectorAll("[data-copy]").forEach(function (button) {
     navigator.clipboard.writeText(field.value).then(function () { done("Copied"); }, function () { field.select(); done("Press Ctrl+C"); });
   });
 });
+// An action that needs a second look opens its dialog instead of submitting; only the dialog's button
+// (name=confirmed) submits, and, where a word must be typed, only once it is.
 document.addEventListener("submit", function (event) {
-  var form = event.target, message = form.getAttribute("data-confirm");
-  if (!message || form.querySelector("input[name=confirmed]")) return;
-  if (!window.confirm(message)) { event.preventDefault(); return; }
-  var confirmed = document.createElement("input");
-  confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "yes";
-  form.appendChild(confirmed);
+  var form = event.target, dialog = form.querySelector("dialog[data-confirm]");
+  if (!dialog || (event.submitter && event.submitter.name === "confirmed")) return;
+  event.preventDefault();
+  var yes = dialog.querySelector("button[name=confirmed]");
+  // Enter in the typed field submits by the form's first button: confirm, if the word is right.
+  if (dialog.open) { if (!yes.disabled) form.requestSubmit(yes); return; }
+  dialog.showModal();
+});
+document.querySelectorAll("dialog[data-confirm]").forEach(function (dialog) {
+  var yes = dialog.querySelector("button[name=confirmed]"), typed = dialog.querySelector("input[data-expected]");
+  dialog.querySelector("[data-cancel]").addEventListener("click", function () { dialog.close(); });
+  if (!typed) return;
+  var expected = typed.getAttribute("data-expected").trim().toLowerCase();
+  var check = function () { yes.disabled = typed.value.trim().toLowerCase() !== expected; };
+  check();
+  typed.addEventListener("input", check);
+  dialog.addEventListener("close", function () { typed.value = ""; check(); });
 });
 `;

@@ -85,11 +85,114 @@ export function Select(props: {
   );
 }
 
-/** A POST form; with `confirm`, the script asks first, and without script the server asks. */
-export function PostForm(props: { action: string; confirm?: string; class?: string; label?: string; children: Child }) {
+/** A POST form of buttons and hidden fields (an action that needs no second look). */
+export function PostForm(props: { action: string; class?: string; label?: string; children: Child }) {
   return (
-    <form method="post" action={props.action} data-confirm={props.confirm} class={props.class} aria-label={props.label}>
+    <form method="post" action={props.action} class={props.class} aria-label={props.label}>
       {props.children}
+    </form>
+  );
+}
+
+/** Whether what was typed is the word a confirmation asked for: spaces around it and letter case aside. */
+export const sameWord = (typed: string | undefined, word: string) =>
+  (typed ?? "").trim().toLowerCase() === word.trim().toLowerCase();
+
+/** What a confirmation says and, when it asks for a word, the field to type it in: in the dialog and on the page alike. */
+export function ConfirmBody(props: { id: string; consequence: Child; typed?: string; mistyped?: boolean }) {
+  return (
+    <>
+      <p class="warning" id={`${props.id}-consequence`}>
+        {props.consequence}
+      </p>
+      {props.typed && (
+        <div class="field">
+          <label for={`${props.id}-typed`}>
+            Type <strong>{props.typed}</strong> to confirm
+          </label>
+          {/* Not `required`: the dialog is closed while the form's first button is used, and a required field would block it. */}
+          <input
+            id={`${props.id}-typed`}
+            name="confirmText"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            data-expected={props.typed}
+            aria-invalid={props.mistyped ? "true" : undefined}
+            aria-describedby={props.mistyped ? `${props.id}-mistyped` : undefined}
+          />
+          {props.mistyped && (
+            <p class="error" role="alert" id={`${props.id}-mistyped`}>
+              That is not “{props.typed}”. Type it exactly to confirm.
+            </p>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
+
+/** A short id, stable for the same form on the same page (FNV-1a of what distinguishes it). */
+function formId(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return `confirm-${(hash >>> 0).toString(36)}`;
+}
+
+/**
+ * An action that needs a second look. Its button opens a dialog in the page (the console's script) that
+ * says what will happen; only the dialog's own button submits, with `confirmed=yes`, and with `typed` only
+ * once that word is typed (the server checks it too: see `confirmed`). Without script the first button
+ * submits as it is, and the server answers with the same confirmation as a page (pages/confirm.tsx).
+ */
+export function ConfirmAction(props: {
+  action: string;
+  /** The first button's text, e.g. "Delete member". */
+  label: string;
+  /** Its accessible name where the text alone is ambiguous (one per row of a list), e.g. "Dismiss bob@acme.test". */
+  name?: string;
+  /** The dialog's question, e.g. "Delete bob@acme.test?" */
+  title: string;
+  /** What happens if the admin goes ahead, in words. */
+  consequence: Child;
+  /** The confirming button's text; the first button's by default. */
+  confirm?: string;
+  /** A word the admin must type before confirming, e.g. the identity provider's name. */
+  typed?: string;
+  /** The form's hidden fields. */
+  values?: Record<string, string>;
+  /** The first button's look; the confirming button is red unless `tone` is "primary". */
+  buttonClass?: "danger" | "secondary" | "primary";
+  tone?: "danger" | "primary";
+  /** A first button of its own (the provider switch); a submit button, like the default one. */
+  opener?: Child;
+  class?: string;
+}) {
+  const values = props.values ?? {};
+  const id = formId(`${props.action} ${JSON.stringify(values)}`);
+  const buttonClass = props.buttonClass === "primary" ? undefined : (props.buttonClass ?? "danger");
+  return (
+    <form method="post" action={props.action} class={props.class} aria-label={props.name ?? props.label}>
+      {Object.entries(values).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      {props.opener ?? (
+        <button type="submit" class={buttonClass} aria-label={props.name} aria-haspopup="dialog">
+          {props.label}
+        </button>
+      )}
+      <dialog class="confirm" data-confirm aria-labelledby={`${id}-title`} aria-describedby={`${id}-consequence`}>
+        <h2 id={`${id}-title`}>{props.title}</h2>
+        <ConfirmBody id={id} consequence={props.consequence} typed={props.typed} />
+        <div class="actions">
+          <button type="button" class="secondary" data-cancel>
+            Cancel
+          </button>
+          <button type="submit" name="confirmed" value="yes" class={props.tone === "primary" ? undefined : "danger"}>
+            {props.confirm ?? props.label}
+          </button>
+        </div>
+      </dialog>
     </form>
   );
 }

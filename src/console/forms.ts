@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { refusalOf } from "../routes/refusals";
-import type { FormState } from "./components";
+import { type FormState, sameWord } from "./components";
 
 /** A form the console cannot act on (a broken input rule, an unknown email); shown next to the form, in words. */
 export class InvalidForm extends Error {}
@@ -65,5 +65,9 @@ export async function submitForm(
   }
 }
 
-/** Whether a form that needs confirmation was confirmed (by the script's dialog or the server's page). */
-export const confirmed = (values: Record<string, string>) => values.confirmed === "yes";
+/**
+ * Whether a form that needs confirmation was confirmed (in the page's dialog or on the server's page),
+ * with `typed`, the word the confirmation asks for, typed as well.
+ */
+export const confirmed = (values: Record<string, string>, typed?: string) =>
+  values.confirmed === "yes" && (typed === undefined || sameWord(values.confirmText, typed));

@@ -17,12 +17,18 @@ beforeAll(async () => {
   context = browser.context;
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
   page = await context.newPage();
-  // Confirmation dialogs are accepted, as an admin who read them would.
-  page.on("dialog", (dialog) => void dialog.accept());
+  // The console asks in the page, never by the browser's own confirm(): any native dialog is recorded, refused, and fails the story.
+  page.on("dialog", (dialog) => {
+    nativeDialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
 });
 afterAll(async () => {
   await browser?.close();
+  expect(nativeDialogs).toEqual([]);
 });
+
+const nativeDialogs: string[] = [];
 
 /** Clicks what submits a form or follows a link, and waits for the page that answers. */
 async function submit(target: Locator) {
@@ -111,10 +117,21 @@ describe("the console in Chromium", () => {
     expect(await page.content()).not.toContain(scimToken);
     expect(await page.getByRole("switch", { name: "Okta provisioning" }).getAttribute("aria-checked")).toBe("true");
 
-    // A second provider is refused while one is on, in words next to its switch.
-    await submit(page.getByRole("switch", { name: "Microsoft Entra ID provisioning" }));
-    expect(await page.getByRole("alert").textContent()).toContain("turn Okta off first");
-    await page.goto(`/console/orgs/${orgId}/settings`);
+    // While Okta is on, the other providers' switches are disabled and say why, next to them.
+    for (const other of ["Microsoft Entra ID", "Generic SCIM 2.0"]) {
+      const blocked = page.getByRole("switch", { name: `${other} provisioning` });
+      expect(await blocked.isDisabled()).toBe(true);
+      expect(await blocked.getAttribute("aria-checked")).toBe("false");
+      const hint = await blocked.getAttribute("aria-describedby");
+      expect(await page.locator(`#${hint}`).textContent()).toBe("Turn Okta off first");
+    }
+    // A request sent anyway (an old page, a script) is still refused, in words next to its switch.
+    const forged = await page.request.post(`/console/orgs/${orgId}/settings/provisioning`, {
+      form: { provider: "entra", enabled: "on" },
+      headers: { Origin: baseUrl },
+    });
+    expect(forged.status()).toBe(409);
+    expect(await forged.text()).toContain("turn Okta off first");
     await screenshots(page, "settings");
 
     // The token works for SCIM.
@@ -122,13 +139,16 @@ describe("the console in Chromium", () => {
   });
 
   it("regenerates the token after a confirmation that warns the integration stops", async () => {
-    const messages: string[] = [];
-    const record = (dialog: { message: () => string }) => messages.push(dialog.message());
-    page.on("dialog", record);
-    await submit(page.getByRole("button", { name: "Regenerate token" }));
+    await page.getByRole("button", { name: "Regenerate token" }).click();
+    const dialog = page.getByRole("dialog", { name: "Regenerate the Secret Token?" });
+    expect(await dialog.textContent()).toContain("Okta stops provisioning until the new token is entered there");
+    // Cancel leaves everything as it was.
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    expect(await dialog.isVisible()).toBe(false);
+    expect((await scim("GET", "/Users")).status).toBe(200);
+    await page.getByRole("button", { name: "Regenerate token" }).click();
+    await submit(dialog.getByRole("button", { name: "Regenerate token" }));
     await page.waitForSelector("#secret-token");
-    page.off("dialog", record);
-    expect(messages[0]).toContain("Okta stops provisioning until the new token is entered there");
     const fresh = await page.locator("#secret-token").inputValue();
     expect(fresh).not.toBe(scimToken);
     expect((await scim("GET", "/Users")).status).toBe(401);
@@ -236,16 +256,19 @@ describe("the console in Chromium", () => {
   });
 
   it("turns provisioning off with a warning; the provisioned member becomes editable and keeps the Okta badge", async () => {
-    const messages: string[] = [];
-    const record = (dialog: { message: () => string }) => messages.push(dialog.message());
-    page.on("dialog", record);
     await page.goto(`/console/orgs/${orgId}/settings`);
-    await submit(page.getByRole("switch", { name: "Okta provisioning" }));
+    await page.getByRole("switch", { name: "Okta provisioning" }).click();
+    const dialog = page.getByRole("dialog", { name: "Turn Okta provisioning off?" });
+    expect(await dialog.textContent()).toContain("Provisioned members become editable here and keep their Okta marker");
+    await screenshots(page, "settings-turn-off");
+    // The provider's name must be typed before the switch goes off.
+    const turnOff = dialog.getByRole("button", { name: "Turn provisioning off" });
+    expect(await turnOff.isDisabled()).toBe(true);
+    await dialog.getByLabel("Type Okta to confirm").fill("Okt");
+    expect(await turnOff.isDisabled()).toBe(true);
+    await dialog.getByLabel("Type Okta to confirm").fill("Okta");
+    await submit(turnOff);
     await page.waitForSelector("text=Okta provisioning is off");
-    page.off("dialog", record);
-    expect(messages[0]).toContain(
-      "provisioned members become editable here and keep their Okta marker".replace("provisioned", "Provisioned"),
-    );
     expect((await scim("GET", "/Users")).status).toBe(401);
 
     await page.goto(`/console/orgs/${orgId}/members`);

@@ -52,7 +52,6 @@ beforeAll(async () => {
   scimToken = enabled.body.token;
   browser = await openBrowser();
   page = await browser.context.newPage();
-  page.on("dialog", (dialog) => void dialog.accept());
   await page.goto("/console/sign-in");
   await page.getByLabel("Admin token").fill(adminToken);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -106,7 +105,10 @@ describe("provisioning visibility in Chromium", () => {
     await reloadUntil("Okta: create user jane@visibility.test → 409 failed (uniqueness)");
     await screenshots(page, "conflicts");
 
-    await page.getByRole("button", { name: "Link" }).click();
+    await page.getByRole("button", { name: "Link jane@visibility.test" }).click();
+    const dialog = page.getByRole("dialog", { name: "Link jane@visibility.test?" });
+    expect(await dialog.textContent()).toContain("The member created here becomes the one Okta provisions");
+    await dialog.getByRole("button", { name: "Link" }).click();
     // The banner names the conflict's member as stored; the URL carries only the conflict's id.
     await page.waitForURL((url) => url.searchParams.has("linked"));
     await shown("Nothing needs your decision.");

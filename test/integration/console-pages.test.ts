@@ -222,7 +222,12 @@ describe("console invitations and banners", () => {
     const resolve = (id: string, form: Record<string, string>) =>
       page(`/console/orgs/${orgId}/conflicts/${id}/resolve`, cookie, form);
     const linked = await resolve(idOf("link@banner.test"), { action: "link", confirmed: "yes" });
-    const dismissed = await resolve(idOf("drop@banner.test"), { action: "dismiss" });
+    // Without script, a dismissal is asked about first, and only the confirmed form dismisses.
+    const asked = await resolve(idOf("drop@banner.test"), { action: "dismiss" });
+    expect(await asked.text()).toContain("Dismiss the conflict about drop@banner.test?");
+    const open = (await (await admin(`/organizations/${orgId}/conflicts`)).json()) as any;
+    expect(open.conflicts.map((c: { targetName: string }) => c.targetName)).toContain("drop@banner.test");
+    const dismissed = await resolve(idOf("drop@banner.test"), { action: "dismiss", confirmed: "yes" });
     expect(await banner(linked.headers.get("Location")!)).toBe(
       "Linked link@banner.test: the member is now the one Okta provisions.",
     );
@@ -265,6 +270,34 @@ describe("console settings", () => {
     expect(body).not.toContain('id="secret-token"');
     const works = await call(`/scim/v2/${tenant.orgId}/Users`, { headers: { Authorization: `Bearer ${token}` } });
     expect(works.status).toBe(200);
+  });
+
+  it("turns provisioning off without script only once the provider's name is typed on the server's confirmation", async () => {
+    const tenant = await createTenant();
+    const cookie = await signIn();
+    const settings = `/console/orgs/${tenant.orgId}/settings`;
+    const listed = () =>
+      call(`/scim/v2/${tenant.orgId}/Users`, { headers: { Authorization: `Bearer ${tenant.token}` } });
+    const off = (extra: Record<string, string>) =>
+      page(`${settings}/provisioning`, cookie, { provider: "okta", enabled: "off", ...extra });
+
+    const asked = await off({});
+    expect(asked.status).toBe(200);
+    const confirmation = await asked.text();
+    expect(confirmation).toContain("Turn Okta provisioning off?");
+    expect(confirmation).toContain("Type <strong>Okta</strong> to confirm");
+    expect(confirmation).toContain('name="confirmText"');
+
+    const mistyped = await off({ confirmed: "yes", confirmText: "Entra" });
+    expect(mistyped.status).toBe(400);
+    expect(await mistyped.text()).toContain("That is not “Okta”. Type it exactly to confirm.");
+    expect((await off({ confirmed: "yes" })).status).toBe(400);
+    expect((await listed()).status).toBe(200); // still on
+
+    const done = await off({ confirmed: "yes", confirmText: " okta " });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Okta provisioning is off.");
+    expect((await listed()).status).toBe(401);
   });
 
   it("warns when fewer than 5 % of the licences are left", async () => {

@@ -6,7 +6,7 @@ import { conflictDecisions, resolveConflict } from "../../domain/conflict-resolu
 import { conflictIfExists, conflictPage } from "../../domain/conflicts";
 import { parseQuery } from "../../domain/inputs";
 import { recentFailedRequests } from "../../domain/scim-request-log";
-import { FormError, type FormState, Pager, PostForm, Select, withQuery } from "../components";
+import { ConfirmAction, FormError, type FormState, Pager, Select, withQuery } from "../components";
 import type { ConsoleEnv } from "../env";
 import { confirmed, parseForm, submitForm } from "../forms";
 import { sourceLabel } from "../icons";
@@ -42,6 +42,9 @@ function decisionMessage(decision: Decision, conflict: Conflict) {
 
 const linkWarning = (name: string, provider: string) =>
   `Link ${name} to ${provider}? The member created here becomes the one ${provider} provisions: it takes ${provider}'s profile, keeps its teams, and is read-only here while provisioning is on.`;
+
+const dismissWarning = (name: string, provider: string) =>
+  `Nothing changes here, and ${provider} is not told: ${name} stays as it is, and the conflict leaves the list. A new one opens if ${provider} runs into the same problem again.`;
 
 /** Conflicts: what provisioning could not do and an admin must decide, and the latest failed SCIM requests. */
 export const conflictsPages = new Hono<ConsoleEnv>();
@@ -111,21 +114,26 @@ async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
                       ) : (
                         <div class="row">
                           {conflictDecisions(conflict).includes("link") && (
-                            <PostForm
+                            <ConfirmAction
                               action={resolvePath}
-                              confirm={linkWarning(conflict.targetName ?? "", provider)}
-                              label={`Link ${conflict.targetName}`}
-                            >
-                              <input type="hidden" name="action" value="link" />
-                              <button type="submit">Link</button>
-                            </PostForm>
+                              label="Link"
+                              name={`Link ${conflict.targetName}`}
+                              buttonClass="primary"
+                              tone="primary"
+                              title={`Link ${conflict.targetName}?`}
+                              consequence={linkWarning(conflict.targetName ?? "", provider)}
+                              values={{ action: "link" }}
+                            />
                           )}
-                          <PostForm action={resolvePath} label={`Dismiss ${conflict.targetName}`}>
-                            <input type="hidden" name="action" value="dismiss" />
-                            <button type="submit" class="secondary">
-                              Dismiss
-                            </button>
-                          </PostForm>
+                          <ConfirmAction
+                            action={resolvePath}
+                            label="Dismiss"
+                            name={`Dismiss ${conflict.targetName}`}
+                            buttonClass="secondary"
+                            title={`Dismiss the conflict about ${conflict.targetName}?`}
+                            consequence={dismissWarning(conflict.targetName ?? "", provider)}
+                            values={{ action: "dismiss" }}
+                          />
                         </div>
                       )}
                     </td>
@@ -167,15 +175,16 @@ conflictsPages.post("/:id/resolve", (c) =>
       const { action } = parseForm(resolveForm, values, { action: "Decision" });
       const db = c.var.db;
       const id = c.req.param("id")!;
-      if (action === "link" && !confirmed(values)) {
+      if (!confirmed(values)) {
         const conflict = await conflictIfExists(db, organization, id);
         if (!conflict) return notFoundPage(c);
+        const [name, provider] = [conflict.targetName ?? "", sourceLabel((conflict.provider ?? "generic") as Source)];
         return confirmPage(c, {
           section: "conflicts",
-          title: `Link ${conflict.targetName}?`,
-          message: linkWarning(conflict.targetName ?? "", sourceLabel((conflict.provider ?? "generic") as Source)),
+          title: action === "link" ? `Link ${name}?` : `Dismiss the conflict about ${name}?`,
+          message: action === "link" ? linkWarning(name, provider) : dismissWarning(name, provider),
           action: orgPath(organization, `/conflicts/${c.req.param("id")}/resolve`),
-          button: "Link",
+          button: action === "link" ? "Link" : "Dismiss",
           back: orgPath(organization, "/conflicts"),
           values: { action },
         });

@@ -21,6 +21,7 @@ import { inviteMemberToTeam } from "../../domain/teams";
 import { memberTimeline } from "../../domain/timeline";
 import {
   Avatar,
+  ConfirmAction,
   Field,
   FormError,
   type FormState,
@@ -63,6 +64,9 @@ const displayName = (member: Member) => {
   const { firstName, lastName } = profileName(member);
   return [firstName, lastName].filter(Boolean).join(" ") || member.email;
 };
+
+const deleteWarning = (member: Member) =>
+  `${member.email} is removed from the organization and from every team, and its licence is freed. This cannot be undone.`;
 
 /** Members: the table with search and filters, keyset pages, and Invite new member. */
 export const membersPages = new Hono<ConsoleEnv>();
@@ -307,7 +311,7 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
           </>
         ) : (
           <>
-            <form method="post" action={memberPath} aria-labelledby="profile-heading">
+            <form method="post" action={memberPath} id="profile-form" aria-labelledby="profile-heading">
               <div class="row">
                 <Field
                   name="email"
@@ -324,24 +328,26 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
                 <Field name="lastName" label="Last name" value={kept(state, "profile", "lastName", lastName ?? "")} />
               </div>
               <FormError state={state} form="profile" />
-              <button type="submit">Save</button>
             </form>
-            <div class="row">
-              <PostForm action={`${memberPath}/status`} label="Status">
-                <input type="hidden" name="active" value={member.active ? "false" : "true"} />
-                <button type="submit" class="secondary">
-                  {member.active ? "Deactivate" : "Reactivate"}
-                </button>
-              </PostForm>
-              <PostForm
-                action={`${memberPath}/delete`}
-                confirm={`Delete ${member.email}? This cannot be undone.`}
-                label="Delete"
-              >
-                <button type="submit" class="danger">
-                  Delete member
-                </button>
-              </PostForm>
+            {/* One row of actions: Save (the profile form's, by its form attribute), then apart the ones that take access away. */}
+            <div class="actions-row">
+              <button type="submit" form="profile-form">
+                Save
+              </button>
+              <div class="apart">
+                <PostForm action={`${memberPath}/status`} label="Status">
+                  <input type="hidden" name="active" value={member.active ? "false" : "true"} />
+                  <button type="submit" class="secondary">
+                    {member.active ? "Deactivate" : "Reactivate"}
+                  </button>
+                </PostForm>
+                <ConfirmAction
+                  action={`${memberPath}/delete`}
+                  label="Delete member"
+                  title={`Delete ${member.email}?`}
+                  consequence={deleteWarning(member)}
+                />
+              </div>
             </div>
             <FormError state={state} form="status" />
           </>
@@ -411,7 +417,7 @@ membersPages.post("/:id/delete", (c) =>
         return confirmPage(c, {
           section: "members",
           title: `Delete ${member.email}?`,
-          message: `Delete ${member.email}? This cannot be undone.`,
+          message: deleteWarning(member),
           action: orgPath(organization, `/members/${member.id}/delete`),
           button: "Delete member",
           back: orgPath(organization, `/members/${member.id}`),

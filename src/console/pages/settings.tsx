@@ -6,7 +6,7 @@ import { licencesRunningLow } from "../../domain/licences";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
 import { connectionHealth } from "../../domain/scim-health";
 import { tenantUrl } from "../../routes/tenant-url";
-import { Field, FormError, type FormState, kept, PostForm } from "../components";
+import { ConfirmAction, Field, FormError, type FormState, kept, PostForm } from "../components";
 import type { ConsoleEnv } from "../env";
 import { confirmed, parseForm, submitForm } from "../forms";
 import { SourceIcon, sourceLabel } from "../icons";
@@ -85,24 +85,12 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
                   <SourceIcon source={provider} size={24} />
                   {PROVIDER_NAMES[provider]}
                 </span>
-                <PostForm
+                <ProviderSwitch
                   action={orgPath(organization, "/settings/provisioning")}
-                  confirm={on ? switchOffWarning(sourceLabel(provider)) : undefined}
-                  label={`${PROVIDER_NAMES[provider]} provisioning`}
-                >
-                  <input type="hidden" name="provider" value={provider} />
-                  <input type="hidden" name="enabled" value={on ? "off" : "on"} />
-                  <button
-                    type="submit"
-                    class="switch"
-                    role="switch"
-                    aria-checked={on ? "true" : "false"}
-                    aria-label={`${PROVIDER_NAMES[provider]} provisioning`}
-                  >
-                    <span class="track" />
-                    {on ? "On" : "Off"}
-                  </button>
-                </PostForm>
+                  provider={provider}
+                  on={on}
+                  blockedBy={active && !on ? active : undefined}
+                />
                 <FormError state={view.state} form={form} />
               </li>
             );
@@ -116,16 +104,14 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
               Token created {formatTime(organization.scimTokenCreatedAt)}. It is never shown again; regenerate it if it
               is lost.
             </p>
-            <PostForm
+            <ConfirmAction
               action={orgPath(organization, "/settings/token")}
-              confirm={regenerateWarning(sourceLabel(active))}
               label="Regenerate token"
-            >
-              <input type="hidden" name="tokenCreatedAt" value={organization.scimTokenCreatedAt ?? ""} />
-              <button type="submit" class="secondary">
-                Regenerate token
-              </button>
-            </PostForm>
+              buttonClass="secondary"
+              title="Regenerate the Secret Token?"
+              consequence={regenerateWarning(sourceLabel(active))}
+              values={{ tokenCreatedAt: organization.scimTokenCreatedAt ?? "" }}
+            />
             <FormError state={view.state} form="token" />
           </div>
         )}
@@ -177,6 +163,58 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   );
 }
 
+/**
+ * One provider's switch. Turning it off asks, in the page, for the provider's name to be typed; while another
+ * provider is on it is disabled, and says which one to turn off first.
+ */
+function ProviderSwitch(props: { action: string; provider: ScimProvider; on: boolean; blockedBy?: ScimProvider }) {
+  const { provider, on, blockedBy } = props;
+  const name = PROVIDER_NAMES[provider];
+  const hintId = `switch-${provider}-hint`;
+  const button = (
+    <button
+      type="submit"
+      class="switch"
+      role="switch"
+      aria-checked={on ? "true" : "false"}
+      aria-label={`${name} provisioning`}
+      disabled={Boolean(blockedBy)}
+      aria-describedby={blockedBy ? hintId : undefined}
+    >
+      <span class="track" />
+      {on ? "On" : "Off"}
+    </button>
+  );
+  const values = { provider, enabled: on ? "off" : "on" };
+  return (
+    <>
+      {on ? (
+        <ConfirmAction
+          action={props.action}
+          label="Turn provisioning off"
+          name={`${name} provisioning`}
+          title={`Turn ${name} provisioning off?`}
+          consequence={switchOffWarning(sourceLabel(provider))}
+          typed={sourceLabel(provider)}
+          values={values}
+          opener={button}
+        />
+      ) : (
+        <PostForm action={props.action} label={`${name} provisioning`}>
+          <input type="hidden" name="provider" value={provider} />
+          <input type="hidden" name="enabled" value="on" />
+          {button}
+        </PostForm>
+      )}
+      {blockedBy && (
+        <span class="hint" id={hintId}>
+          Turn {sourceLabel(blockedBy)} off first
+        </span>
+      )}
+    </>
+  );
+}
+
 function CopyField({ id, label, value }: { id: string; label: string; value: string }) {
   return (
     <div class="field">
@@ -224,7 +262,7 @@ settingsPages.post("/provisioning", async (c) => {
         return renderSettings(c, { token: issued.token });
       }
       if (!current) return c.redirect(orgPath(organization, "/settings"), 303);
-      if (!confirmed(values)) {
+      if (!confirmed(values, sourceLabel(current))) {
         return confirmPage(c, {
           section: "settings",
           title: `Turn ${PROVIDER_NAMES[current]} provisioning off?`,
@@ -233,6 +271,8 @@ settingsPages.post("/provisioning", async (c) => {
           button: "Turn provisioning off",
           back: orgPath(organization, "/settings"),
           values: { provider: input.provider, enabled: "off" },
+          typed: sourceLabel(current),
+          submitted: values,
         });
       }
       const { organization: updated } = await setScimProvisioning(db, organization.id, { enabled: false });

@@ -15,6 +15,7 @@ import {
   renameTeam,
 } from "../../domain/teams";
 import {
+  ConfirmAction,
   Field,
   FormError,
   type FormState,
@@ -34,6 +35,9 @@ import { confirmPage } from "./confirm";
 
 const PAGE_SIZE = 50;
 const nameForm = v.object({ name: nameSchema });
+
+const teamDeleteWarning = (team: Team) =>
+  `The team ${team.displayName} is deleted. Its members stay in the organization. This cannot be undone.`;
 
 /** Teams: the list, Create team, and each team's page with its members. */
 export const teamsPages = new Hono<ConsoleEnv>();
@@ -223,13 +227,13 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
             </div>
             <FormError state={state} form="rename" />
           </form>
-          <PostForm action={`${teamPath}/delete`} confirm={`Delete the team ${team.displayName}?`} label="Delete team">
-            <p>
-              <button type="submit" class="danger">
-                Delete team
-              </button>
-            </p>
-          </PostForm>
+          <ConfirmAction
+            action={`${teamPath}/delete`}
+            label="Delete team"
+            title={`Delete ${team.displayName}?`}
+            consequence={teamDeleteWarning(team)}
+            class="section-end"
+          />
         </section>
       )}
     </Layout>,
@@ -290,7 +294,7 @@ teamsPages.post("/:id/delete", (c) =>
         return confirmPage(c, {
           section: "teams",
           title: `Delete ${team.displayName}?`,
-          message: `Delete the team ${team.displayName}? Its members stay in the organization.`,
+          message: teamDeleteWarning(team),
           action: orgPath(organization, `/teams/${team.id}/delete`),
           button: "Delete team",
           back: orgPath(organization, `/teams/${team.id}`),
