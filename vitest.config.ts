@@ -1,8 +1,19 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations("./drizzle");
+  // Each D1 binding of wrangler.toml (the shards, the control plane) with its migrations_dir's migrations.
+  const migrations = Object.fromEntries(
+    await Promise.all(
+      unstable_readConfig({}).d1_databases.map(
+        async ({ binding, migrations_dir }: { binding: string; migrations_dir?: string }) => [
+          binding,
+          await readD1Migrations(migrations_dir ?? "migrations"),
+        ],
+      ),
+    ),
+  );
   return {
     plugins: [
       cloudflareTest({

@@ -1,5 +1,5 @@
-// Runs the service locally: applies migrations to the local D1, makes sure a dev admin token
-// exists in .dev.vars (git-ignored), tells how to get a Tenant URL and token, then starts wrangler dev.
+// Runs the service locally: applies migrations to every local D1 (shards and control plane), makes sure a
+// dev admin token exists in .dev.vars (git-ignored), tells how to get a Tenant URL and token, then starts wrangler dev.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,23 +19,9 @@ function adminToken() {
   return token;
 }
 
-/** Applies pending migrations to the local D1 and says so in one line; wrangler's full output only on failure. */
-function applyMigrations() {
-  const result = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
-    env,
-    encoding: "utf8",
-  });
-  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
-  if (result.status !== 0) {
-    process.stderr.write(output);
-    console.error("migrations: failed (wrangler's output above)");
-    process.exit(result.status ?? 1);
-  }
-  const applied = /About to apply (\d+) migration/.exec(output)?.[1];
-  console.log(applied ? `migrations: ${applied} applied` : "migrations: up to date");
-}
-
-applyMigrations();
+// Every shard and the control plane, by the same command the deploy steps use (scripts/migrate.mjs).
+const migrated = spawnSync("node", ["scripts/migrate.mjs", "--local"], { env, stdio: "inherit" });
+if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 const token = adminToken();
 const base = `http://localhost:${PORT}`;
 

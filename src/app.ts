@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { consoleApp } from "./console";
-import { invocationDatabase } from "./db/client";
+import { invocationStorage } from "./db/client";
 import type { AppEnv, Dispatch } from "./env";
 import { admin } from "./routes/admin";
+import { organizationInPath } from "./routes/organization-path";
 import { requestLog } from "./routes/request-log";
 import { scim } from "./routes/scim";
 import { scimJson } from "./routes/scim/respond";
@@ -15,9 +16,12 @@ const dispatch: Dispatch = (request, env, executionCtx) => app.request(request, 
 
 app.use(requestLog);
 app.use(securityHeaders);
-// The one place a request's database is chosen: every route reads it as c.var.db.
+// The one place a request's database is chosen, the shard of the organization its path names: every
+// route reads it as c.var.db.
 app.use(async (c, next) => {
-  c.set("db", invocationDatabase(c.env.DB));
+  const storage = invocationStorage(c.env, organizationInPath(c.req.path));
+  c.set("storage", storage);
+  c.set("db", storage.db);
   c.set("dispatch", dispatch);
   await next();
 });

@@ -1,13 +1,18 @@
 import type { ExecutionContext } from "hono";
-import type { Database } from "./db/client";
+import type { Database, InvocationStorage } from "./db/client";
 import type { PipelineMessage } from "./db/pipeline-messages";
 import type { Organization } from "./db/schema-types";
+import type { ShardBinding } from "./db/shards";
 import type { RetentionSettings } from "./domain/retention";
 import type { ScimError } from "./scim/errors";
 import type { Projection } from "./scim/projection";
 
 export interface Bindings extends RetentionSettings {
-  DB: D1Database;
+  /** The control plane (wrangler.toml; src/db/control-schema.ts). */
+  DB_CONTROL: D1Database;
+  /** The shards holding the organizations: DB_SHARD_0 … DB_SHARD_N (src/db/shards.ts). */
+  DB_SHARD_0: D1Database;
+  [shard: ShardBinding]: D1Database | undefined;
   /** The control panel's API secret (a Worker secret; `.dev.vars` locally). */
   ADMIN_TOKEN: string;
   /** Producer of the activity pipeline; the same worker consumes it into activity_log. */
@@ -32,8 +37,10 @@ export interface Bindings extends RetentionSettings {
 
 /** What every request carries from the app's first middleware on. */
 export interface StorageVariables {
-  /** The request's database, chosen once per request by the app (see invocationDatabase). */
+  /** The request's database, the shard of its organization, chosen once per request by the app (see invocationStorage). */
   db: Database;
+  /** The request's storage: `db`, and the control plane and other shards for what spans organizations. */
+  storage: InvocationStorage;
 }
 
 /** Runs a request through the whole app as a request of its own, with these bindings: a /Bulk operation. */

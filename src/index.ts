@@ -1,5 +1,5 @@
 import { app } from "./app";
-import { invocationDatabase } from "./db/client";
+import { invocationStorage } from "./db/client";
 import { optimizeQueryPlanner } from "./db/optimize";
 import { resendPendingActivity } from "./domain/activity-resend";
 import { purgeExpiredConsoleSessions } from "./domain/console-sessions";
@@ -14,16 +14,19 @@ const DEAD_LETTER_QUEUE = "scim-activity-dlq";
 export default {
   fetch: app.fetch,
   queue: async (batch, env) =>
-    batch.queue === DEAD_LETTER_QUEUE ? consumeDeadLetters(batch) : consumeActivity(batch, invocationDatabase(env.DB)),
-  // Every few minutes: pending activity goes out again. Daily: retention, ended console sessions, then
-  // fresh planner statistics.
+    batch.queue === DEAD_LETTER_QUEUE ? consumeDeadLetters(batch) : consumeActivity(batch, invocationStorage(env)),
+  // On every shard: every few minutes, pending activity goes out again; daily, retention and fresh
+  // planner statistics. Daily on the control plane: ended console sessions.
   scheduled: async (controller, env) => {
-    const db = invocationDatabase(env.DB);
+    const storage = invocationStorage(env);
     const at = new Date(controller.scheduledTime);
-    await resendPendingActivity(db, at);
-    if (controller.cron !== DAILY_CRON) return;
-    await purgeExpired(db, env, at);
-    await purgeExpiredConsoleSessions(db, at);
-    await optimizeQueryPlanner(db);
+    const daily = controller.cron === DAILY_CRON;
+    for (const db of storage.shards) {
+      await resendPendingActivity(db, at);
+      if (!daily) continue;
+      await purgeExpired(db, env, at);
+      await optimizeQueryPlanner(db);
+    }
+    if (daily) await purgeExpiredConsoleSessions(storage.control, at);
   },
 } satisfies ExportedHandler<Bindings, unknown>;

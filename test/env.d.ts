@@ -3,7 +3,8 @@ declare namespace Cloudflare {
     mainModule: typeof import("../src/index");
   }
   interface Env {
-    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** Each D1 binding's migrations, by binding (vitest.config.ts). */
+    TEST_MIGRATIONS: Record<string, import("cloudflare:test").D1Migration[]>;
     MIGRATION_TEST_DB: D1Database;
   }
 }

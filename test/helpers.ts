@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { homeShard, shardBinding, shardCount } from "../src/db/shards";
 
 export const ORIGIN = "https://scim.test";
 export const ADMIN_TOKEN = env.ADMIN_TOKEN;
@@ -22,6 +23,12 @@ export function call(path: string, init: RequestInit & { json?: unknown; token?:
     new Request(`${ORIGIN}${path}`, { ...rest, headers, body: json === undefined ? rest.body : JSON.stringify(json) }),
   );
 }
+
+/** The shard an organization lives on (the one its id names: tests that move one know where it went). */
+export const shardOf = (orgId: string): D1Database => env[shardBinding(homeShard(orgId))]!;
+
+/** Every shard, in order: a fault injected for a test goes to all of them, wherever its organization landed. */
+export const allShards = (): D1Database[] => Array.from({ length: shardCount(env) }, (_, k) => env[shardBinding(k)]!);
 
 export const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...init });
@@ -105,16 +112,18 @@ type ActivityRow = {
 /** A tenant's activity_log as it is now, without waiting for entries still on their way. */
 export const readActivity = async (orgId: string) =>
   (
-    await env.DB.prepare(
-      "SELECT action, actor, target_type, target_id, target_name, changes FROM activity_log WHERE org_id = ? ORDER BY at, rowid",
-    )
+    await shardOf(orgId)
+      .prepare(
+        "SELECT action, actor, target_type, target_id, target_name, changes FROM activity_log WHERE org_id = ? ORDER BY at, rowid",
+      )
       .bind(orgId)
       .all<ActivityRow>()
   ).results;
 
 /** How many of a tenant's committed activity entries the consumer has not written to activity_log yet. */
 const pendingActivity = async (orgId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM activity_outbox WHERE json_extract(entry, '$.orgId') = ?")
+  (await shardOf(orgId)
+    .prepare("SELECT count(*) AS n FROM activity_outbox WHERE json_extract(entry, '$.orgId') = ?")
     .bind(orgId)
     .first<{ n: number }>())!.n;
 
@@ -141,7 +150,9 @@ let tenantTables: Promise<{ name: string }[]> | undefined; // the migrations ran
  * log, and its pending activity entries. Equal before and after a refused request means the request changed nothing.
  */
 export async function tenantRows(orgId: string): Promise<Record<string, unknown[]>> {
-  tenantTables ??= env.DB.prepare(
+  const db = shardOf(orgId);
+  // Every shard has the same tables.
+  tenantTables ??= env.DB_SHARD_0.prepare(
     // pragma_table_info is not allowed in D1; the CREATE statement names the column.
     "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%org_id%' ORDER BY name",
   )
@@ -149,12 +160,12 @@ export async function tenantRows(orgId: string): Promise<Record<string, unknown[
     .then(({ results }) => results.filter(({ name }) => !REQUEST_LOG_TABLES.has(name)));
   const tables = await tenantTables;
   const statements = [
-    env.DB.prepare("SELECT * FROM organizations WHERE id = ?").bind(orgId),
+    db.prepare("SELECT * FROM organizations WHERE id = ?").bind(orgId),
     // The activity outbox keeps the organization inside each pending entry.
-    env.DB.prepare("SELECT * FROM activity_outbox WHERE json_extract(entry, '$.orgId') = ?").bind(orgId),
-    ...tables.map(({ name }) => env.DB.prepare(`SELECT * FROM "${name}" WHERE org_id = ?`).bind(orgId)),
+    db.prepare("SELECT * FROM activity_outbox WHERE json_extract(entry, '$.orgId') = ?").bind(orgId),
+    ...tables.map(({ name }) => db.prepare(`SELECT * FROM "${name}" WHERE org_id = ?`).bind(orgId)),
   ];
-  const results = await env.DB.batch(statements);
+  const results = await db.batch(statements);
   const sorted = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).sort();
   return Object.fromEntries(
     ["organizations", "activity_outbox", ...tables.map((t) => t.name)].map((name, i) => [

@@ -1,10 +1,11 @@
 // Seeds a fresh local D1 in bulk with SQL (`wrangler d1 execute --file`): far faster than going
 // through the API, and the rows are exactly what the service itself writes.
 
+import { execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SCIM_TOKEN, STATE, USER_SCHEMA, wrangler } from "./env.mjs";
+import { env, SCIM_TOKEN, STATE, USER_SCHEMA, wrangler } from "./env.mjs";
 
 const quote = (value) =>
   value === null ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
@@ -109,7 +110,7 @@ export const GROUP_POOL = 24_000;
 export function seed() {
   rmSync(STATE, { recursive: true, force: true });
   mkdirSync(STATE, { recursive: true });
-  wrangler("d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE);
+  execFileSync("node", ["scripts/migrate.mjs", "--local", "--persist-to", STATE], { env, stdio: "inherit" });
   const started = performance.now();
 
   const small = tenantSql("bench-1k", 1_000);
@@ -130,7 +131,7 @@ export function seed() {
   files.forEach((statements, i) => {
     const file = join(STATE, `seed-${i}.sql`);
     writeFileSync(file, statements.join("\n"));
-    wrangler("d1", "execute", "DB", "--local", "--persist-to", STATE, "--file", file, "--yes");
+    wrangler("d1", "execute", "DB_SHARD_0", "--local", "--persist-to", STATE, "--file", file, "--yes");
   });
   const seconds = (performance.now() - started) / 1000;
   console.log(`seeded 225,000 members and 1,023 groups in ${seconds.toFixed(1)} s`);

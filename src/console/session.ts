@@ -38,7 +38,7 @@ function pageAskedFor(c: Context): string {
 /** Every console page but sign-in: a live session, else back to sign-in and then to the page asked for. */
 export const requireSession = createMiddleware<ConsoleEnv>(async (c, next) => {
   const id = sessionCookie(c);
-  const session = id ? await resumeSession(c.var.db, id) : undefined;
+  const session = id ? await resumeSession(c.var.storage.control, id) : undefined;
   if (!session) {
     if (id) clearSessionCookie(c);
     const query = new URLSearchParams({ next: pageAskedFor(c) });

@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { CountedD1Database } from "./counted-d1";
+import { homeShard, type ShardBinding, type StorageBindings, shardBinding, shardCount } from "./shards";
 
 /** Drizzle over a D1 handle. Queries are built with the query builder only, so no relational schema is loaded. */
 export function database(d1: D1Database) {
@@ -10,13 +11,85 @@ export function database(d1: D1Database) {
 export type Database = ReturnType<typeof database>;
 
 /**
- * The storage of one invocation: every statement it sends is counted against D1's limit per
+ * A database of one invocation: every statement it sends is counted against D1's limit per
  * invocation. Given a handle that counts already (a /Bulk operation's, dispatched within its
- * request on the request's budget), what is sent counts on both, so the tighter limit holds. The
- * request's storage is chosen here and nowhere else.
+ * request on the request's budget), what is sent counts on both, so the tighter limit holds.
  */
 export function invocationDatabase(d1: D1Database): Database {
   return database(new CountedD1Database(d1));
+}
+
+/**
+ * The storage of one invocation, chosen here and nowhere else: `db`, the shard of the organization
+ * it concerns (shard 0 when it names none), and on demand the control plane and every shard, all
+ * counted on `db`'s statement count.
+ */
+export class InvocationStorage {
+  readonly db: Database;
+  private readonly counted: CountedD1Database;
+  private readonly others = new Map<string, Database>();
+
+  constructor(
+    private readonly env: StorageBindings,
+    /** The shard `db` reads and writes. */
+    readonly shard: number,
+  ) {
+    this.counted = new CountedD1Database(this.d1(shardBinding(shard)));
+    this.db = database(this.counted);
+    this.others.set(shardBinding(shard), this.db);
+  }
+
+  /** The control plane (DB_CONTROL): console sessions and links, placements of moved organizations. */
+  get control(): Database {
+    return this.other("DB_CONTROL");
+  }
+
+  /** Every shard, in order. */
+  get shards(): Database[] {
+    return Array.from({ length: shardCount(this.env) }, (_, shard) => this.other(shardBinding(shard)));
+  }
+
+  /**
+   * The database of the shard that holds `orgId`, counted with the rest: how the queue consumer
+   * and the crons reach an organization named by a message rather than by a request's path.
+   */
+  async organizationDatabase(orgId: string): Promise<Database> {
+    const shard = homeShard(orgId);
+    return shard < shardCount(this.env) ? this.other(shardBinding(shard)) : this.other(shardBinding(0));
+  }
+
+  /**
+   * The bindings with `d1` in place of this storage's shard: how a /Bulk operation, dispatched as a
+   * request of its own, sends its statements through the /Bulk request's counted handle.
+   */
+  bindingsWithShard<T extends StorageBindings>(env: T, d1: D1Database): T {
+    return { ...env, [shardBinding(this.shard)]: d1 };
+  }
+
+  private other(binding: ShardBinding | "DB_CONTROL"): Database {
+    let db = this.others.get(binding);
+    if (!db) {
+      db = database(this.counted.alongside(this.d1(binding)));
+      this.others.set(binding, db);
+    }
+    return db;
+  }
+
+  private d1(binding: ShardBinding | "DB_CONTROL"): D1Database {
+    const d1 = this.env[binding];
+    if (!d1) throw new Error(`No D1 binding ${binding} (wrangler.toml).`);
+    return d1;
+  }
+}
+
+/**
+ * The storage of an invocation about `orgId` (its shard is the one the id names), or about no
+ * organization. An id naming a shard that is not bound goes to shard 0, which does not hold it
+ * either: the caller finds no such organization, as for any unknown id.
+ */
+export function invocationStorage(env: StorageBindings, orgId?: string): InvocationStorage {
+  const shard = orgId === undefined ? 0 : homeShard(orgId);
+  return new InvocationStorage(env, shard < shardCount(env) ? shard : 0);
 }
 
 /** The statement count of an invocation's database (see invocationDatabase). */

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { Database } from "./client";
-import { consoleLinks, consoleSessions } from "./schema";
+import { consoleLinks, consoleSessions } from "./control-schema";
 
 export type ConsoleSessionRow = typeof consoleSessions.$inferSelect;
 

@@ -32,9 +32,17 @@ export class CountedD1Database implements D1Database {
 
   constructor(
     private readonly d1: D1Database,
-    limit = D1_QUERIES_PER_INVOCATION,
+    limit: number | StatementCount = D1_QUERIES_PER_INVOCATION,
   ) {
-    this.count = new StatementCount(limit);
+    this.count = limit instanceof StatementCount ? limit : new StatementCount(limit);
+  }
+
+  /**
+   * Another database of the same invocation (a shard, the control plane), counted on this handle's
+   * count: D1's limit is per invocation, whichever databases it queries.
+   */
+  alongside(d1: D1Database): CountedD1Database {
+    return new CountedD1Database(d1, this.count);
   }
 
   /** The statements sent through this handle so far. */

@@ -230,36 +230,6 @@ export const activityOutbox = sqliteTable(
 );
 
 /**
- * Console sign-in sessions. Only the SHA-256 of the session id is stored: a copy of the table opens
- * nothing. `orgId` null is an operator (ADMIN_TOKEN) session that sees every organization.
- */
-export const consoleSessions = sqliteTable(
-  "console_sessions",
-  {
-    idHash: text("id_hash").primaryKey(),
-    orgId: text("org_id").references(() => organizations.id, { onDelete: "cascade" }),
-    createdAt: text("created_at").notNull(),
-    lastSeenAt: text("last_seen_at").notNull(),
-  },
-  // The daily purge of sessions past their absolute lifetime.
-  (t) => [index("console_sessions_created").on(t.createdAt)],
-);
-
-/** Single-use console sign-in links for one organization's admin; only the token's SHA-256 is stored. */
-export const consoleLinks = sqliteTable(
-  "console_links",
-  {
-    tokenHash: text("token_hash").primaryKey(),
-    orgId: text("org_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
-    expiresAt: text("expires_at").notNull(),
-    usedAt: text("used_at"),
-  },
-  (t) => [index("console_links_expires").on(t.expiresAt)],
-);
-
-/**
  * Every authenticated SCIM request, and every one that failed authentication for a known
  * organization: what was asked, what it concerned, how it ended. Never a token, a password, an
  * Authorization header or a body. Written by the queue consumer; purged after SCIM_LOG_RETENTION_DAYS.

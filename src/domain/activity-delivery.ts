@@ -15,6 +15,10 @@ export function readPipelineMessage(body: unknown): { message: PipelineMessage }
   return parsed.success ? { message: parsed.output } : { issue: parsed.issues[0].message };
 }
 
+/** The organization a message is about: its shard is where it lands. */
+export const pipelineMessageOrganization = (message: PipelineMessage): string =>
+  message.kind === "activity" ? message.entry.orgId : message.request.orgId;
+
 /**
  * Delivered messages land in one atomic D1 batch: activity entries in activity_log (cleared from the
  * outbox), SCIM request records in scim_requests. Ids made at the source keep a redelivery from

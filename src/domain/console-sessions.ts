@@ -33,65 +33,77 @@ export interface ConsoleSession {
 
 const at = (ms: number) => new Date(ms).toISOString();
 
-async function openSession(db: Database, orgId: string | null): Promise<string> {
+async function openSession(control: Database, orgId: string | null): Promise<string> {
   const id = generateSecret("cs");
   const timestamp = now();
-  await insertConsoleSession(db, { idHash: await hashToken(id), orgId, createdAt: timestamp, lastSeenAt: timestamp });
+  await insertConsoleSession(control, {
+    idHash: await hashToken(id),
+    orgId,
+    createdAt: timestamp,
+    lastSeenAt: timestamp,
+  });
   return id;
 }
 
 /** Operator sign-in with the deployment's ADMIN_TOKEN (compared in constant time); undefined when wrong. */
-export async function signInOperator(db: Database, presented: string, adminToken: string | undefined) {
+export async function signInOperator(control: Database, presented: string, adminToken: string | undefined) {
   if (!adminToken || !(await secretsEqual(presented, adminToken))) return undefined;
-  return openSession(db, null);
+  return openSession(control, null);
 }
 
-/** Mints a single-use console link for one organization's admin: the token (shown once) and when it expires. */
-export async function mintConsoleLink(db: Database, orgId: string): Promise<{ token: string; expiresAt: string }> {
+/**
+ * Mints a single-use console link for one organization's admin (`db` is its shard): the token
+ * (shown once) and when it expires. Sessions and links live on the control plane, `control`.
+ */
+export async function mintConsoleLink(
+  control: Database,
+  db: Database,
+  orgId: string,
+): Promise<{ token: string; expiresAt: string }> {
   const organization = await getOrganization(db, orgId);
   const token = generateSecret("cl");
   const expiresAt = at(Date.parse(now()) + LINK_LIFETIME_MS);
-  await insertConsoleLink(db, { tokenHash: await hashToken(token), orgId: organization.id, expiresAt });
+  await insertConsoleLink(control, { tokenHash: await hashToken(token), orgId: organization.id, expiresAt });
   return { token, expiresAt };
 }
 
 /** The organization a link would open, without using it; undefined when used, expired or unknown. */
-export async function peekConsoleLink(db: Database, token: string): Promise<string | undefined> {
-  return (await selectUsableConsoleLink(db, await hashToken(token), now()))?.orgId;
+export async function peekConsoleLink(control: Database, token: string): Promise<string | undefined> {
+  return (await selectUsableConsoleLink(control, await hashToken(token), now()))?.orgId;
 }
 
 /** Uses a link (once) and opens its organization-scoped session; undefined when used, expired or unknown. */
 export async function redeemConsoleLink(
-  db: Database,
+  control: Database,
   token: string,
 ): Promise<{ id: string; orgId: string } | undefined> {
-  const link = await useConsoleLink(db, await hashToken(token), now());
-  return link && { id: await openSession(db, link.orgId), orgId: link.orgId };
+  const link = await useConsoleLink(control, await hashToken(token), now());
+  return link && { id: await openSession(control, link.orgId), orgId: link.orgId };
 }
 
 /**
  * The live session a cookie names, or undefined when it is unknown, idle for an hour or older than
  * 12 hours (an expired one is deleted). Keeps the session alive by recording the request.
  */
-export async function resumeSession(db: Database, id: string): Promise<ConsoleSession | undefined> {
+export async function resumeSession(control: Database, id: string): Promise<ConsoleSession | undefined> {
   const idHash = await hashToken(id);
-  const row = await selectConsoleSession(db, idHash);
+  const row = await selectConsoleSession(control, idHash);
   if (!row) return undefined;
   const current = Date.parse(now());
   const lastSeen = Date.parse(row.lastSeenAt);
   if (current - lastSeen >= SESSION_IDLE_MS || current - Date.parse(row.createdAt) >= SESSION_ABSOLUTE_MS) {
-    await deleteConsoleSession(db, idHash);
+    await deleteConsoleSession(control, idHash);
     return undefined;
   }
-  if (current - lastSeen >= TOUCH_INTERVAL_MS) await touchConsoleSession(db, idHash, at(current));
+  if (current - lastSeen >= TOUCH_INTERVAL_MS) await touchConsoleSession(control, idHash, at(current));
   return { id, scope: row.orgId === null ? { kind: "operator" } : { kind: "organization", orgId: row.orgId } };
 }
 
-export async function endSession(db: Database, id: string): Promise<void> {
-  await deleteConsoleSession(db, await hashToken(id));
+export async function endSession(control: Database, id: string): Promise<void> {
+  await deleteConsoleSession(control, await hashToken(id));
 }
 
 /** The daily cron: sessions past their absolute lifetime and expired links go, in a bounded batch. */
-export function purgeExpiredConsoleSessions(db: Database, current: Date): Promise<number> {
-  return deleteExpiredConsoleRows(db, at(current.getTime() - SESSION_ABSOLUTE_MS), 1000);
+export function purgeExpiredConsoleSessions(control: Database, current: Date): Promise<number> {
+  return deleteExpiredConsoleRows(control, at(current.getTime() - SESSION_ABSOLUTE_MS), 1000);
 }

@@ -1,6 +1,6 @@
-import type { Database } from "../db/client";
+import type { Database, InvocationStorage } from "../db/client";
 import type { ActivityEntry, ScimRequestRecord } from "../db/pipeline-messages";
-import { readPipelineMessage, writeDelivered } from "../domain/activity-delivery";
+import { pipelineMessageOrganization, readPipelineMessage, writeDelivered } from "../domain/activity-delivery";
 
 /**
  * The queue consumer: writes a batch's activity entries to activity_log (clearing them from the
@@ -9,12 +9,24 @@ import { readPipelineMessage, writeDelivered } from "../domain/activity-delivery
  * a message that keeps failing (max_retries) goes to the dead-letter queue, and an activity entry
  * stays in the outbox for the cron to send again: never dropped.
  */
-export async function consumeActivity(batch: MessageBatch<unknown>, db: Database): Promise<void> {
+export async function consumeActivity(batch: MessageBatch<unknown>, storage: InvocationStorage): Promise<void> {
+  const byShard = new Map<Database, Message<unknown>[]>();
+  for (const message of batch.messages) {
+    const read = readPipelineMessage(message.body);
+    const orgId = "issue" in read ? undefined : pipelineMessageOrganization(read.message);
+    const db = orgId === undefined ? storage.db : await storage.organizationDatabase(orgId);
+    byShard.set(db, [...(byShard.get(db) ?? []), message]);
+  }
+  // Each shard's messages in a batch of their own: one shard failing holds back no other's.
+  await Promise.all([...byShard].map(([db, messages]) => consumeOnShard(db, messages)));
+}
+
+async function consumeOnShard(db: Database, messages: readonly Message<unknown>[]): Promise<void> {
   const started = Date.now();
   const accepted: { message: Message<unknown>; id: string }[] = [];
   const entries: ActivityEntry[] = [];
   const requests: ScimRequestRecord[] = [];
-  for (const message of batch.messages) {
+  for (const message of messages) {
     const read = readPipelineMessage(message.body);
     if ("issue" in read) {
       // Retrying cannot fix it, but it must not vanish: after max_retries it lands in the dead-letter queue.
@@ -64,9 +76,11 @@ export function consumeDeadLetters(batch: MessageBatch<unknown>): void {
     const about =
       "issue" in read
         ? {}
-        : read.message.kind === "activity"
-          ? { kind: "activity", id: read.message.entry.id, orgId: read.message.entry.orgId }
-          : { kind: "scim_request", id: read.message.request.id, orgId: read.message.request.orgId };
+        : {
+            kind: read.message.kind,
+            id: (read.message.kind === "activity" ? read.message.entry : read.message.request).id,
+            orgId: pipelineMessageOrganization(read.message),
+          };
     console.error(JSON.stringify({ event: "activity_dead_lettered", messageId: message.id, ...about }));
     message.ack();
   }

@@ -50,11 +50,11 @@ export default async function setup(project: TestProject) {
   const port = process.env.E2E_PORT ? Number(process.env.E2E_PORT) : await freePort();
   const state = mkdtempSync(join(tmpdir(), "scim-edge-e2e-"));
   const adminToken = `e2e_admin_${randomBytes(18).toString("base64url")}`;
-  const migrations = spawnSync(
-    "npx",
-    ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
-    { env, encoding: "utf8" },
-  );
+  // Every shard and the control plane, by the command dev, bench and deploy use.
+  const migrations = spawnSync("node", ["scripts/migrate.mjs", "--local", "--persist-to", state], {
+    env,
+    encoding: "utf8",
+  });
   if (migrations.status !== 0) throw new Error(`migrations failed:\n${migrations.stdout}${migrations.stderr}`);
 
   let log = "";

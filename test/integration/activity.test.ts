@@ -2,8 +2,9 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ActivityEntry } from "../../src/db/pipeline-messages";
+import { homeShard, shardBinding } from "../../src/db/shards";
 import worker from "../../src/index";
-import { activity, admin, createTenant, createUser, patchOp, readActivity, scim, user } from "../helpers";
+import { activity, admin, createTenant, createUser, patchOp, readActivity, scim, shardOf, user } from "../helpers";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -22,14 +23,15 @@ const entry = (orgId: string, overrides: Partial<ActivityEntry> = {}): ActivityE
 const message = (e: ActivityEntry) => ({ kind: "activity", entry: e });
 
 const pendingEntries = async (orgId: string) =>
-  (await env.DB.prepare("SELECT entry FROM activity_outbox ORDER BY at").all<{ entry: string }>()).results
+  (await shardOf(orgId).prepare("SELECT entry FROM activity_outbox ORDER BY at").all<{ entry: string }>()).results
     .map((row) => JSON.parse(row.entry) as ActivityEntry)
     .filter((e) => e.orgId === orgId);
 
 const pendingFor = async (orgId: string) => (await pendingEntries(orgId)).length;
 
-const pending = async (ids: string[]) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM activity_outbox WHERE id IN (SELECT value FROM json_each(?))")
+const pending = async (orgId: string, ids: string[]) =>
+  (await shardOf(orgId)
+    .prepare("SELECT count(*) AS n FROM activity_outbox WHERE id IN (SELECT value FROM json_each(?))")
     .bind(JSON.stringify(ids))
     .first<{ n: number }>())!.n;
 
@@ -45,9 +47,10 @@ function refuseQueue() {
 }
 
 /** D1 refusing every write to activity_log (the consumer's and the fallback's), as under overload. */
-function failActivityLogWrites() {
-  const prepare = env.DB.prepare.bind(env.DB);
-  return vi.spyOn(env.DB, "prepare").mockImplementation((query: string) => {
+function failActivityLogWrites(orgId: string) {
+  const shard = shardOf(orgId);
+  const prepare = shard.prepare.bind(shard);
+  return vi.spyOn(shard, "prepare").mockImplementation((query: string) => {
     if (/^insert into "activity_log"/i.test(query)) throw new Error("D1_ERROR: D1 is overloaded.");
     return prepare(query);
   });
@@ -62,8 +65,10 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
 }
 
 const countFor = async (orgId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM activity_log WHERE org_id = ?").bind(orgId).first<{ n: number }>())!
-    .n;
+  (await shardOf(orgId)
+    .prepare("SELECT count(*) AS n FROM activity_log WHERE org_id = ?")
+    .bind(orgId)
+    .first<{ n: number }>())!.n;
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -136,13 +141,11 @@ describe("activity pipeline", () => {
     await activity(tenant.orgId);
     const before = await countFor(tenant.orgId);
     const entries = [entry(tenant.orgId), entry(tenant.orgId, { action: "member.deleted" })];
-    await env.DB.batch(
+    await shardOf(tenant.orgId).batch(
       entries.map((e) =>
-        env.DB.prepare("INSERT INTO activity_outbox (id, at, entry) VALUES (?, ?, ?)").bind(
-          e.id,
-          e.at,
-          JSON.stringify(e),
-        ),
+        shardOf(tenant.orgId)
+          .prepare("INSERT INTO activity_outbox (id, at, entry) VALUES (?, ?, ?)")
+          .bind(e.id, e.at, JSON.stringify(e)),
       ),
     );
     for (let delivery = 0; delivery < 2; delivery++) {
@@ -157,13 +160,18 @@ describe("activity pipeline", () => {
       expect(result.retryMessages).toEqual([]);
     }
     expect(await countFor(tenant.orgId)).toBe(before + 2);
-    expect(await pending(entries.map((e) => e.id))).toBe(0);
+    expect(
+      await pending(
+        tenant.orgId,
+        entries.map((e) => e.id),
+      ),
+    ).toBe(0);
   });
 
   it("retries a batch the database refuses, and retries malformed messages toward the dead-letter queue", async () => {
     const tenant = await createTenant();
     const failingDb = {
-      prepare: (sql: string) => env.DB.prepare(sql),
+      prepare: (sql: string) => shardOf(tenant.orgId).prepare(sql),
       batch: async () => {
         throw new Error("D1 unavailable");
       },
@@ -172,7 +180,7 @@ describe("activity pipeline", () => {
       { id: "ok", timestamp: new Date(), attempts: 1, body: message(entry(tenant.orgId)) },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, { ...env, DB: failingDb as unknown as D1Database });
+    await worker.queue(batch, { ...env, [shardBinding(homeShard(tenant.orgId))]: failingDb as unknown as D1Database });
     const failed = await getQueueResult(batch, ctx);
     expect(failed.retryMessages.map((m) => m.msgId)).toEqual(["ok"]);
     expect(failed.explicitAcks).toEqual([]);
@@ -223,7 +231,7 @@ describe("activity pipeline", () => {
     await activity(tenant.orgId);
     const errors = captureErrors();
     refuseQueue();
-    const refuseLogWrites = failActivityLogWrites();
+    const refuseLogWrites = failActivityLogWrites(tenant.orgId);
 
     // The change happened, so the client hears so (not a 429 that its retry would turn into a 409).
     const created = await scim(tenant, "/Users", { method: "POST", json: user("outage@acme.test") });
@@ -258,7 +266,7 @@ describe("activity pipeline", () => {
     const tenant = await createTenant();
     await activity(tenant.orgId);
     const errors = captureErrors();
-    const refuseLogWrites = failActivityLogWrites();
+    const refuseLogWrites = failActivityLogWrites(tenant.orgId);
     const created = await createUser(tenant, "deadletter@acme.test");
     const [pendingEntry] = await pendingEntries(tenant.orgId);
     expect(pendingEntry).toMatchObject({ action: "member.created", targetId: created.id });
@@ -372,16 +380,19 @@ describe("retention", () => {
     await activity(tenant.orgId);
     const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
     const statements = Array.from({ length: 2300 }, (_, i) =>
-      env.DB.prepare(
-        "INSERT INTO activity_log (id, org_id, at, actor, action, target_type) VALUES (?, ?, ?, 'admin', 'organization.updated', 'organization')",
-      ).bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
+      shardOf(tenant.orgId)
+        .prepare(
+          "INSERT INTO activity_log (id, org_id, at, actor, action, target_type) VALUES (?, ?, ?, 'admin', 'organization.updated', 'organization')",
+        )
+        .bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
     );
-    for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
+    for (let i = 0; i < statements.length; i += 500) await shardOf(tenant.orgId).batch(statements.slice(i, i + 500));
     const recent = (await countFor(tenant.orgId)) - 2300;
 
     await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "17 3 * * *" }), env);
     expect(await countFor(tenant.orgId)).toBe(recent);
-    const kept = await env.DB.prepare("SELECT min(at) AS oldest FROM activity_log WHERE org_id = ?")
+    const kept = await shardOf(tenant.orgId)
+      .prepare("SELECT min(at) AS oldest FROM activity_log WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<{ oldest: string }>();
     expect(new Date(kept!.oldest).getTime()).toBeGreaterThan(Date.now() - 365 * 86_400_000);

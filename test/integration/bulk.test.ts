@@ -34,9 +34,9 @@ const userCount = async (tenant: Tenant) =>
 /** What the SCIM request log holds of a tenant: its records and the counters their trigger keeps (health, hours). */
 const requestLogOf = async (orgId: string) =>
   (
-    await env.DB.batch(
+    await env.DB_SHARD_0.batch(
       ["scim_requests", "scim_request_hours", "scim_health"].map((table) =>
-        env.DB.prepare(`SELECT * FROM ${table} WHERE org_id = ?`).bind(orgId),
+        env.DB_SHARD_0.prepare(`SELECT * FROM ${table} WHERE org_id = ?`).bind(orgId),
       ),
     )
   ).map(({ results }) => results);

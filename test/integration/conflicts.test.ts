@@ -242,7 +242,7 @@ describe("conflicts: no licence free, and edits made while provisioning was off"
     expect((await json(await resolve(tenant, crypto.randomUUID(), "link"), 404)).error.code).toBe("not_found");
     expect((await json(await resolve(tenant, crypto.randomUUID(), "merge"), 400)).error.code).toBe("invalid_request");
     expect((await admin("/organizations/nope/conflicts")).status).toBe(404);
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM conflicts WHERE org_id = ?")
+    const rows = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM conflicts WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<{ n: number }>();
     expect(rows!.n).toBe(0);

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   ADMIN_TOKEN,
@@ -11,6 +10,7 @@ import {
   createUser,
   ORIGIN,
   scim,
+  shardOf,
   tenantRows,
   user,
 } from "../helpers";
@@ -44,21 +44,23 @@ async function signIn() {
 async function insertManualMembers(orgId: string, count: number, prefix: string) {
   const statements = Array.from({ length: count }, (_, i) => {
     const email = `${prefix}${String(i).padStart(3, "0")}@big.test`;
-    return env.DB.prepare(
-      "INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, source, provisioned, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'manual', 0, ?, ?, ?)",
-    ).bind(
-      `${orgId}-${prefix}-${i}`,
-      orgId,
-      email,
-      email,
-      email,
-      email,
-      JSON.stringify({ userName: email, emails: [{ value: email, primary: true }] }),
-      `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}.${String(i).padStart(3, "0")}Z`,
-      "2026-01-01T00:00:00.000Z",
-    );
+    return shardOf(orgId)
+      .prepare(
+        "INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, source, provisioned, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'manual', 0, ?, ?, ?)",
+      )
+      .bind(
+        `${orgId}-${prefix}-${i}`,
+        orgId,
+        email,
+        email,
+        email,
+        email,
+        JSON.stringify({ userName: email, emails: [{ value: email, primary: true }] }),
+        `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}.${String(i).padStart(3, "0")}Z`,
+        "2026-01-01T00:00:00.000Z",
+      );
   });
-  await env.DB.batch(statements);
+  await shardOf(orgId).batch(statements);
 }
 
 describe("console pages over the domain rules", () => {
@@ -173,13 +175,15 @@ describe("console invitations and banners", () => {
 
     // The team deleted between the check and the write (a trigger deletes it as the member is
     // inserted): the batch rolls back whole, and the page says the team is gone.
-    await env.DB.prepare(
-      `CREATE TRIGGER delete_design AFTER INSERT ON members WHEN NEW.email = 'new@invite.test' BEGIN DELETE FROM teams WHERE id = '${design.id}'; END`,
-    ).run();
+    await shardOf(orgId)
+      .prepare(
+        `CREATE TRIGGER delete_design AFTER INSERT ON members WHEN NEW.email = 'new@invite.test' BEGIN DELETE FROM teams WHERE id = '${design.id}'; END`,
+      )
+      .run();
     try {
       expect((await invite(design.id)).status).toBe(404);
     } finally {
-      await env.DB.prepare("DROP TRIGGER delete_design").run();
+      await shardOf(orgId).prepare("DROP TRIGGER delete_design").run();
     }
     expect(await tenantRows(orgId)).toEqual(afterOff);
 

@@ -69,7 +69,7 @@ describe("console sign-in and cookie", () => {
 
     // Only the hash of the session id is stored.
     const id = sessionFrom(response);
-    const rows = await env.DB.prepare("SELECT * FROM console_sessions").all<{ id_hash: string }>();
+    const rows = await env.DB_CONTROL.prepare("SELECT * FROM console_sessions").all<{ id_hash: string }>();
     expect(rows.results.map((r) => r.id_hash)).toContain(await sha256Hex(id));
     expect(JSON.stringify(rows.results)).not.toContain(id);
     expect((await page("/console/orgs", { cookie: id })).status).toBe(200);
@@ -101,7 +101,7 @@ describe("console sign-in and cookie", () => {
     expect(out.status).toBe(303);
     expect(out.headers.get("Set-Cookie")).toMatch(/__Host-console_session=;.*Max-Age=0/);
     expect((await page("/console/orgs", { cookie: id })).headers.get("Location")).toMatch(/^\/console\/sign-in/);
-    const stored = await env.DB.prepare("SELECT count(*) AS count FROM console_sessions WHERE id_hash = ?")
+    const stored = await env.DB_CONTROL.prepare("SELECT count(*) AS count FROM console_sessions WHERE id_hash = ?")
       .bind(await sha256Hex(id))
       .first<{ count: number }>();
     expect(stored?.count).toBe(0);
@@ -160,7 +160,9 @@ describe("console links", () => {
     expect(expiresAt).toBe("2026-12-01T08:10:00.000Z");
     const token = linkToken(url);
     // Stored as a hash only.
-    const stored = await env.DB.prepare("SELECT * FROM console_links WHERE org_id = ?").bind(organization.id).all();
+    const stored = await env.DB_CONTROL.prepare("SELECT * FROM console_links WHERE org_id = ?")
+      .bind(organization.id)
+      .all();
     expect(JSON.stringify(stored.results)).not.toContain(token);
 
     // Checking the link names its organization and does not use it (a mail scanner running the
@@ -333,7 +335,7 @@ describe("unreadable forms", () => {
     const conflictId = conflicts.conflicts[0].id as string;
     const cookie = await operatorSession();
     const before = await tenantRows(orgId);
-    const sessions = await env.DB.prepare("SELECT count(*) AS n FROM console_sessions").first<{ n: number }>();
+    const sessions = await env.DB_CONTROL.prepare("SELECT count(*) AS n FROM console_sessions").first<{ n: number }>();
 
     const org = `/console/orgs/${orgId}`;
     const signedIn = [
@@ -362,7 +364,9 @@ describe("unreadable forms", () => {
       }
     }
     expect(await tenantRows(orgId)).toEqual(before);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM console_sessions").first<{ n: number }>()).toEqual(sessions);
+    expect(await env.DB_CONTROL.prepare("SELECT count(*) AS n FROM console_sessions").first<{ n: number }>()).toEqual(
+      sessions,
+    );
   });
 });
 
@@ -376,7 +380,7 @@ describe("console session upkeep", () => {
     vi.setSystemTime(new Date("2026-06-01T11:00:00Z"));
     const fresh = await operatorSession();
     const count = async (table: string) =>
-      (await env.DB.prepare(
+      (await env.DB_CONTROL.prepare(
         `SELECT count(*) AS n FROM ${table} WHERE ${table === "console_links" ? "org_id = ?" : "id_hash IN (?, ?)"}`,
       )
         .bind(...(table === "console_links" ? [organization.id] : [await sha256Hex(old), await sha256Hex(fresh)]))

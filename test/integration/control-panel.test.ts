@@ -380,7 +380,7 @@ describe("SCIM settings", () => {
     expect(again.status).toBe(409);
     const rejected = (await activity(tenant.orgId)).filter((a) => a.action === "member.create_rejected");
     expect(rejected).toHaveLength(1);
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+    const count = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<{ n: number }>();
     expect(count!.n).toBe(2);

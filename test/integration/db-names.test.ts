@@ -14,9 +14,9 @@ import {
 
 /** The SQL the migrations left in the database for a table, index or trigger. */
 const schemaSql = async (type: string, name: string) =>
-  (await env.DB.prepare("SELECT sql FROM sqlite_master WHERE type = ? AND name = ?").bind(type, name).first("sql")) as
-    | string
-    | null;
+  (await env.DB_SHARD_0.prepare("SELECT sql FROM sqlite_master WHERE type = ? AND name = ?")
+    .bind(type, name)
+    .first("sql")) as string | null;
 
 describe("the names the error explanations match on", () => {
   it("are the names of the migrated database's checks, triggers and unique indexes", async () => {
@@ -41,24 +41,24 @@ describe("the names the error explanations match on", () => {
   it("are what D1 reports when a write breaks the rule", async () => {
     const org = crypto.randomUUID();
     const at = new Date().toISOString();
-    await env.DB.prepare(
+    await env.DB_SHARD_0.prepare(
       "INSERT INTO organizations (id, name, licenses, member_quota, created_at, updated_at) VALUES (?, 'Names', 0, 0, ?, ?)",
     )
       .bind(org, at, at)
       .run();
     const member = (userName: string, active: number, email = userName) =>
-      env.DB.prepare(
+      env.DB_SHARD_0.prepare(
         "INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'okta', 1, '{}', ?, ?)",
       )
         .bind(crypto.randomUUID(), org, userName, userName, email, email, active, at, at)
         .run();
     await expect(member("quota@acme.test", 0)).rejects.toThrow(MEMBER_QUOTA_REFUSAL);
-    await env.DB.prepare("UPDATE organizations SET member_quota = 10 WHERE id = ?").bind(org).run();
+    await env.DB_SHARD_0.prepare("UPDATE organizations SET member_quota = 10 WHERE id = ?").bind(org).run();
     await expect(member("licence@acme.test", 1)).rejects.toThrow(`CHECK constraint failed: ${LICENCE_LIMIT_CHECK}`);
     await member("taken@acme.test", 0);
     await expect(member("taken@acme.test", 0, "other@acme.test")).rejects.toThrow(UNIQUE_USER_NAME);
     await expect(member("other@acme.test", 0, "taken@acme.test")).rejects.toThrow(UNIQUE_EMAIL);
-    await expect(env.DB.prepare("INSERT INTO write_guards (stale) VALUES (1)").run()).rejects.toThrow(
+    await expect(env.DB_SHARD_0.prepare("INSERT INTO write_guards (stale) VALUES (1)").run()).rejects.toThrow(
       `CHECK constraint failed: ${VERSION_MOVED_CHECK}`,
     );
   });

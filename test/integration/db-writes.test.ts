@@ -26,7 +26,7 @@ import {
 import { createGroup, createOrganization, createTenant, createUser, patchOp, scim } from "../helpers";
 
 /** The db layer's write statements, run on the real D1 as the domain runs them: what they store. */
-const db = database(env.DB);
+const db = database(env.DB_SHARD_0);
 const ISO_MILLISECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 async function member(orgId: string, userName = `${crypto.randomUUID()}@acme.test`): Promise<Member> {
@@ -45,7 +45,9 @@ async function member(orgId: string, userName = `${crypto.randomUUID()}@acme.tes
 }
 
 const readMember = async (id: string) =>
-  (await env.DB.prepare("SELECT version, created_at, updated_at FROM members WHERE id = ?").bind(id).first()) as {
+  (await env.DB_SHARD_0.prepare("SELECT version, created_at, updated_at FROM members WHERE id = ?")
+    .bind(id)
+    .first()) as {
     version: number;
     created_at: string;
     updated_at: string;
@@ -159,12 +161,12 @@ describe("versions and timestamps: the database's, for every write", () => {
       ]),
     ).rejects.toThrow();
     expect(
-      await env.DB.prepare("SELECT count(*) AS n FROM team_members WHERE member_id = ?").bind(a.id).first("n"),
+      await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM team_members WHERE member_id = ?").bind(a.id).first("n"),
     ).toBe(0);
     expect(await readMember(a.id)).toMatchObject({ version: 1, updated_at: a.updatedAt });
     // The deferral ended with that batch: a membership row without its team is refused at once again.
     await expect(
-      env.DB.prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)")
+      env.DB_SHARD_0.prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)")
         .bind(crypto.randomUUID(), a.id, orgId)
         .run(),
     ).rejects.toThrow(/FOREIGN KEY/);
@@ -172,7 +174,7 @@ describe("versions and timestamps: the database's, for every write", () => {
 
   it("stamps membership changes in the membership triggers with the same clock expression as the statements", async () => {
     const triggers = (
-      await env.DB.prepare(
+      await env.DB_SHARD_0.prepare(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'team_members'",
       ).all<{
         name: string;

@@ -25,7 +25,7 @@ import { addTeamMembers, createManualTeam } from "../../src/domain/teams";
 import { listRequestFromQuery } from "../../src/scim/list-response";
 import { activity, admin, createGroup, createOrganization, createTenant, createUser, tenantRows } from "../helpers";
 
-const db = () => invocationDatabase(env.DB);
+const db = () => invocationDatabase(env.DB_SHARD_0);
 
 /** Refused by the domain with this code. */
 async function refused(action: Promise<unknown>, code: string) {

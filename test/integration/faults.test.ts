@@ -3,11 +3,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   activity,
   admin,
+  allShards,
   createTenant,
   createUser,
   patchOp,
   SCIM_JSON,
   scim,
+  shardOf,
   type Tenant,
   tenantRows,
   user,
@@ -22,14 +24,18 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /** A trigger failing the statements it matches, with D1's own error path; dropped after each test. */
 async function injectFault(name: string, event: string, when: string) {
-  await env.DB.exec(
-    `CREATE TRIGGER ${name} ${event} FOR EACH ROW WHEN ${when} BEGIN SELECT RAISE(ABORT, 'injected fault'); END`,
-  );
+  for (const shard of allShards()) {
+    await shard.exec(
+      `CREATE TRIGGER ${name} ${event} FOR EACH ROW WHEN ${when} BEGIN SELECT RAISE(ABORT, 'injected fault'); END`,
+    );
+  }
   injected.push(name);
 }
 const injected: string[] = [];
 afterEach(async () => {
-  for (const name of injected.splice(0)) await env.DB.exec(`DROP TRIGGER IF EXISTS ${name}`);
+  for (const name of injected.splice(0)) {
+    for (const shard of allShards()) await shard.exec(`DROP TRIGGER IF EXISTS ${name}`);
+  }
   vi.restoreAllMocks();
 });
 
@@ -65,7 +71,9 @@ async function expectNoPartialWrite(
   await inject();
   await expectServerError(await write(), api);
   expect(await tenantRows(tenant.orgId)).toEqual(before);
-  for (const name of injected.splice(0)) await env.DB.exec(`DROP TRIGGER ${name}`);
+  for (const name of injected.splice(0)) {
+    for (const shard of allShards()) await shard.exec(`DROP TRIGGER ${name}`);
+  }
   const retried = await write();
   expect(retried.status).toBeLessThan(300);
   return retried;
@@ -254,9 +262,8 @@ describe("every accepted change reaches the activity log", () => {
         "team.deleted",
       ]),
     );
-    const pending = await env.DB.prepare(
-      "SELECT count(*) AS n FROM activity_outbox WHERE json_extract(entry, '$.orgId') = ?",
-    )
+    const pending = await shardOf(tenant.orgId)
+      .prepare("SELECT count(*) AS n FROM activity_outbox WHERE json_extract(entry, '$.orgId') = ?")
       .bind(tenant.orgId)
       .first<{ n: number }>();
     expect(pending!.n).toBe(0);

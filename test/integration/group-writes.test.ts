@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   activity,
@@ -7,6 +6,7 @@ import {
   GROUP_SCHEMA as GROUP,
   patchOp,
   scim,
+  shardOf,
   type Tenant,
   createUsers as users,
 } from "../helpers";
@@ -18,19 +18,22 @@ async function bulkMembers(tenant: Tenant, count: number): Promise<string[]> {
   for (let start = 0; start < count; start += 8) {
     const chunk = ids.slice(start, start + 8);
     statements.push(
-      env.DB.prepare(
-        `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at) VALUES ${chunk
-          .map(() => "(?, ?, ?, ?, ?, ?, 0, 'okta', 1, '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')")
-          .join(", ")}`,
-      ).bind(
-        ...chunk.flatMap((id) => {
-          const name = `bulk-${id}@acme.test`;
-          return [id, tenant.orgId, name, name, name, name];
-        }),
-      ),
+      shardOf(tenant.orgId)
+        .prepare(
+          `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at) VALUES ${chunk
+            .map(() => "(?, ?, ?, ?, ?, ?, 0, 'okta', 1, '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')")
+            .join(", ")}`,
+        )
+        .bind(
+          ...chunk.flatMap((id) => {
+            const name = `bulk-${id}@acme.test`;
+            return [id, tenant.orgId, name, name, name, name];
+          }),
+        ),
     );
   }
-  for (let start = 0; start < statements.length; start += 500) await env.DB.batch(statements.slice(start, start + 500));
+  for (let start = 0; start < statements.length; start += 500)
+    await shardOf(tenant.orgId).batch(statements.slice(start, start + 500));
   return ids;
 }
 

@@ -18,7 +18,7 @@ const memberIds = (group: any) => (group.members ?? []).map((m: any) => m.value)
 const patchGroup = (tenant: Tenant, id: string, ...operations: unknown[]) =>
   scim(tenant, `/Groups/${id}`, { method: "PATCH", json: patchOp(...operations) });
 const rowCount = async (sql: string, ...binds: unknown[]) =>
-  (await env.DB.prepare(sql)
+  (await env.DB_SHARD_0.prepare(sql)
     .bind(...binds)
     .first<{ n: number }>())!.n;
 
@@ -119,12 +119,12 @@ describe("Okta group push", () => {
     const tenant = await createTenant({ licenses: 300 });
     const ids = Array.from({ length: 256 }, () => crypto.randomUUID());
     const rows = ids.map((id, i) =>
-      env.DB.prepare(
+      env.DB_SHARD_0.prepare(
         `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 1, 'okta', 1, '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
       ).bind(id, tenant.orgId, `bulk${i}@acme.test`, `bulk${i}@acme.test`, `bulk${i}@acme.test`, `bulk${i}@acme.test`),
     );
-    await env.DB.batch(rows);
+    await env.DB_SHARD_0.batch(rows);
     const group = await createGroup(tenant, "Everyone");
     const response = await patchGroup(tenant, group.id, {
       op: "add",
@@ -222,7 +222,7 @@ describe("Entra group shapes", () => {
 describe("membership rules", () => {
   async function manualMember(tenant: Tenant, email: string) {
     const id = crypto.randomUUID();
-    await env.DB.prepare(
+    await env.DB_SHARD_0.prepare(
       `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 1, 'manual', 0, '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
     )
@@ -281,12 +281,12 @@ describe("membership rules", () => {
     const tenant = await createTenant();
     const [a] = await users(tenant, 1);
     const teamId = crypto.randomUUID();
-    await env.DB.batch([
-      env.DB.prepare(
+    await env.DB_SHARD_0.batch([
+      env.DB_SHARD_0.prepare(
         `INSERT INTO teams (id, org_id, display_name, display_name_lower, source, provisioned, created_at, updated_at)
          VALUES (?, ?, 'Handmade', 'handmade', 'manual', 0, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
       ).bind(teamId, tenant.orgId),
-      env.DB.prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)").bind(
+      env.DB_SHARD_0.prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)").bind(
         teamId,
         a,
         tenant.orgId,

@@ -8,7 +8,7 @@ import { foldCase } from "../../src/scim/folding";
  * migration of this kind is applied here after rows were written by the migrations before it.
  */
 const db = env.MIGRATION_TEST_DB;
-const migrations = env.TEST_MIGRATIONS;
+const migrations = env.TEST_MIGRATIONS.DB_SHARD_0;
 const upTo = (name: string) =>
   migrations.slice(
     0,
@@ -103,7 +103,10 @@ describe("0015_fold_ascii on a database holding data", () => {
 
     await applyD1Migrations(db, migrations);
 
-    expect(await rowCounts()).toEqual(before.counts);
+    // 0016 moved the (here empty) console tables to the control plane; every other table keeps its rows.
+    const { console_links, console_sessions, ...kept } = before.counts;
+    expect(console_links + console_sessions).toBe(0);
+    expect(await rowCounts()).toEqual(kept);
     expect((await db.prepare(revisions).all()).results).toEqual(before.revisions);
     expect(await organization()).toEqual(countersBefore);
     const folded = (sql: string) =>

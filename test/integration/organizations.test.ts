@@ -117,7 +117,9 @@ describe("member quota", () => {
     });
     expect(invited.status).toBe(201);
     const members = () =>
-      env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<number>("n");
+      env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+        .bind(tenant.orgId)
+        .first<number>("n");
     expect(await members()).toBe(3);
 
     const refused = await scim(tenant, "/Users", { method: "POST", json: user("fourth@acme.test", { active: false }) });
@@ -180,7 +182,7 @@ describe("SCIM settings and tokens", () => {
     });
 
     // Only a hash is stored.
-    const row = await env.DB.prepare("SELECT scim_token_hash FROM organizations WHERE id = ?")
+    const row = await env.DB_SHARD_0.prepare("SELECT scim_token_hash FROM organizations WHERE id = ?")
       .bind(organization.id)
       .first<any>();
     expect(row.scim_token_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -263,7 +265,7 @@ describe("SCIM settings and tokens", () => {
 
   it("never shows the token in activity entries or logs", async () => {
     const tenant = await createTenant();
-    const rows = await env.DB.prepare("SELECT * FROM activity_log WHERE org_id = ?").bind(tenant.orgId).all();
+    const rows = await env.DB_SHARD_0.prepare("SELECT * FROM activity_log WHERE org_id = ?").bind(tenant.orgId).all();
     expect(JSON.stringify(rows.results)).not.toContain(tenant.token);
   });
 });

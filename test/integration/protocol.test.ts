@@ -10,6 +10,7 @@ import {
   ORIGIN,
   SCIM_JSON,
   scim,
+  shardOf,
   USER_SCHEMA,
   user,
 } from "../helpers";
@@ -233,9 +234,10 @@ describe("request log", () => {
     const tenant = await createTenant();
     await createUser(tenant, "taken-secret@acme.test");
     // The lookup that explains a uniqueness conflict fails: drizzle's error then lists its parameters.
-    const prepare = env.DB.prepare.bind(env.DB);
+    const shard = shardOf(tenant.orgId);
+    const prepare = shard.prepare.bind(shard);
     const fault = () => Promise.reject(new Error("D1_ERROR: disk I/O error (injected by the test): SQLITE_IOERR"));
-    vi.spyOn(env.DB, "prepare").mockImplementation((query: string) => {
+    vi.spyOn(shard, "prepare").mockImplementation((query: string) => {
       const statement = prepare(query);
       if (!/^select .* from "members" where .*"email_lower" = \?/.test(query)) return statement;
       const failing = { all: fault, raw: fault, first: fault, run: fault };
@@ -266,7 +268,7 @@ describe("overload", () => {
     const tenant = await createTenant();
     vi.spyOn(console, "error").mockImplementation(() => {});
     const batch = vi
-      .spyOn(env.DB, "batch")
+      .spyOn(shardOf(tenant.orgId), "batch")
       .mockRejectedValueOnce(new Error("D1_ERROR: D1 DB is overloaded. Too many requests queued."));
     const overloaded = await scim(tenant, "/Users");
     const body = await expectScimError(overloaded, 429);
@@ -280,7 +282,7 @@ describe("overload", () => {
 
     expect((await scim(tenant, "/Users")).status).toBe(200);
 
-    vi.spyOn(env.DB, "prepare").mockImplementationOnce(() => {
+    vi.spyOn(shardOf(tenant.orgId), "prepare").mockImplementationOnce(() => {
       throw new Error("D1_ERROR: D1 DB is overloaded. Requests queued for too long.");
     });
     const adminBusy = await call(`/admin/v1/organizations/${tenant.orgId}`, { token: env.ADMIN_TOKEN });
@@ -302,7 +304,8 @@ describe("the request's storage", () => {
     });
     const cookie = /__Host-console_session=([^;]+)/.exec(signIn.headers.get("Set-Cookie") ?? "")![1];
     vi.spyOn(console, "error").mockImplementation(() => {});
-    vi.spyOn(env.DB, "prepare").mockImplementationOnce(() => {
+    // The console's first query: the session, on the control plane.
+    vi.spyOn(env.DB_CONTROL, "prepare").mockImplementationOnce(() => {
       throw new Error("D1_ERROR: D1 DB is overloaded. Requests queued for too long.");
     });
     const busy = await call("/console/orgs", { headers: { Cookie: `__Host-console_session=${cookie}` } });

@@ -16,7 +16,9 @@ function statuses(responses: Response[]) {
 }
 
 const countMembers = async (orgId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(orgId).first<{ n: number }>())!.n;
+  (await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+    .bind(orgId)
+    .first<{ n: number }>())!.n;
 
 describe("races", () => {
   it(`${CONCURRENT} concurrent creates of one userName make exactly one member`, async () => {
@@ -108,7 +110,7 @@ describe("races", () => {
       expect(final.title).toBe(`Put ${round}`);
       expect(orders).toContain(final.active);
       const organization = (await (await admin(`/organizations/${tenant.orgId}`)).json()) as any;
-      const active = (await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ? AND active = 1")
+      const active = (await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ? AND active = 1")
         .bind(tenant.orgId)
         .first<{ n: number }>())!.n;
       expect(organization.licensesUsed).toBe(active);

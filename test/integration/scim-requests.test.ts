@@ -13,8 +13,11 @@ afterEach(() => vi.restoreAllMocks());
 type Row = Record<string, unknown> & { operation: string; status: number };
 
 const storedRows = async (orgId: string) =>
-  (await env.DB.prepare("SELECT * FROM scim_requests WHERE org_id = ? ORDER BY at, rowid").bind(orgId).all<Row>())
-    .results;
+  (
+    await env.DB_SHARD_0.prepare("SELECT * FROM scim_requests WHERE org_id = ? ORDER BY at, rowid")
+      .bind(orgId)
+      .all<Row>()
+  ).results;
 
 /** The tenant's request records once the consumer has written `count` of them (it runs after each response). */
 async function recorded(orgId: string, count: number): Promise<Row[]> {
@@ -158,7 +161,7 @@ describe("the SCIM request log", () => {
     const keys = seen.map((r) => `${r.at}|${r.id}`);
     expect(keys).toEqual([...keys].sort().reverse());
     expect(seen.every((r) => r.operation === "get user" && r.status === 404)).toBe(true);
-    const plan = await env.DB.prepare(
+    const plan = await env.DB_SHARD_0.prepare(
       "EXPLAIN QUERY PLAN SELECT * FROM scim_requests WHERE org_id = ? AND failed = 1 AND (at, id) < (?, ?) ORDER BY at DESC, id DESC LIMIT 51",
     )
       .bind(tenant.orgId, "2999", "z")
@@ -380,11 +383,11 @@ describe("the request log's pipeline", () => {
     const tenant = await createTenant();
     const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
     const rows = Array.from({ length: 1500 }, (_, i) =>
-      env.DB.prepare(
+      env.DB_SHARD_0.prepare(
         "INSERT INTO scim_requests (id, org_id, at, method, operation, status, failed, duration_ms) VALUES (?, ?, ?, 'GET', 'list users', 200, 0, 1)",
       ).bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
     );
-    for (let i = 0; i < rows.length; i += 500) await env.DB.batch(rows.slice(i, i + 500));
+    for (let i = 0; i < rows.length; i += 500) await env.DB_SHARD_0.batch(rows.slice(i, i + 500));
     await scim(tenant, "/Users");
     await recorded(tenant.orgId, 1501);
 
@@ -455,7 +458,7 @@ describe("connection health", () => {
     await scim(tenant, "/Users"); // the first token, still remembered
     await recorded(tenant.orgId, 6);
     expect((await health(tenant.orgId)).staleTokenAttempts).toBe(2);
-    const retired = await env.DB.prepare("SELECT token_hash FROM retired_scim_tokens WHERE org_id = ?")
+    const retired = await env.DB_SHARD_0.prepare("SELECT token_hash FROM retired_scim_tokens WHERE org_id = ?")
       .bind(tenant.orgId)
       .all<{ token_hash: string }>();
     expect(retired.results).toHaveLength(2);
@@ -466,7 +469,7 @@ describe("connection health", () => {
     const tenant = await createTenant();
     await scim(tenant, "/Users");
     await recorded(tenant.orgId, 1);
-    await env.DB.prepare("UPDATE scim_health SET last_request_at = ? WHERE org_id = ?")
+    await env.DB_SHARD_0.prepare("UPDATE scim_health SET last_request_at = ? WHERE org_id = ?")
       .bind(new Date(Date.now() - 25 * 3_600_000).toISOString(), tenant.orgId)
       .run();
     expect((await health(tenant.orgId)).warnings).toEqual(["no_recent_calls"]);

@@ -2,7 +2,19 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { ADMIN_TOKEN, activity, admin, call, ENTERPRISE, ORIGIN, patchOp, scim, USER_SCHEMA, user } from "../helpers";
+import {
+  ADMIN_TOKEN,
+  activity,
+  admin,
+  call,
+  ENTERPRISE,
+  ORIGIN,
+  patchOp,
+  scim,
+  shardOf,
+  USER_SCHEMA,
+  user,
+} from "../helpers";
 
 /**
  * A whole scenario — an organization set up, provisioned by its IdP, its token rotated, the console
@@ -110,7 +122,9 @@ describe("secrets", () => {
     await send(scim({ ...tenant, token: rotated.token }, "/Users"));
 
     // A D1 fault during a write logs an error: without the document or the token.
-    vi.spyOn(env.DB, "batch").mockRejectedValueOnce(new Error("D1_ERROR: internal error; reference = abc123"));
+    vi.spyOn(shardOf(tenant.orgId), "batch").mockRejectedValueOnce(
+      new Error("D1_ERROR: internal error; reference = abc123"),
+    );
     await send(
       scim({ ...tenant, token: rotated.token }, "/Users", {
         method: "POST",

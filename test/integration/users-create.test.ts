@@ -14,7 +14,7 @@ import {
   user,
 } from "../helpers";
 
-const memberRow = (id: string) => env.DB.prepare("SELECT * FROM members WHERE id = ?").bind(id).first<any>();
+const memberRow = (id: string) => env.DB_SHARD_0.prepare("SELECT * FROM members WHERE id = ?").bind(id).first<any>();
 
 describe("POST /Users", () => {
   it("creates an Okta user and answers 201 with the full resource", async () => {
@@ -214,7 +214,9 @@ describe("uniqueness", () => {
     });
     expect(put.status).toBe(409);
     expect(await put.json()).toMatchObject({ status: "409", scimType: "uniqueness" });
-    const { results } = await env.DB.prepare("SELECT id FROM members WHERE org_id = ?").bind(tenant.orgId).all();
+    const { results } = await env.DB_SHARD_0.prepare("SELECT id FROM members WHERE org_id = ?")
+      .bind(tenant.orgId)
+      .all();
     expect(results.map((row) => row.id).sort()).toEqual([first.id, other.id].sort());
   });
 
@@ -239,7 +241,7 @@ describe("uniqueness", () => {
     );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+    const count = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<any>();
     expect(count.n).toBe(1);
@@ -248,7 +250,7 @@ describe("uniqueness", () => {
   it("does not see manual members, and refuses to take over their email", async () => {
     const tenant = await createTenant();
     const manualId = crypto.randomUUID();
-    await env.DB.prepare(
+    await env.DB_SHARD_0.prepare(
       `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
        VALUES (?, ?, 'Manual@Acme.test', 'manual@acme.test', 'Manual@Acme.test', 'manual@acme.test', 1, 'manual', 0, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
     )
@@ -283,7 +285,7 @@ describe("licences", () => {
     const error = (await response.json()) as any;
     expect(error).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "403" });
     expect(error.detail).toContain("2 of 2 licences are in use");
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+    const count = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<any>();
     expect(count.n).toBe(2);
@@ -308,7 +310,7 @@ describe("licences", () => {
 
     expect((await scim(tenant, `/Users/${second.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await scim(tenant, `/Users/${first.id}`, { method: "PATCH", json: reactivate })).status).toBe(200);
-    const org = await env.DB.prepare("SELECT licenses_used FROM organizations WHERE id = ?")
+    const org = await env.DB_SHARD_0.prepare("SELECT licenses_used FROM organizations WHERE id = ?")
       .bind(tenant.orgId)
       .first<any>();
     expect(org.licenses_used).toBe(1);
@@ -337,7 +339,9 @@ describe("size limits", () => {
     expect(tooLarge.status).toBe(400);
     expect(await tooLarge.json()).toMatchObject({ scimType: "invalidValue", detail: expect.stringContaining("32768") });
     const count = () =>
-      env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?").bind(tenant.orgId).first<number>("n");
+      env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+        .bind(tenant.orgId)
+        .first<number>("n");
     expect(await count()).toBe(0);
 
     const created = await createUser(tenant, "near-limit@acme.test", { addresses: addresses(28) });

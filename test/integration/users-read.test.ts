@@ -1,6 +1,15 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { admin, createTenant, createUser, ENTERPRISE, patchOp, scim, type Tenant, USER_SCHEMA } from "../helpers";
+import {
+  admin,
+  createTenant,
+  createUser,
+  ENTERPRISE,
+  patchOp,
+  scim,
+  shardOf,
+  type Tenant,
+  USER_SCHEMA,
+} from "../helpers";
 
 const list = async (tenant: Tenant, query: string) => {
   const response = await scim(tenant, `/Users${query}`);
@@ -211,22 +220,24 @@ describe("GET /Users paging", () => {
     // Seed in bulk straight into D1: the paging rules need more than 1,000 members.
     const statements = Array.from({ length: total }, (_, i) => {
       const userName = `user${String(i).padStart(4, "0")}@bulk.test`;
-      return env.DB.prepare(
-        `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
+      return shardOf(tenant.orgId)
+        .prepare(
+          `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 1, 'okta', 1, ?, ?, ?)`,
-      ).bind(
-        crypto.randomUUID(),
-        tenant.orgId,
-        userName,
-        userName,
-        userName,
-        userName,
-        JSON.stringify({ schemas: [USER_SCHEMA], userName }),
-        `2026-01-01T00:00:00.${String(i % 1000).padStart(3, "0")}Z`,
-        "2026-01-01T00:00:00.000Z",
-      );
+        )
+        .bind(
+          crypto.randomUUID(),
+          tenant.orgId,
+          userName,
+          userName,
+          userName,
+          userName,
+          JSON.stringify({ schemas: [USER_SCHEMA], userName }),
+          `2026-01-01T00:00:00.${String(i % 1000).padStart(3, "0")}Z`,
+          "2026-01-01T00:00:00.000Z",
+        );
     });
-    for (let i = 0; i < statements.length; i += 200) await env.DB.batch(statements.slice(i, i + 200));
+    for (let i = 0; i < statements.length; i += 200) await shardOf(tenant.orgId).batch(statements.slice(i, i + 200));
   });
 
   it("pages with a default of 100, clamps count to 1,000 and keeps a stable order", async () => {
@@ -288,15 +299,16 @@ describe("filters no index serves", () => {
 
     const large = await createTenant();
     // 10,001 inactive members in one statement (the triggers keep the counters as for any insert).
-    await env.DB.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+    await shardOf(large.orgId)
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
        INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
        SELECT ?1 || '-' || i, ?1, 'u' || i || '@bulk.test', 'u' || i || '@bulk.test', 'u' || i || '@bulk.test',
               'u' || i || '@bulk.test', 0, 'okta', 1,
               json_object('schemas', json_array(?2), 'userName', 'u' || i || '@bulk.test', 'name', json_object('givenName', 'G' || i)),
               '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
        FROM n`,
-    )
+      )
       .bind(large.orgId, USER_SCHEMA)
       .run();
     for (const filter of ['name.givenName co "x"', 'emails[display co "x"]', 'userName pr and title eq "x"']) {

@@ -250,7 +250,7 @@ describe("DELETE /Users/{id}", () => {
     const again = await scim(tenant, `/Users/${created.id}`, { method: "DELETE" });
     expect(again.status).toBe(404);
     expect(await again.json()).toMatchObject({ status: "404" });
-    const emails = await env.DB.prepare("SELECT count(*) AS n FROM member_emails WHERE member_id = ?")
+    const emails = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM member_emails WHERE member_id = ?")
       .bind(created.id)
       .first<any>();
     expect(emails.n).toBe(0);

@@ -6,12 +6,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { constraintFailed, loggableFailure, transientFailure } from "../../src/db/client";
 import { LICENCE_LIMIT_CHECK as LICENCE_CONSTRAINT } from "../../src/db/constraints";
 
-const db = drizzle(env.DB);
+const db = drizzle(env.DB_SHARD_0);
 const fixture = sqliteTable("errors_fixture", { name: text("name").primaryKey(), note: text("note") });
 
 beforeAll(async () => {
-  await env.DB.exec("CREATE TABLE IF NOT EXISTS errors_fixture (name TEXT PRIMARY KEY, note TEXT)");
-  await env.DB.exec("DELETE FROM errors_fixture");
+  await env.DB_SHARD_0.exec("CREATE TABLE IF NOT EXISTS errors_fixture (name TEXT PRIMARY KEY, note TEXT)");
+  await env.DB_SHARD_0.exec("DELETE FROM errors_fixture");
 });
 
 /** The error a real D1 write raises through drizzle: a single query, whose wrapper lists the bound parameters. */

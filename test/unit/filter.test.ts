@@ -10,7 +10,7 @@ import { parseFilter } from "../../src/scim/filter/parse";
 import { groupResourceType, userResourceType } from "../../src/scim/schemas/resource-type";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const db = drizzle(env.DB);
+const db = drizzle(env.DB_SHARD_0);
 const render = (condition: SQL) => {
   const { sql: text, params } = new SQLiteAsyncDialect().sqlToQuery(condition);
   return { sql: text, params };
@@ -126,23 +126,23 @@ const users: FixtureUser[] = [
 ];
 
 beforeAll(async () => {
-  await env.DB.batch([
-    env.DB.prepare(
+  await env.DB_SHARD_0.batch([
+    env.DB_SHARD_0.prepare(
       "CREATE TABLE IF NOT EXISTS filter_fixture (id TEXT PRIMARY KEY, user_name TEXT, external_id TEXT, active INTEGER, created_at TEXT, doc TEXT)",
     ),
-    env.DB.prepare(
+    env.DB_SHARD_0.prepare(
       'CREATE TABLE IF NOT EXISTS filter_fixture_emails (user_id TEXT, org_id TEXT, value_lower TEXT, type_lower TEXT, "primary" INTEGER)',
     ),
-    env.DB.prepare("DELETE FROM filter_fixture"),
-    env.DB.prepare("DELETE FROM filter_fixture_emails"),
+    env.DB_SHARD_0.prepare("DELETE FROM filter_fixture"),
+    env.DB_SHARD_0.prepare("DELETE FROM filter_fixture_emails"),
     ...users.map((u) =>
-      env.DB.prepare("INSERT INTO filter_fixture VALUES (?, ?, ?, ?, ?, ?)")
+      env.DB_SHARD_0.prepare("INSERT INTO filter_fixture VALUES (?, ?, ?, ?, ?, ?)")
         // user_name is not caseExact, so the column holds it lower-cased, as the storage contract says.
         .bind(u.id, u.userName.toLowerCase(), u.externalId, u.active, u.created, JSON.stringify(u.doc)),
     ),
     ...users.flatMap((u) =>
       (u.doc.emails ?? []).map((e) =>
-        env.DB.prepare("INSERT INTO filter_fixture_emails VALUES (?, 'org-1', ?, ?, ?)").bind(
+        env.DB_SHARD_0.prepare("INSERT INTO filter_fixture_emails VALUES (?, 'org-1', ?, ?, ?)").bind(
           u.id,
           e.value.toLowerCase(),
           e.type?.toLowerCase() ?? null,
@@ -151,7 +151,7 @@ beforeAll(async () => {
       ),
     ),
     // Another organization's email row: the side table's own condition must keep it out.
-    env.DB.prepare("INSERT INTO filter_fixture_emails VALUES ('3', 'org-2', 'carol@other.test', 'work', 1)"),
+    env.DB_SHARD_0.prepare("INSERT INTO filter_fixture_emails VALUES ('3', 'org-2', 'carol@other.test', 'work', 1)"),
   ]);
 });
 

@@ -80,7 +80,7 @@ signInPages.post("/sign-in", async (c) => {
     return c.html(<SignInPage next="/console" error={error.message} />);
   }
   const next = safeNext(values.next);
-  const id = await signInOperator(c.var.db, values.token ?? "", c.env.ADMIN_TOKEN);
+  const id = await signInOperator(c.var.storage.control, values.token ?? "", c.env.ADMIN_TOKEN);
   if (!id) {
     c.status(401);
     // The typed token is not sent back: a secret never appears in a response.
@@ -92,7 +92,7 @@ signInPages.post("/sign-in", async (c) => {
 
 signInPages.post("/sign-out", async (c) => {
   const id = sessionCookie(c);
-  if (id) await endSession(c.var.db, id);
+  if (id) await endSession(c.var.storage.control, id);
   clearSessionCookie(c);
   return c.redirect("/console/sign-in?signedOut=1", 303);
 });
@@ -195,10 +195,10 @@ signInPages.get("/link", (c) => c.html(<LinkEntryPage />));
 signInPages.post("/link/check", async (c) => {
   try {
     const token = await linkToken(c);
-    const db = c.var.db;
-    const orgId = await peekConsoleLink(db, token);
+    const { storage } = c.var;
+    const orgId = await peekConsoleLink(storage.control, token);
     if (!orgId) return linkGone(c);
-    const organization = await getOrganization(db, orgId);
+    const organization = await getOrganization(await storage.organizationDatabase(orgId), orgId);
     return c.html(<LinkOpenPage token={token} organization={organization.name} />);
   } catch (error) {
     return linkRefused(c, error);
@@ -208,7 +208,7 @@ signInPages.post("/link/check", async (c) => {
 signInPages.post("/link", async (c) => {
   try {
     const token = await linkToken(c);
-    const session = await redeemConsoleLink(c.var.db, token);
+    const session = await redeemConsoleLink(c.var.storage.control, token);
     if (!session) return linkGone(c);
     setSessionCookie(c, session.id);
     return c.redirect(orgPath({ id: session.orgId }, "/members"), 303);

@@ -11,7 +11,7 @@ import type { AppEnv } from "../../env";
 export const consoleLinksApi = new Hono<AppEnv>();
 
 consoleLinksApi.post("/:orgId/console-links", async (c) => {
-  const { token, expiresAt } = await mintConsoleLink(c.var.db, c.req.param("orgId"));
+  const { token, expiresAt } = await mintConsoleLink(c.var.storage.control, c.var.db, c.req.param("orgId"));
   const url = new URL("/console/link", c.req.url);
   url.hash = token;
   return c.json({ url: url.href, expiresAt }, 201);

@@ -47,7 +47,7 @@ export async function bulk(c: Context<AppEnv>) {
   const budget = bulkBudget(c.var.db);
   await authorize(c, budget.db, []);
   const request = parseBulkRequest(await readJson(c));
-  const env: Bindings = { ...c.env, DB: budget.d1 };
+  const env: Bindings = c.var.storage.bindingsWithShard(c.env, budget.d1);
   // A full push's removal entries grow with its team, which holds at most the tenant's provisioned
   // members, the ones this request creates included.
   const largestTeam = c.get("organization").provisionedMembers + request.operations.length;
