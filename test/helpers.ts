@@ -30,18 +30,23 @@ export const shardOf = (orgId: string): D1Database => env[shardBinding(homeShard
 /** Every shard, in order: a fault injected for a test goes to all of them, wherever its organization landed. */
 export const allShards = (): D1Database[] => Array.from({ length: shardCount(env) }, (_, k) => env[shardBinding(k)]!);
 
+/** A query on every shard: for rows found by an id that names no organization (a member's, a team's). */
+export const onEveryShard = <T>(query: (shard: D1Database) => Promise<T>): Promise<T[]> =>
+  Promise.all(allShards().map(query));
+
 export const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...init });
 
-export async function createOrganization(licenses = 50, name = "Acme") {
-  const response = await admin("/organizations", { method: "POST", json: { name, licenses } });
+/** An organization, on the shard named (tests of the db layer and domain query one shard), else where it is placed. */
+export async function createOrganization(licenses = 50, name = "Acme", shard?: number) {
+  const response = await admin("/organizations", { method: "POST", json: { name, licenses, shard } });
   if (response.status !== 201) throw new Error(`create organization: ${response.status}`);
-  return (await response.json()) as { id: string; name: string; licenses: number; licensesUsed: number };
+  return (await response.json()) as { id: string; name: string; licenses: number; licensesUsed: number; shard: number };
 }
 
 /** A tenant with provisioning on: its id, Tenant URL path and Secret Token. */
-export async function createTenant(options: { licenses?: number; provider?: string } = {}) {
-  const organization = await createOrganization(options.licenses ?? 50);
+export async function createTenant(options: { licenses?: number; provider?: string; shard?: number } = {}) {
+  const organization = await createOrganization(options.licenses ?? 50, "Acme", options.shard);
   const response = await admin(`/organizations/${organization.id}/scim`, {
     method: "PUT",
     json: { enabled: true, provider: options.provider ?? "okta" },

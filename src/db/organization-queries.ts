@@ -24,3 +24,11 @@ export function selectOrganizationKeysetPage(db: Database, query: { q?: string; 
     .orderBy(asc(organizations.createdAt), asc(organizations.id))
     .limit(query.limit);
 }
+
+/** Every member a shard holds, over all its organizations (their counters): what placing a new one weighs. */
+export async function selectMemberTotal(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ total: sql<number>`coalesce(sum(${organizations.memberCount}), 0)` })
+    .from(organizations);
+  return row?.total ?? 0;
+}

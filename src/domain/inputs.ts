@@ -29,6 +29,8 @@ export const licenseCount = v.pipe(v.number(), v.integer(), v.minValue(0), v.max
 /** Members an organization may hold, active or not (see DEFAULT_MEMBER_QUOTA). */
 export const memberQuota = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));
 export const scimProvider = v.picklist(SCIM_PROVIDERS);
+/** A shard the operator names (the domain checks that it exists). */
+export const shardNumber = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const memberEmail = v.pipe(v.string(), v.trim(), v.maxLength(254), v.email("must be an email address"));
 // A member's first and last name are SCIM's name.givenName/familyName: the same length limit; empty clears.
 export const personName = v.pipe(v.string(), v.trim(), v.maxLength(1024), noControlCharacters);

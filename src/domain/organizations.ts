@@ -4,13 +4,18 @@ import { ChangeBatch } from "../db/change-batch";
 import type { Database } from "../db/client";
 import { now } from "../db/clock";
 import { licenceLimitBroken } from "../db/constraints";
-import { selectOrganizationKeysetPage, selectOrganizationStatement } from "../db/organization-queries";
+import {
+  selectMemberTotal,
+  selectOrganizationKeysetPage,
+  selectOrganizationStatement,
+} from "../db/organization-queries";
 import type { ActivityInput } from "../db/pipeline-messages";
 import { organizations, type ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { tokenChangeStatements } from "../db/scim-request-queries";
+import { newOrganizationId } from "../db/shards";
 import { DomainError } from "./errors";
-import { type Page, type PageRequest, readPage } from "./pages";
+import { type Page, type PageKey, type PageRequest, readPage } from "./pages";
 import { generateSecretToken, hashesEqual, hashToken } from "./tokens";
 
 const ADMIN = "admin" as const;
@@ -18,12 +23,21 @@ const ADMIN = "admin" as const;
 /** Conditional writes of organization settings are tried again on a fresh read this many times. */
 const WRITE_ATTEMPTS = 5;
 
+/**
+ * Creates an organization on the shard the operator names, else on the one holding the fewest
+ * members (the lowest-numbered of equals); its id names that shard (see src/db/shards.ts).
+ */
 export async function createOrganization(
-  db: Database,
-  input: { name: string; licenses: number; memberQuota?: number },
-): Promise<Organization> {
+  shards: Database[],
+  { shard: named, ...input }: { name: string; licenses: number; memberQuota?: number; shard?: number },
+): Promise<PlacedOrganization> {
+  if (named !== undefined && named >= shards.length) {
+    throw new DomainError("invalid_input", `shard: there are ${shards.length} shards, numbered from 0.`);
+  }
+  const shard = named ?? (await leastLoadedShard(shards));
+  const db = shards[shard];
   const timestamp = now();
-  const row = { id: crypto.randomUUID(), ...input, createdAt: timestamp, updatedAt: timestamp };
+  const row = { id: newOrganizationId(shard), ...input, createdAt: timestamp, updatedAt: timestamp };
   const [[organization]] = (await new ChangeBatch(db)
     .write(db.insert(organizations).values(row).returning())
     .stage({
@@ -36,7 +50,13 @@ export async function createOrganization(
       },
     })
     .commit()) as [Organization[]];
-  return organization;
+  return { ...organization, shard };
+}
+
+/** The shard holding the fewest members, every organization's counted (one query per shard, side by side). */
+async function leastLoadedShard(shards: Database[]): Promise<number> {
+  const totals = await Promise.all(shards.map((db) => selectMemberTotal(db)));
+  return totals.indexOf(Math.min(...totals));
 }
 
 export async function getOrganization(db: Database, id: string): Promise<Organization> {
@@ -45,19 +65,41 @@ export async function getOrganization(db: Database, id: string): Promise<Organiz
   return organization;
 }
 
-/** The operator's organization list: names containing `q` (any case), a keyset page in creation order. */
+/** An organization with the shard that holds it. */
+export type PlacedOrganization = Organization & { shard: number };
+
+/**
+ * The operator's organization list over every shard: names containing `q` (any case), a keyset
+ * page in creation order. Each shard reads its own page after the cursor, side by side; the pages
+ * are merged and cut, so a page costs one round trip whatever the number of shards.
+ */
 export function listOrganizations(
-  db: Database,
+  shards: Database[],
   q: string | undefined,
   request: PageRequest,
-): Promise<Page<Organization>> {
+): Promise<Page<PlacedOrganization>> {
   return readPage(
     request,
-    (after, limit) =>
-      selectOrganizationKeysetPage(db, { q, after: after && { createdAt: after[0], id: after[1] }, limit }),
+    async (after, limit) => {
+      const pages = await Promise.all(
+        shards.map(async (db, shard) =>
+          (
+            await selectOrganizationKeysetPage(db, { q, after: after && { createdAt: after[0], id: after[1] }, limit })
+          ).map((organization) => ({ ...organization, shard })),
+        ),
+      );
+      return pages
+        .flat()
+        .sort((a, b) => compareKeys([a.createdAt, a.id], [b.createdAt, b.id]))
+        .slice(0, limit);
+    },
     (organization) => [organization.createdAt, organization.id],
   );
 }
+
+const compareKeys = (a: PageKey, b: PageKey) => (a[0] === b[0] ? compareText(a[1], b[1]) : compareText(a[0], b[0]));
+/** SQLite's order of text (BINARY: by code unit, as these keys are ASCII), not the locale's. */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Renames or resizes an organization; the write goes ahead only on the values it read (retried

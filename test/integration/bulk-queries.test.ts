@@ -3,15 +3,18 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { VERSION_MOVED_CHECK } from "../../src/db/constraints";
 import { CountedD1Database } from "../../src/db/counted-d1";
+import { homeShard, shardBinding } from "../../src/db/shards";
 import worker from "../../src/index";
 import {
   createGroup,
   createTenant,
   GROUP_SCHEMA,
   ORIGIN,
+  onEveryShard,
   patchOp,
   SCIM_JSON,
   scim,
+  shardOf,
   type Tenant,
   user,
 } from "../helpers";
@@ -28,7 +31,7 @@ afterEach(() => vi.restoreAllMocks());
  * stay within D1's limit.
  */
 async function measuredBulk(tenant: Tenant, operations: unknown[]) {
-  const measured = new CountedD1Database(env.DB_SHARD_0, Number.POSITIVE_INFINITY);
+  const measured = new CountedD1Database(shardOf(tenant.orgId), Number.POSITIVE_INFINITY);
   const ctx = createExecutionContext();
   const response = await worker.fetch(
     new Request(`${ORIGIN}/scim/v2/${tenant.orgId}/Bulk`, {
@@ -36,7 +39,7 @@ async function measuredBulk(tenant: Tenant, operations: unknown[]) {
       headers: { Authorization: `Bearer ${tenant.token}`, "Content-Type": SCIM_JSON },
       body: JSON.stringify({ schemas: [BULK], Operations: operations }),
     }),
-    { ...env, DB_SHARD_0: measured },
+    { ...env, [shardBinding(homeShard(tenant.orgId))]: measured },
     ctx,
   );
   const body = (await response.json()) as any;
@@ -84,15 +87,19 @@ function expectStoppedAt(results: any[], response: Response, ran: string[]) {
   return cut;
 }
 
-/** A team as stored: its name, external id, version and members (sorted). */
+/** A team as stored, on whichever shard holds it: its name, external id, version and members (sorted). */
 async function team(id: string) {
-  const row = await env.DB_SHARD_0.prepare(
-    `SELECT display_name AS name, external_id AS externalId, version,
+  const rows = await onEveryShard((shard) =>
+    shard
+      .prepare(
+        `SELECT display_name AS name, external_id AS externalId, version,
        (SELECT json_group_array(member_id) FROM (SELECT member_id FROM team_members WHERE team_id = teams.id ORDER BY member_id)) AS members
      FROM teams WHERE id = ?`,
-  )
-    .bind(id)
-    .first<{ name: string; externalId: string | null; version: number; members: string }>();
+      )
+      .bind(id)
+      .first<{ name: string; externalId: string | null; version: number; members: string }>(),
+  );
+  const row = rows.find(Boolean);
   return row && { ...row, members: JSON.parse(row.members) as string[] };
 }
 
@@ -120,7 +127,8 @@ describe("/Bulk within D1's 1,000 queries per invocation", { timeout: 180_000 },
       })),
     );
     expect(creates.results.map((result) => result.status)).toEqual(Array(100).fill("403"));
-    const conflicts = await env.DB_SHARD_0.prepare("SELECT COUNT(*) AS n FROM conflicts WHERE org_id = ?")
+    const conflicts = await shardOf(tenant.orgId)
+      .prepare("SELECT COUNT(*) AS n FROM conflicts WHERE org_id = ?")
       .bind(tenant.orgId)
       .first("n");
     expect(conflicts).toBe(100);
@@ -272,11 +280,12 @@ describe("/Bulk within D1's 1,000 queries per invocation", { timeout: 180_000 },
     for (const [i, result] of results.entries()) {
       if (result.status === "200") {
         expect(after[i]).toMatchObject({ name: `R${i}`, members: [users[100 + i]] });
-        const entries = await env.DB_SHARD_0.prepare(
-          `SELECT (SELECT COUNT(*) FROM activity_log WHERE target_id = ?1 AND action = 'team.updated')
+        const entries = await shardOf(tenant.orgId)
+          .prepare(
+            `SELECT (SELECT COUNT(*) FROM activity_log WHERE target_id = ?1 AND action = 'team.updated')
              + (SELECT COUNT(*) FROM activity_outbox WHERE json_extract(entry, '$.targetId') = ?1
                 AND json_extract(entry, '$.action') = 'team.updated') AS n`,
-        )
+          )
           .bind(teams[i])
           .first("n");
         expect(entries, `the rename of ${teams[i]} is delivered or pending`).toBe(1);
@@ -299,7 +308,7 @@ describe("/Bulk within D1's 1,000 queries per invocation", { timeout: 180_000 },
       .slice(0, 4)
       .map((id) => `'${id}'`)
       .join(", ");
-    await env.DB_SHARD_0.exec(
+    await shardOf(tenant.orgId).exec(
       `CREATE TRIGGER ${trap} BEFORE UPDATE ON teams FOR EACH ROW WHEN NEW.id IN (${trapped}) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: ${VERSION_MOVED_CHECK}'); END`,
     );
     try {
@@ -314,7 +323,7 @@ describe("/Bulk within D1's 1,000 queries per invocation", { timeout: 180_000 },
       expect(results.map((result) => result.status)).toEqual(Array(6).fill("503"));
       expect(response.headers.get("Retry-After")).toBe("1");
     } finally {
-      await env.DB_SHARD_0.exec(`DROP TRIGGER ${trap}`);
+      await shardOf(tenant.orgId).exec(`DROP TRIGGER ${trap}`);
     }
     expect(await Promise.all(teams.map(team))).toEqual(before);
   });

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app";
 import {
@@ -9,6 +8,7 @@ import {
   patchOp,
   SCIM_JSON,
   scim,
+  shardOf,
   type Tenant,
   tenantRows,
   user,
@@ -34,9 +34,9 @@ const userCount = async (tenant: Tenant) =>
 /** What the SCIM request log holds of a tenant: its records and the counters their trigger keeps (health, hours). */
 const requestLogOf = async (orgId: string) =>
   (
-    await env.DB_SHARD_0.batch(
+    await shardOf(orgId).batch(
       ["scim_requests", "scim_request_hours", "scim_health"].map((table) =>
-        env.DB_SHARD_0.prepare(`SELECT * FROM ${table} WHERE org_id = ?`).bind(orgId),
+        shardOf(orgId).prepare(`SELECT * FROM ${table} WHERE org_id = ?`).bind(orgId),
       ),
     )
   ).map(({ results }) => results);

@@ -1,6 +1,5 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, admin, createTenant, createUser, patchOp, scim, type Tenant, user } from "../helpers";
+import { activity, admin, createTenant, createUser, patchOp, scim, shardOf, type Tenant, user } from "../helpers";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -242,7 +241,8 @@ describe("conflicts: no licence free, and edits made while provisioning was off"
     expect((await json(await resolve(tenant, crypto.randomUUID(), "link"), 404)).error.code).toBe("not_found");
     expect((await json(await resolve(tenant, crypto.randomUUID(), "merge"), 400)).error.code).toBe("invalid_request");
     expect((await admin("/organizations/nope/conflicts")).status).toBe(404);
-    const rows = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM conflicts WHERE org_id = ?")
+    const rows = await shardOf(tenant.orgId)
+      .prepare("SELECT count(*) AS n FROM conflicts WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<{ n: number }>();
     expect(rows!.n).toBe(0);

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   activity,
@@ -8,6 +7,7 @@ import {
   createUser,
   patchOp,
   scim,
+  shardOf,
   type Tenant,
   user,
 } from "../helpers";
@@ -380,7 +380,8 @@ describe("SCIM settings", () => {
     expect(again.status).toBe(409);
     const rejected = (await activity(tenant.orgId)).filter((a) => a.action === "member.create_rejected");
     expect(rejected).toHaveLength(1);
-    const count = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+    const count = await shardOf(tenant.orgId)
+      .prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<{ n: number }>();
     expect(count!.n).toBe(2);

@@ -26,6 +26,7 @@ import {
 import { createGroup, createOrganization, createTenant, createUser, patchOp, scim } from "../helpers";
 
 /** The db layer's write statements, run on the real D1 as the domain runs them: what they store. */
+// The organizations of these tests are created on shard 0, which `db` writes to.
 const db = database(env.DB_SHARD_0);
 const ISO_MILLISECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -74,7 +75,7 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe("versions and timestamps: the database's, for every write", () => {
   it("inserts a member at version 1, created and lastModified stamped by one statement of the database's clock", async () => {
-    const { id: orgId } = await createOrganization();
+    const { id: orgId } = await createOrganization(50, "Acme", 0);
     const before = new Date().toISOString();
     const inserted = await member(orgId);
     expect(inserted.createdAt).toMatch(ISO_MILLISECONDS);
@@ -84,7 +85,7 @@ describe("versions and timestamps: the database's, for every write", () => {
   });
 
   it("moves a member's version on by one and stamps lastModified when written at the version read, and writes nothing at another", async () => {
-    const { id: orgId } = await createOrganization();
+    const { id: orgId } = await createOrganization(50, "Acme", 0);
     const inserted = await member(orgId);
     await pause();
     const [written] = await updateMemberAtVersionStatement(db, inserted.id, 1, { externalId: "ext-1" });
@@ -97,7 +98,7 @@ describe("versions and timestamps: the database's, for every write", () => {
   });
 
   it("moves a team's version on for an attribute write, and both sides' for each membership row that joins or leaves", async () => {
-    const { id: orgId } = await createOrganization();
+    const { id: orgId } = await createOrganization(50, "Acme", 0);
     const [team] = await insertTeamStatement(db, newTeam(orgId));
     expect(team).toMatchObject({ version: 1, updatedAt: team.createdAt });
     const [a, b] = [await member(orgId), await member(orgId)];
@@ -130,7 +131,7 @@ describe("versions and timestamps: the database's, for every write", () => {
   });
 
   it("creates a team with its first members at version 1, each member moved on, in one batch", async () => {
-    const { id: orgId } = await createOrganization();
+    const { id: orgId } = await createOrganization(50, "Acme", 0);
     const members = [await member(orgId), await member(orgId), await member(orgId)];
     const row = newTeam(orgId);
     const results = await db.batch([
@@ -150,7 +151,7 @@ describe("versions and timestamps: the database's, for every write", () => {
   });
 
   it("rolls a new team's first members back with it when the team cannot be inserted", async () => {
-    const { id: orgId } = await createOrganization();
+    const { id: orgId } = await createOrganization(50, "Acme", 0);
     const a = await member(orgId);
     const [existing] = await insertTeamStatement(db, newTeam(orgId));
     const clash = { ...newTeam(orgId), displayName: existing.displayName, displayNameLower: existing.displayNameLower };
@@ -190,7 +191,7 @@ describe("versions and timestamps: the database's, for every write", () => {
   });
 
   it("never lets a resource's lastModified go back, whatever the Worker's clock says: one clock stamps every write", async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ shard: 0 });
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       // A Worker whose clock is years behind D1's: only the database's clock may stamp a resource.

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { invocationDatabase } from "../../src/db/client";
+import { invocationDatabase, invocationStorage } from "../../src/db/client";
 import { activityEntries, activityPage } from "../../src/domain/activity-log";
 import { conflictDecisions } from "../../src/domain/conflict-resolution";
 import { DomainError } from "../../src/domain/errors";
@@ -25,6 +25,7 @@ import { addTeamMembers, createManualTeam } from "../../src/domain/teams";
 import { listRequestFromQuery } from "../../src/scim/list-response";
 import { activity, admin, createGroup, createOrganization, createTenant, createUser, tenantRows } from "../helpers";
 
+// The organizations of these tests are created on shard 0, where their domain calls go.
 const db = () => invocationDatabase(env.DB_SHARD_0);
 
 /** Refused by the domain with this code. */
@@ -58,7 +59,7 @@ function countingCheck(orgId: string) {
 
 describe("the read-only notice", () => {
   it("names the provider while provisioning is on and it provisioned something, from the counters", async () => {
-    const tenant = await createTenant({ provider: "entra" });
+    const tenant = await createTenant({ shard: 0, provider: "entra" });
     const empty = await getOrganization(db(), tenant.orgId);
     expect(readOnlyNotice(empty)).toBeUndefined();
     await createUser(tenant, "ro@acme.test");
@@ -70,7 +71,7 @@ describe("the read-only notice", () => {
   });
 
   it("is what the settings view reports, beside the counts of provisioned members and teams", async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ shard: 0 });
     const user = await createUser(tenant, "counted@acme.test");
     await createGroup(tenant, "Counted", [user.id]);
     await invite(tenant.orgId, "manual@acme.test");
@@ -85,7 +86,7 @@ describe("the read-only notice", () => {
 
 describe("what the control panel offers and warns of", () => {
   it("offers link and dismiss on a conflict over a manual member's email, dismiss on others, nothing once closed", async () => {
-    const organization = await getOrganization(db(), (await createOrganization()).id);
+    const organization = await getOrganization(db(), (await createOrganization(50, "Acme", 0)).id);
     const conflict = (kind: string, status = "open") => ({ kind, status }) as Parameters<typeof conflictDecisions>[0];
     expect(conflictDecisions(conflict("email_held_by_manual_member"))).toEqual(["link", "dismiss"]);
     for (const kind of ["no_licence", "edited_while_off", "deleted_while_off"]) {
@@ -122,7 +123,7 @@ describe("the membership rule and the teams it offers", () => {
   });
 
   it("offers a manual member the manual teams only, a provisioned member every team, a page at a time", async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ shard: 0 });
     const user = await createUser(tenant, "offered@acme.test");
     const scimTeam = await createGroup(tenant, "From Okta");
     const organization = await getOrganization(db(), tenant.orgId);
@@ -153,7 +154,7 @@ describe("the membership rule and the teams it offers", () => {
 
 describe("the member list", () => {
   it("filters by search, source and status, pages by cursor, and shows each member's teams and read-only flag", async () => {
-    const tenant = await createTenant({ licenses: 10 });
+    const tenant = await createTenant({ shard: 0, licenses: 10 });
     const provisioned = await createUser(tenant, "listed-p@acme.test");
     const inactive = await createUser(tenant, "listed-off@acme.test", { active: false });
     const manualId = await invite(tenant.orgId, "listed-m@acme.test");
@@ -183,7 +184,7 @@ describe("the member list", () => {
   });
 
   it("names members by email in any case, once each, and refuses unknown emails and more than the cap", async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ shard: 0 });
     const user = await createUser(tenant, "named@acme.test");
     const manualId = await invite(tenant.orgId, "named-m@acme.test");
     const organization = await getOrganization(db(), tenant.orgId);
@@ -200,7 +201,7 @@ describe("the member list", () => {
   });
 
   it("refuses a team write naming more than MAX_MEMBERS_PER_REQUEST members, whoever asks, and writes nothing", async () => {
-    const organization = await getOrganization(db(), (await createOrganization()).id);
+    const organization = await getOrganization(db(), (await createOrganization(50, "Acme", 0)).id);
     const before = await tenantRows(organization.id);
     const ids = Array.from({ length: MAX_MEMBERS_PER_REQUEST + 1 }, () => crypto.randomUUID());
     await refused(createManualTeam(db(), organization, "Too many", ids), "too_many_members");
@@ -230,10 +231,10 @@ describe("keyset pages", () => {
 
   it("list organizations by name, activity newest first, and export the whole log page by page", async () => {
     const name = `Domain reads ${crypto.randomUUID().slice(0, 8)}`;
-    const organization = await createOrganization(5, name);
-    expect((await listOrganizations(db(), name.toUpperCase(), { limit: 5 })).items.map((o) => o.id)).toEqual([
-      organization.id,
-    ]);
+    const organization = await createOrganization(5, name, 0);
+    expect(
+      (await listOrganizations(invocationStorage(env).shards, name.toUpperCase(), { limit: 5 })).items.map((o) => o.id),
+    ).toEqual([organization.id]);
     const stored = await getOrganization(db(), organization.id);
     for (const teamName of ["One", "Two", "Three"]) await createManualTeam(db(), stored, teamName);
     await activity(organization.id); // the queue consumer has written every entry
@@ -258,7 +259,7 @@ describe("keyset pages", () => {
 
 describe("SCIM reads", () => {
   it("read a member with the tenant check in one round trip, and never one created by hand", async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ shard: 0 });
     const user = await createUser(tenant, "scim-read@acme.test");
     const group = await createGroup(tenant, "Readers", [user.id]);
     const manualId = await invite(tenant.orgId, "scim-hidden@acme.test");
@@ -276,7 +277,7 @@ describe("SCIM reads", () => {
   });
 
   it("list users by startIndex and by cursor, and users then groups at the root", async () => {
-    const tenant = await createTenant();
+    const tenant = await createTenant({ shard: 0 });
     const users = [];
     for (let i = 0; i < 5; i++) users.push((await createUser(tenant, `listed${i}@acme.test`)).id);
     const group = await createGroup(tenant, "Listed group");

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   activity,
@@ -6,8 +5,10 @@ import {
   createTenant,
   GROUP_SCHEMA as GROUP,
   ORIGIN,
+  onEveryShard,
   patchOp,
   scim,
+  shardOf,
   type Tenant,
   createUsers as users,
 } from "../helpers";
@@ -17,10 +18,17 @@ const read = async (tenant: Tenant, id: string, query = "") =>
 const memberIds = (group: any) => (group.members ?? []).map((m: any) => m.value).sort();
 const patchGroup = (tenant: Tenant, id: string, ...operations: unknown[]) =>
   scim(tenant, `/Groups/${id}`, { method: "PATCH", json: patchOp(...operations) });
+/** A count over every shard: the rows it counts are found by ids that name no organization. */
 const rowCount = async (sql: string, ...binds: unknown[]) =>
-  (await env.DB_SHARD_0.prepare(sql)
-    .bind(...binds)
-    .first<{ n: number }>())!.n;
+  (
+    await onEveryShard(
+      async (shard) =>
+        (await shard
+          .prepare(sql)
+          .bind(...binds)
+          .first<{ n: number }>())!.n,
+    )
+  ).reduce((a, b) => a + b, 0);
 
 describe("Okta group push", () => {
   it("looks up, creates and renders a group with its members", async () => {
@@ -119,12 +127,14 @@ describe("Okta group push", () => {
     const tenant = await createTenant({ licenses: 300 });
     const ids = Array.from({ length: 256 }, () => crypto.randomUUID());
     const rows = ids.map((id, i) =>
-      env.DB_SHARD_0.prepare(
-        `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
+      shardOf(tenant.orgId)
+        .prepare(
+          `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 1, 'okta', 1, '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
-      ).bind(id, tenant.orgId, `bulk${i}@acme.test`, `bulk${i}@acme.test`, `bulk${i}@acme.test`, `bulk${i}@acme.test`),
+        )
+        .bind(id, tenant.orgId, `bulk${i}@acme.test`, `bulk${i}@acme.test`, `bulk${i}@acme.test`, `bulk${i}@acme.test`),
     );
-    await env.DB_SHARD_0.batch(rows);
+    await shardOf(tenant.orgId).batch(rows);
     const group = await createGroup(tenant, "Everyone");
     const response = await patchGroup(tenant, group.id, {
       op: "add",
@@ -222,10 +232,11 @@ describe("Entra group shapes", () => {
 describe("membership rules", () => {
   async function manualMember(tenant: Tenant, email: string) {
     const id = crypto.randomUUID();
-    await env.DB_SHARD_0.prepare(
-      `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
+    await shardOf(tenant.orgId)
+      .prepare(
+        `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 1, 'manual', 0, '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
-    )
+      )
       .bind(id, tenant.orgId, email, email, email, email)
       .run();
     return id;
@@ -281,16 +292,16 @@ describe("membership rules", () => {
     const tenant = await createTenant();
     const [a] = await users(tenant, 1);
     const teamId = crypto.randomUUID();
-    await env.DB_SHARD_0.batch([
-      env.DB_SHARD_0.prepare(
-        `INSERT INTO teams (id, org_id, display_name, display_name_lower, source, provisioned, created_at, updated_at)
+    await shardOf(tenant.orgId).batch([
+      shardOf(tenant.orgId)
+        .prepare(
+          `INSERT INTO teams (id, org_id, display_name, display_name_lower, source, provisioned, created_at, updated_at)
          VALUES (?, ?, 'Handmade', 'handmade', 'manual', 0, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
-      ).bind(teamId, tenant.orgId),
-      env.DB_SHARD_0.prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)").bind(
-        teamId,
-        a,
-        tenant.orgId,
-      ),
+        )
+        .bind(teamId, tenant.orgId),
+      shardOf(tenant.orgId)
+        .prepare("INSERT INTO team_members (team_id, member_id, org_id) VALUES (?, ?, ?)")
+        .bind(teamId, a, tenant.orgId),
     ]);
     expect((await scim(tenant, `/Groups/${teamId}`)).status).toBe(404);
     expect(((await (await scim(tenant, "/Groups")).json()) as any).totalResults).toBe(0);

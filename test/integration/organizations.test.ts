@@ -1,6 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, admin, call, createOrganization, createTenant, createUser, ORIGIN, scim, user } from "../helpers";
+import {
+  activity,
+  admin,
+  call,
+  createOrganization,
+  createTenant,
+  createUser,
+  ORIGIN,
+  scim,
+  shardOf,
+  user,
+} from "../helpers";
 
 describe("admin authentication", () => {
   it("refuses a missing or wrong admin token with a JSON error", async () => {
@@ -29,8 +40,9 @@ describe("organizations", () => {
   it("creates, reads and updates an organization", async () => {
     const created = await createOrganization(50, "Acme");
     expect(created).toEqual({
-      id: expect.any(String),
+      id: expect.stringMatching(/^s[01]-/),
       name: "Acme",
+      shard: expect.any(Number),
       licenses: 50,
       licensesUsed: 0,
       memberQuota: 250_000,
@@ -117,7 +129,8 @@ describe("member quota", () => {
     });
     expect(invited.status).toBe(201);
     const members = () =>
-      env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+      shardOf(tenant.orgId)
+        .prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
         .bind(tenant.orgId)
         .first<number>("n");
     expect(await members()).toBe(3);
@@ -182,7 +195,8 @@ describe("SCIM settings and tokens", () => {
     });
 
     // Only a hash is stored.
-    const row = await env.DB_SHARD_0.prepare("SELECT scim_token_hash FROM organizations WHERE id = ?")
+    const row = await shardOf(organization.id)
+      .prepare("SELECT scim_token_hash FROM organizations WHERE id = ?")
       .bind(organization.id)
       .first<any>();
     expect(row.scim_token_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -265,7 +279,10 @@ describe("SCIM settings and tokens", () => {
 
   it("never shows the token in activity entries or logs", async () => {
     const tenant = await createTenant();
-    const rows = await env.DB_SHARD_0.prepare("SELECT * FROM activity_log WHERE org_id = ?").bind(tenant.orgId).all();
+    const rows = await shardOf(tenant.orgId)
+      .prepare("SELECT * FROM activity_log WHERE org_id = ?")
+      .bind(tenant.orgId)
+      .all();
     expect(JSON.stringify(rows.results)).not.toContain(tenant.token);
   });
 });

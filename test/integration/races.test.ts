@@ -1,6 +1,5 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activity, admin, createTenant, createUser, patchOp, scim, user } from "../helpers";
+import { activity, admin, createTenant, createUser, patchOp, scim, shardOf, user } from "../helpers";
 
 /**
  * Concurrent requests against the real worker and D1: every interleaving the runtime produces must
@@ -16,7 +15,8 @@ function statuses(responses: Response[]) {
 }
 
 const countMembers = async (orgId: string) =>
-  (await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+  (await shardOf(orgId)
+    .prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
     .bind(orgId)
     .first<{ n: number }>())!.n;
 
@@ -110,7 +110,8 @@ describe("races", () => {
       expect(final.title).toBe(`Put ${round}`);
       expect(orders).toContain(final.active);
       const organization = (await (await admin(`/organizations/${tenant.orgId}`)).json()) as any;
-      const active = (await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ? AND active = 1")
+      const active = (await shardOf(tenant.orgId)
+        .prepare("SELECT count(*) AS n FROM members WHERE org_id = ? AND active = 1")
         .bind(tenant.orgId)
         .first<{ n: number }>())!.n;
       expect(organization.licensesUsed).toBe(active);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ScimRequestRecord } from "../../src/db/pipeline-messages";
 import worker from "../../src/index";
-import { admin, call, createTenant, createUser, patchOp, scim, type Tenant, user } from "../helpers";
+import { admin, call, createTenant, createUser, patchOp, scim, shardOf, type Tenant, user } from "../helpers";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const OKTA_AGENT = "Okta SCIM Client 1.0.0";
@@ -14,7 +14,8 @@ type Row = Record<string, unknown> & { operation: string; status: number };
 
 const storedRows = async (orgId: string) =>
   (
-    await env.DB_SHARD_0.prepare("SELECT * FROM scim_requests WHERE org_id = ? ORDER BY at, rowid")
+    await shardOf(orgId)
+      .prepare("SELECT * FROM scim_requests WHERE org_id = ? ORDER BY at, rowid")
       .bind(orgId)
       .all<Row>()
   ).results;
@@ -161,9 +162,10 @@ describe("the SCIM request log", () => {
     const keys = seen.map((r) => `${r.at}|${r.id}`);
     expect(keys).toEqual([...keys].sort().reverse());
     expect(seen.every((r) => r.operation === "get user" && r.status === 404)).toBe(true);
-    const plan = await env.DB_SHARD_0.prepare(
-      "EXPLAIN QUERY PLAN SELECT * FROM scim_requests WHERE org_id = ? AND failed = 1 AND (at, id) < (?, ?) ORDER BY at DESC, id DESC LIMIT 51",
-    )
+    const plan = await shardOf(tenant.orgId)
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM scim_requests WHERE org_id = ? AND failed = 1 AND (at, id) < (?, ?) ORDER BY at DESC, id DESC LIMIT 51",
+      )
       .bind(tenant.orgId, "2999", "z")
       .all<{ detail: string }>();
     expect(plan.results.map((r) => r.detail).join(" ")).toMatch(/USING (COVERING )?INDEX scim_requests_org_failed_at/);
@@ -383,11 +385,13 @@ describe("the request log's pipeline", () => {
     const tenant = await createTenant();
     const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
     const rows = Array.from({ length: 1500 }, (_, i) =>
-      env.DB_SHARD_0.prepare(
-        "INSERT INTO scim_requests (id, org_id, at, method, operation, status, failed, duration_ms) VALUES (?, ?, ?, 'GET', 'list users', 200, 0, 1)",
-      ).bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
+      shardOf(tenant.orgId)
+        .prepare(
+          "INSERT INTO scim_requests (id, org_id, at, method, operation, status, failed, duration_ms) VALUES (?, ?, ?, 'GET', 'list users', 200, 0, 1)",
+        )
+        .bind(crypto.randomUUID(), tenant.orgId, old.replace(/\d{3}Z$/, `${String(i % 1000).padStart(3, "0")}Z`)),
     );
-    for (let i = 0; i < rows.length; i += 500) await env.DB_SHARD_0.batch(rows.slice(i, i + 500));
+    for (let i = 0; i < rows.length; i += 500) await shardOf(tenant.orgId).batch(rows.slice(i, i + 500));
     await scim(tenant, "/Users");
     await recorded(tenant.orgId, 1501);
 
@@ -458,7 +462,8 @@ describe("connection health", () => {
     await scim(tenant, "/Users"); // the first token, still remembered
     await recorded(tenant.orgId, 6);
     expect((await health(tenant.orgId)).staleTokenAttempts).toBe(2);
-    const retired = await env.DB_SHARD_0.prepare("SELECT token_hash FROM retired_scim_tokens WHERE org_id = ?")
+    const retired = await shardOf(tenant.orgId)
+      .prepare("SELECT token_hash FROM retired_scim_tokens WHERE org_id = ?")
       .bind(tenant.orgId)
       .all<{ token_hash: string }>();
     expect(retired.results).toHaveLength(2);
@@ -469,7 +474,8 @@ describe("connection health", () => {
     const tenant = await createTenant();
     await scim(tenant, "/Users");
     await recorded(tenant.orgId, 1);
-    await env.DB_SHARD_0.prepare("UPDATE scim_health SET last_request_at = ? WHERE org_id = ?")
+    await shardOf(tenant.orgId)
+      .prepare("UPDATE scim_health SET last_request_at = ? WHERE org_id = ?")
       .bind(new Date(Date.now() - 25 * 3_600_000).toISOString(), tenant.orgId)
       .run();
     expect((await health(tenant.orgId)).warnings).toEqual(["no_recent_calls"]);

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LICENCE_LIMIT_CHECK } from "../../src/db/constraints";
 import {
@@ -7,14 +6,20 @@ import {
   createUser,
   ENTERPRISE,
   ORIGIN,
+  onEveryShard,
   patchOp,
   SCIM_JSON,
   scim,
+  shardOf,
   USER_SCHEMA,
   user,
 } from "../helpers";
 
-const memberRow = (id: string) => env.DB_SHARD_0.prepare("SELECT * FROM members WHERE id = ?").bind(id).first<any>();
+/** A member as stored, on whichever shard holds it. */
+const memberRow = async (id: string) =>
+  (await onEveryShard((shard) => shard.prepare("SELECT * FROM members WHERE id = ?").bind(id).first<any>())).find(
+    Boolean,
+  );
 
 describe("POST /Users", () => {
   it("creates an Okta user and answers 201 with the full resource", async () => {
@@ -214,7 +219,8 @@ describe("uniqueness", () => {
     });
     expect(put.status).toBe(409);
     expect(await put.json()).toMatchObject({ status: "409", scimType: "uniqueness" });
-    const { results } = await env.DB_SHARD_0.prepare("SELECT id FROM members WHERE org_id = ?")
+    const { results } = await shardOf(tenant.orgId)
+      .prepare("SELECT id FROM members WHERE org_id = ?")
       .bind(tenant.orgId)
       .all();
     expect(results.map((row) => row.id).sort()).toEqual([first.id, other.id].sort());
@@ -241,7 +247,8 @@ describe("uniqueness", () => {
     );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
-    const count = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+    const count = await shardOf(tenant.orgId)
+      .prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<any>();
     expect(count.n).toBe(1);
@@ -250,10 +257,11 @@ describe("uniqueness", () => {
   it("does not see manual members, and refuses to take over their email", async () => {
     const tenant = await createTenant();
     const manualId = crypto.randomUUID();
-    await env.DB_SHARD_0.prepare(
-      `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
+    await shardOf(tenant.orgId)
+      .prepare(
+        `INSERT INTO members (id, org_id, user_name, user_name_lower, email, email_lower, active, source, provisioned, document, created_at, updated_at)
        VALUES (?, ?, 'Manual@Acme.test', 'manual@acme.test', 'Manual@Acme.test', 'manual@acme.test', 1, 'manual', 0, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
-    )
+      )
       .bind(manualId, tenant.orgId, JSON.stringify({ schemas: [USER_SCHEMA], userName: "Manual@Acme.test" }))
       .run();
 
@@ -285,7 +293,8 @@ describe("licences", () => {
     const error = (await response.json()) as any;
     expect(error).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "403" });
     expect(error.detail).toContain("2 of 2 licences are in use");
-    const count = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+    const count = await shardOf(tenant.orgId)
+      .prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
       .bind(tenant.orgId)
       .first<any>();
     expect(count.n).toBe(2);
@@ -310,7 +319,8 @@ describe("licences", () => {
 
     expect((await scim(tenant, `/Users/${second.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await scim(tenant, `/Users/${first.id}`, { method: "PATCH", json: reactivate })).status).toBe(200);
-    const org = await env.DB_SHARD_0.prepare("SELECT licenses_used FROM organizations WHERE id = ?")
+    const org = await shardOf(tenant.orgId)
+      .prepare("SELECT licenses_used FROM organizations WHERE id = ?")
       .bind(tenant.orgId)
       .first<any>();
     expect(org.licenses_used).toBe(1);
@@ -339,7 +349,8 @@ describe("size limits", () => {
     expect(tooLarge.status).toBe(400);
     expect(await tooLarge.json()).toMatchObject({ scimType: "invalidValue", detail: expect.stringContaining("32768") });
     const count = () =>
-      env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
+      shardOf(tenant.orgId)
+        .prepare("SELECT count(*) AS n FROM members WHERE org_id = ?")
         .bind(tenant.orgId)
         .first<number>("n");
     expect(await count()).toBe(0);

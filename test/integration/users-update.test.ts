@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   activity,
@@ -7,6 +6,7 @@ import {
   ENTERPRISE,
   patchOp,
   scim,
+  shardOf,
   type Tenant,
   tenantRows,
   USER_SCHEMA,
@@ -250,7 +250,8 @@ describe("DELETE /Users/{id}", () => {
     const again = await scim(tenant, `/Users/${created.id}`, { method: "DELETE" });
     expect(again.status).toBe(404);
     expect(await again.json()).toMatchObject({ status: "404" });
-    const emails = await env.DB_SHARD_0.prepare("SELECT count(*) AS n FROM member_emails WHERE member_id = ?")
+    const emails = await shardOf(tenant.orgId)
+      .prepare("SELECT count(*) AS n FROM member_emails WHERE member_id = ?")
       .bind(created.id)
       .first<any>();
     expect(emails.n).toBe(0);

@@ -22,8 +22,7 @@ organizationsPages.use(requireOperator);
 async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const q = c.req.query("q")?.trim().slice(0, 200) || undefined;
   const cursor = c.req.query("cursor");
-  const db = c.var.db;
-  const { items: page, nextCursor } = await listOrganizations(db, q, { cursor, limit: PAGE_SIZE });
+  const { items: page, nextCursor } = await listOrganizations(c.var.storage.shards, q, { cursor, limit: PAGE_SIZE });
   return c.html(
     <Layout title="Organizations" session={c.var.session} section="organizations">
       <form method="get" action="/console/orgs" class="row panel" aria-label="Search organizations">
@@ -98,7 +97,7 @@ organizationsPages.post("/", (c) =>
     "create",
     async (values) => {
       const input = parseForm(createForm, values, { name: "Name", licenses: "Licences" });
-      const organization = await createOrganization(c.var.db, input);
+      const organization = await createOrganization(c.var.storage.shards, input);
       return c.redirect(orgPath(organization, "/settings"), 303);
     },
     (state) => renderList(c, state),

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Organization } from "../../db/schema-types";
-import { licenseCount, memberQuota, nameSchema, scimProvider } from "../../domain/inputs";
+import { licenseCount, memberQuota, nameSchema, scimProvider, shardNumber } from "../../domain/inputs";
 import {
   createOrganization,
   getOrganization,
@@ -18,6 +18,7 @@ const createRequest = v.strictObject({
   name: nameSchema,
   licenses: licenseCount,
   memberQuota: v.optional(memberQuota),
+  shard: v.optional(shardNumber),
 });
 const updateRequest = v.pipe(
   v.strictObject({
@@ -36,14 +37,17 @@ export const organizationsApi = new Hono<AppEnv>();
 
 organizationsApi.post("/", async (c) => {
   const input = await readBody(c, createRequest);
-  return c.json(view(await createOrganization(c.var.db, input)), 201);
+  const organization = await createOrganization(c.var.storage.shards, input);
+  return c.json(view(organization, organization.shard), 201);
 });
 
-organizationsApi.get("/:orgId", async (c) => c.json(view(await getOrganization(c.var.db, c.req.param("orgId")))));
+organizationsApi.get("/:orgId", async (c) =>
+  c.json(view(await getOrganization(c.var.db, c.req.param("orgId")), c.var.storage.shard)),
+);
 
 organizationsApi.patch("/:orgId", async (c) => {
   const input = await readBody(c, updateRequest);
-  return c.json(view(await updateOrganization(c.var.db, c.req.param("orgId"), input)));
+  return c.json(view(await updateOrganization(c.var.db, c.req.param("orgId"), input), c.var.storage.shard));
 });
 
 organizationsApi.put("/:orgId/scim", async (c) => {
@@ -71,10 +75,12 @@ organizationsApi.post("/:orgId/scim/token", async (c) => {
   return c.json({ tenantUrl: tenantUrl(c, organization.id), token });
 });
 
-function view(organization: Organization) {
+function view(organization: Organization, shard: number) {
   return {
     id: organization.id,
     name: organization.name,
+    /** The shard (DB_SHARD_<n>) that holds the organization. */
+    shard,
     licenses: organization.licenses,
     licensesUsed: organization.licensesUsed,
     memberQuota: organization.memberQuota,
