@@ -65,6 +65,8 @@ export interface Variables extends StorageVariables {
   scimError: ScimError;
   /** Whom a SCIM request concerned, and what its PATCH did in words: set by the handlers for the request log. */
   requestSubject: RequestSubject;
+  /** The id of the request's record in the SCIM request log, made when the request arrives. */
+  requestId: string;
   operationDetail: string;
 }
 

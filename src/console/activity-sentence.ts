@@ -80,6 +80,23 @@ export function describeActivity(entry: ActivityRecord): string {
       return `${who} linked ${target} to ${providerOf({ provider: changes.source })}`;
     case "conflict.dismissed":
       return `${who} dismissed a conflict about ${target}`;
+    case "member.deactivation_held":
+      return `${who} asked to ${changes.operation === "delete" ? "delete" : "deactivate"} ${target}: held by the safeguard`;
+    case "member.hold_cleared":
+      return `${who} reactivated ${target}: its held deactivation is dropped`;
+    case "member.safeguard_exempted":
+      return `${who} let the identity provider deactivate ${target}`;
+    case "safeguard.tripped":
+      return `${who} tripped the deprovisioning safeguard: further deactivations are held`;
+    case "safeguard.released":
+      return `${who} released ${memberList} held by the safeguard`;
+    case "safeguard.rejected":
+      return `${who} kept ${memberList} active: the safeguard refuses their deactivation`;
+    case "safeguard.updated": {
+      const enabled = asRecord(changes.enabled).to;
+      if (enabled === false) return `${who} turned the deprovisioning safeguard off`;
+      return `${who} ${enabled === true ? "turned on" : "changed"} the deprovisioning safeguard`;
+    }
     default:
       return `${who}: ${entry.action} ${target}`;
   }

@@ -12,6 +12,9 @@ export const ACTIVITY_ACTIONS = [
   "member.deactivated",
   "member.reactivated",
   "member.deleted",
+  "member.deactivation_held",
+  "member.hold_cleared",
+  "member.safeguard_exempted",
   "team.created",
   "team.updated",
   "team.deleted",
@@ -19,6 +22,10 @@ export const ACTIVITY_ACTIONS = [
   "team.members_removed",
   "conflict.linked",
   "conflict.dismissed",
+  "safeguard.tripped",
+  "safeguard.released",
+  "safeguard.rejected",
+  "safeguard.updated",
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];

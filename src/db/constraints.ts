@@ -24,6 +24,11 @@ export const MEMBERSHIP_VERSION_TRIGGERS = [
   "team_members_versions_on_delete",
 ] as const;
 
+/** CHECK on safeguards: settings within their bounds (drizzle/0017_safeguard.sql); the APIs validate first. */
+export const SAFEGUARD_SETTINGS_CHECK = "safeguard_settings_in_range";
+/** The trigger that ends a trip once its last held request is gone, reactivated or deleted (drizzle/0017_safeguard.sql). */
+export const SAFEGUARD_UNTRIP_TRIGGER = "safeguard_holds_untrip_on_delete";
+
 /** Unique columns, as SQLite names them in "UNIQUE constraint failed: <table>.<column>". */
 export const UNIQUE_USER_NAME = "members.user_name_lower";
 export const UNIQUE_EMAIL = "members.email_lower";

@@ -53,18 +53,19 @@ export type MemberChanges = Partial<Omit<NewMember, "id" | "orgId" | "version" |
 
 /**
  * Writes a member only if nobody wrote it since `expectedVersion` was read, returning it as written
- * (the next version, stamped now); no row otherwise.
+ * (the next version, stamped now); no row otherwise, or when `when` (a condition of its batch) does not hold.
  */
 export const updateMemberAtVersionStatement = (
   db: Database,
   id: string,
   expectedVersion: number,
   changes: MemberChanges,
+  when?: SQL,
 ) =>
   db
     .update(members)
     .set(changes)
-    .where(and(eq(members.id, id), eq(members.version, expectedVersion)))
+    .where(and(eq(members.id, id), eq(members.version, expectedVersion), when))
     .returning();
 
 /** The member if it is still at `version`; no row otherwise. */
@@ -74,10 +75,10 @@ export const selectMemberAtVersionStatement = (db: Database, id: string, version
     .from(members)
     .where(and(eq(members.id, id), eq(members.version, version)));
 
-export const deleteMemberStatement = (db: Database, member: { orgId: string; id: string }) =>
+export const deleteMemberStatement = (db: Database, member: { orgId: string; id: string }, when?: SQL) =>
   db
     .delete(members)
-    .where(and(eq(members.orgId, member.orgId), eq(members.id, member.id)))
+    .where(and(eq(members.orgId, member.orgId), eq(members.id, member.id), when))
     .returning({ id: members.id });
 
 /** A condition for a batch: the member exists. */

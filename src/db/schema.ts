@@ -1,7 +1,12 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ACTIVITY_ACTIONS, type Actor, type Changes, TARGET_TYPES } from "./activity-entries";
-import { LICENCE_LIMIT_CHECK, LICENCES_NOT_NEGATIVE_CHECK, VERSION_MOVED_CHECK } from "./constraints";
+import {
+  LICENCE_LIMIT_CHECK,
+  LICENCES_NOT_NEGATIVE_CHECK,
+  SAFEGUARD_SETTINGS_CHECK,
+  VERSION_MOVED_CHECK,
+} from "./constraints";
 
 /** Who a member or team came from: created by hand, or provisioned by an identity provider. */
 export const SCIM_PROVIDERS = ["okta", "entra", "generic"] as const;
@@ -341,5 +346,99 @@ export const conflicts = sqliteTable(
   (t) => [
     uniqueIndex("conflicts_open_subject").on(t.orgId, t.kind, t.subject).where(sql`${t.status} = 'open'`),
     index("conflicts_org_status_seen").on(t.orgId, t.status, t.lastSeenAt, t.id),
+  ],
+);
+
+/**
+ * The deprovisioning safeguard's defaults, which an organization's admin may tune: a window of an
+ * hour, and at most 20 % of the members active at its start (never fewer than 10) deactivated or
+ * deleted over SCIM within it before the rest are held for review.
+ */
+export const SAFEGUARD_DEFAULTS = { thresholdPercent: 20, minimumMembers: 10, windowMinutes: 60 } as const;
+
+/**
+ * What the safeguard decided for one SCIM deactivation or deletion, written by the statement that
+ * decides (src/db/safeguard-queries.ts) and read by the rest of the same batch: `opened` (first of a
+ * new window) and `counted` apply within the threshold; `passed` applies uncounted (safeguard off,
+ * window released, member let through); `tripped` (the first held), `held` and `waiting` (a held
+ * member asked again) hold; `refused` (an admin kept the member active); `moved` (the member is no
+ * longer as read: nothing counted, the write at its version fails).
+ */
+export const SAFEGUARD_DECISIONS = [
+  "opened",
+  "counted",
+  "passed",
+  "tripped",
+  "held",
+  "waiting",
+  "refused",
+  "moved",
+] as const;
+export type SafeguardDecision = (typeof SAFEGUARD_DECISIONS)[number];
+
+/** One row per organization that has a safeguard setting or has had a SCIM deactivation; absent means the defaults. */
+export const safeguards = sqliteTable(
+  "safeguards",
+  {
+    orgId: text("org_id")
+      .primaryKey()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    thresholdPercent: integer("threshold_percent").notNull().default(SAFEGUARD_DEFAULTS.thresholdPercent),
+    minimumMembers: integer("minimum_members").notNull().default(SAFEGUARD_DEFAULTS.minimumMembers),
+    windowMinutes: integer("window_minutes").notNull().default(SAFEGUARD_DEFAULTS.windowMinutes),
+    // The current window: when its first counted deactivation came, how many it allows (fixed then,
+    // from the members active at its start) and how many it has applied.
+    windowStartedAt: text("window_started_at"),
+    windowLimit: integer("window_limit").notNull().default(0),
+    windowApplied: integer("window_applied").notNull().default(0),
+    // Set by the first held request; cleared by a release, a reject, or the last hold going away.
+    trippedAt: text("tripped_at"),
+    // A release lets deactivations pass for the rest of its window.
+    releasedAt: text("released_at"),
+    decision: text("decision", { enum: SAFEGUARD_DECISIONS }),
+  },
+  (t) => [
+    check(
+      SAFEGUARD_SETTINGS_CHECK,
+      sql`${t.thresholdPercent} BETWEEN 1 AND 100 AND ${t.minimumMembers} >= 1 AND ${t.windowMinutes} BETWEEN 1 AND 10080`,
+    ),
+  ],
+);
+
+export const SAFEGUARD_HOLD_STATUSES = ["held", "released", "rejected", "exempt"] as const;
+export type SafeguardHoldStatus = (typeof SAFEGUARD_HOLD_STATUSES)[number];
+
+/**
+ * A deactivation or deletion the safeguard did not apply, with what was asked: `held` waits for an
+ * admin; `released` is being applied (an IdP retry passes too); `rejected` keeps the member active
+ * and refuses the IdP's retries; `exempt` lets the member's next deactivation through uncounted.
+ * One row per member: a retry of the same request refreshes it.
+ */
+export const safeguardHolds = sqliteTable(
+  "safeguard_holds",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    memberId: text("member_id")
+      .notNull()
+      .references(() => members.id, { onDelete: "cascade" }),
+    status: text("status", { enum: SAFEGUARD_HOLD_STATUSES }).notNull(),
+    operation: text("operation").$type<"deactivate" | "delete">().notNull(),
+    // For a deactivation: the profile the request asked for and the member's version it was asked
+    // on; a release applies it if the member is still there, else deactivates the member as it is.
+    document: text("document", { mode: "json" }).$type<Record<string, unknown>>(),
+    baseVersion: integer("base_version").notNull(),
+    actor: text("actor").$type<Actor>().notNull(),
+    userAgent: text("user_agent"),
+    requestId: text("request_id"),
+    requestedAt: text("requested_at").notNull(),
+    decidedAt: text("decided_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.memberId] }),
+    index("safeguard_holds_org_status_order").on(t.orgId, t.status, t.requestedAt, t.memberId),
+    index("safeguard_holds_member").on(t.memberId),
   ],
 );

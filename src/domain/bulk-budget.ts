@@ -16,7 +16,9 @@ const OWN_RECORD_STATEMENTS = 1;
  * for its name after its write, 13 = the tenant check with the team (2), the members it names and
  * the team's size (2), the write's batch (8: version guard, attributes, their entry, the additions
  * and theirs, the removals' entry and the removals, the team as it now is) and the read explaining
- * the refusal (1). A refused user create is 9, any other user write 4 or 5. A full push stages one
+ * the refusal (1). A refused user create is 9; a deactivation the safeguard holds 11 (the tenant
+ * check with the member (2), the write's batch (7: decision, write, entry, hold, its two entries,
+ * clearing a hold) and the read explaining the hold (2)); any other user write 4 to 9. A full push stages one
  * more removal entry per 5,000 members its team holds (`fullPushRemovalEntries`). More is sent only
  * when a write loses races and is retried, or when the queue is down and entries go to D1
  * directly: the count then refuses the statement that would pass the limit, before it is sent.

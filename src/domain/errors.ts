@@ -18,7 +18,13 @@ export type DomainErrorCode =
   | "manual_member_in_provisioned_team"
   | "provisioned_read_only"
   | "conflict_closed"
-  | "conflict_not_linkable";
+  | "conflict_not_linkable"
+  /** The deprovisioning safeguard holds a SCIM deactivation or deletion for an admin's review. */
+  | "safeguard_held"
+  /** An admin kept the member active: the safeguard refuses the identity provider's deactivation. */
+  | "safeguard_refused"
+  /** A release or reject with nothing held. */
+  | "safeguard_not_tripped";
 
 export class DomainError extends Error {
   constructor(

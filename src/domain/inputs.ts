@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { ACTIVITY_ACTIONS } from "../db/activity-entries";
-import { SCIM_PROVIDERS, SOURCES } from "../db/schema";
+import { SAFEGUARD_HOLD_STATUSES, SCIM_PROVIDERS, SOURCES } from "../db/schema";
 import { DomainError } from "./errors";
 import { controlCharacterProblem, nameProblem } from "./names";
 
@@ -50,3 +50,10 @@ export function parseQuery<T extends v.GenericSchema>(query: Record<string, stri
   const issue = parsed.issues[0];
   throw new DomainError("invalid_input", `${v.getDotPath(issue) ?? "query"}: ${issue.message}`);
 }
+
+/** The deprovisioning safeguard's settings (see SAFEGUARD_DEFAULTS): the bounds the database's check holds too. */
+export const safeguardThresholdPercent = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100));
+export const safeguardMinimumMembers = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000_000));
+/** At most a week: a window longer than that would hold a slow, deliberate offboarding for days. */
+export const safeguardWindowMinutes = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_080));
+export const safeguardHoldStatus = v.picklist(SAFEGUARD_HOLD_STATUSES, "must be held, released, rejected or exempt");

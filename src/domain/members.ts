@@ -28,6 +28,7 @@ import { canonicalJson } from "../scim/patch/values";
 import { USER_SCHEMA } from "../scim/schemas/urns";
 import { diffDocuments } from "./changes";
 import { editedWhileOffConflict, refusedCreateConflict } from "./conflicts";
+import { clearHoldOnActivation, deprovisioningGuard, type RequestOrigin } from "./deprovisioning";
 import { DomainError } from "./errors";
 import { licenceLimitReached } from "./licences";
 import { memberQuotaReached } from "./member-quota";
@@ -154,25 +155,38 @@ export async function updateMember(
   input: { document: Record<string, unknown>; active: boolean; source?: Source },
   actor: Actor,
   also?: (batch: ChangeBatch) => void,
+  origin?: RequestOrigin,
 ): Promise<Member> {
   const source = input.source ?? existing.source;
+  const clearHold = input.active ? clearHoldOnActivation(db, existing, actor) : undefined;
+  const addOwn = (batch: ChangeBatch) => {
+    clearHold?.(batch);
+    also?.(batch);
+  };
   const unchanged =
     existing.active === input.active &&
     source === existing.source &&
     canonicalJson(existing.document) === canonicalJson(input.document);
-  if (unchanged) return confirmMember(db, existing, also);
+  if (unchanged) return confirmMember(db, existing, addOwn);
   const columns = profileColumns(input.document);
   const changes = diffDocuments(existing.document, input.document);
   if (existing.active !== input.active) changes.active = { from: existing.active, to: input.active };
   if (source !== existing.source) changes.source = { from: existing.source, to: source };
   const activation = existing.active === input.active ? undefined : input.active;
-  const batch = new ChangeBatch(db).write(
-    updateMemberAtVersionStatement(db, existing.id, existing.version, {
-      ...columns,
-      active: input.active,
-      source,
-      provisioned: source !== "manual",
-    }),
+  const guard =
+    activation === false
+      ? deprovisioningGuard(db, existing, "deactivate", actor, { document: input.document, origin })
+      : undefined;
+  const batch = new ChangeBatch(db);
+  guard?.decide(batch);
+  batch.write(
+    updateMemberAtVersionStatement(
+      db,
+      existing.id,
+      existing.version,
+      { ...columns, active: input.active, source, provisioned: source !== "manual" },
+      guard?.applies,
+    ),
   );
   if (Object.keys(changes).length > 0) {
     batch.stage(
@@ -188,13 +202,16 @@ export async function updateMember(
       { when: PREVIOUS_STATEMENT_CHANGED },
     );
   }
-  also?.(batch);
-  let updated: Member | undefined;
+  guard?.afterWrite(batch);
+  addOwn(batch);
+  let results: unknown[];
   try {
-    [[updated]] = (await batch.commit()) as [Member[]];
+    results = await batch.commit();
   } catch (error) {
     throw await explainWriteFailure(db, existing.orgId, error, columns, existing.id);
   }
+  if (guard) await guard.explain(results.shift() as Decided);
+  const [updated] = results[0] as Member[];
   return updated ?? memberMoved(existing);
 }
 
@@ -216,9 +233,13 @@ export async function deleteMember(
   member: Member,
   actor: Actor,
   also: BatchItem<"sqlite">[] = [],
+  origin?: RequestOrigin,
 ): Promise<void> {
-  const [deleted] = (await new ChangeBatch(db)
-    .write(deleteMemberStatement(db, member))
+  const guard = deprovisioningGuard(db, member, "delete", actor, { document: null, origin });
+  const batch = new ChangeBatch(db);
+  guard?.decide(batch);
+  batch
+    .write(deleteMemberStatement(db, member, guard?.applies))
     .stage(
       {
         orgId: member.orgId,
@@ -230,10 +251,15 @@ export async function deleteMember(
       },
       { when: PREVIOUS_STATEMENT_CHANGED },
     )
-    .write(...also)
-    .commit()) as [unknown[]];
-  if (deleted.length === 0) throw new DomainError("not_found", `No member ${member.id}.`);
+    .write(...also);
+  guard?.afterWrite(batch);
+  const results = await batch.commit();
+  if (guard) await guard.explain(results.shift() as Decided);
+  if ((results[0] as unknown[]).length === 0) throw new DomainError("not_found", `No member ${member.id}.`);
 }
+
+/** What the safeguard's deciding statement returns (see deprovisioningGuard). */
+type Decided = Parameters<NonNullable<ReturnType<typeof deprovisioningGuard>>["explain"]>[0];
 
 /** Conflicts a later successful create of the same userName settles. */
 const SETTLED_BY_CREATE: ConflictKind[] = ["no_licence", "email_held_by_manual_member"];

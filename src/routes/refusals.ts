@@ -29,6 +29,9 @@ const STATUS = {
   provisioned_read_only: 403,
   conflict_closed: 409,
   conflict_not_linkable: 422,
+  safeguard_held: 429,
+  safeguard_refused: 403,
+  safeguard_not_tripped: 409,
 } satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The control panel speaks of emails (a member's login is its email there) and of invalid requests. */

@@ -22,6 +22,8 @@ export class ScimError extends Error {
     readonly status: number,
     readonly detail: string,
     readonly scimType?: ScimErrorType,
+    /** Seconds the client should wait before sending the request again, for the Retry-After header. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = "ScimError";

@@ -6,6 +6,7 @@ import { CountedD1Database } from "../../src/db/counted-d1";
 import { homeShard, shardBinding } from "../../src/db/shards";
 import worker from "../../src/index";
 import {
+  call,
   createGroup,
   createTenant,
   GROUP_SCHEMA,
@@ -144,6 +145,13 @@ describe("/Bulk within D1's 1,000 queries per invocation", { timeout: 180_000 },
     ]);
     expect(updates.results.map((result) => result.status)).toEqual(Array(100).fill("409"));
 
+    // The deprovisioning safeguard lets all 100 through at 100 % (each still decided and counted).
+    const tuned = await call(`/admin/v1/organizations/${tenant.orgId}/safeguard`, {
+      method: "PATCH",
+      token: env.ADMIN_TOKEN,
+      json: { thresholdPercent: 100 },
+    });
+    expect(tuned.status).toBe(200);
     const deletes = await measuredBulk(
       tenant,
       ids.map((id) => ({ method: "DELETE", path: `/Users/${id}` })),

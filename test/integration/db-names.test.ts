@@ -6,6 +6,8 @@ import {
   MEMBER_QUOTA_REFUSAL,
   MEMBER_QUOTA_TRIGGER,
   MEMBERSHIP_VERSION_TRIGGERS,
+  SAFEGUARD_SETTINGS_CHECK,
+  SAFEGUARD_UNTRIP_TRIGGER,
   UNIQUE_EMAIL,
   UNIQUE_TEAM_NAME,
   UNIQUE_USER_NAME,
@@ -28,6 +30,8 @@ describe("the names the error explanations match on", () => {
     for (const trigger of MEMBERSHIP_VERSION_TRIGGERS) {
       expect(await schemaSql("trigger", trigger), trigger).toContain("ON `team_members`");
     }
+    expect(await schemaSql("table", "safeguards")).toContain(`CONSTRAINT "${SAFEGUARD_SETTINGS_CHECK}" CHECK`);
+    expect(await schemaSql("trigger", SAFEGUARD_UNTRIP_TRIGGER)).toContain("ON `safeguard_holds`");
     expect(await schemaSql("index", "members_org_user_name")).toContain("`user_name_lower`");
     expect(await schemaSql("index", "members_org_email")).toContain("`email_lower`");
     expect(await schemaSql("index", "teams_org_display_name")).toContain("`display_name_lower`");

@@ -9,6 +9,7 @@ import { consoleLinksApi } from "./console-links";
 import { AdminError, toAdminError } from "./errors";
 import { membersApi } from "./members";
 import { organizationsApi } from "./organizations";
+import { safeguardApi } from "./safeguard";
 import { scimRequestsApi } from "./scim-requests";
 import { teamsApi } from "./teams";
 
@@ -32,6 +33,7 @@ admin.route("/organizations", activityApi);
 admin.route("/organizations", consoleLinksApi);
 admin.route("/organizations", scimRequestsApi);
 admin.route("/organizations", conflictsApi);
+admin.route("/organizations", safeguardApi);
 admin.route("/organizations/:orgId/members", membersApi);
 admin.route("/organizations/:orgId/teams", teamsApi);
 

@@ -1,3 +1,4 @@
+import { HELD_RETRY_AFTER_SECONDS } from "../../domain/deprovisioning";
 import { DomainError, type DomainErrorCode } from "../../domain/errors";
 import { invalidSyntax, invalidValue, ScimError, uniqueness } from "../../scim/errors";
 import { BodyError } from "../json-body";
@@ -20,12 +21,17 @@ const SCIM_ERROR = {
   unknown_members: invalidValue,
   too_many_members: (detail) => new ScimError(413, detail),
   manual_member_in_provisioned_team: invalidValue,
+  // 429 with Retry-After: Okta and Entra keep the operation pending and send it again later (README).
+  safeguard_held: (detail) => new ScimError(429, detail, undefined, HELD_RETRY_AFTER_SECONDS),
+  // 403: an admin decided; retrying soon cannot change it, the IdP's admin reads why.
+  safeguard_refused: forbidden,
   version_mismatch: (detail) => new ScimError(412, `${detail} Read it again and retry with its current version.`),
   // Admin decisions: no SCIM request reaches them.
   licenses_below_used: conflict,
   member_quota_below_members: conflict,
   conflict_closed: conflict,
   conflict_not_linkable: conflict,
+  safeguard_not_tripped: conflict,
 } satisfies Record<DomainErrorCode, (detail: string) => ScimError>;
 
 /** A failure that is the client's or the domain's, as a SCIM error; undefined for anything else. */

@@ -52,7 +52,10 @@ scim.onError((error, c) => {
     return scimJson(c, errorBody(scimError), scimError.status as 400, headers);
   };
   const scimError = toScimError(error);
-  if (scimError) return answer(scimError);
+  if (scimError) {
+    const wait = scimError.retryAfterSeconds;
+    return answer(scimError, wait === undefined ? {} : { "Retry-After": String(wait) });
+  }
   const failure = classifyFailure(error, new URL(c.req.url).pathname);
   if (failure.kind === "busy") {
     return answer(new ScimError(failure.status, failure.message), {

@@ -15,6 +15,9 @@ const LOOKUP = /^\s*(userName|externalId|displayName)\s+eq\s+"([^"\\]{1,256})"\s
  * failed authentication for an organization that exists. `SCIM_REQUEST_LOG=off` turns it off.
  */
 export const scimRequestLog = createMiddleware<AppEnv>(async (c, next) => {
+  // Made first, so what the request leaves behind (a held deactivation) can name its record.
+  const id = crypto.randomUUID();
+  c.set("requestId", id);
   if (c.env.SCIM_REQUEST_LOG === "off") return next();
   const started = Date.now();
   await next();
@@ -27,7 +30,7 @@ export const scimRequestLog = createMiddleware<AppEnv>(async (c, next) => {
   const subject = c.get("requestSubject") ?? lookupSubject(c);
   const error = c.get("scimError");
   const record = {
-    id: crypto.randomUUID(),
+    id,
     orgId,
     method: c.req.method,
     resourceType: described.resourceType,
@@ -47,6 +50,12 @@ export const scimRequestLog = createMiddleware<AppEnv>(async (c, next) => {
     ? undefined
     : { tenant: c.get("tenant"), presentedToken: c.get("presentedToken") };
   c.executionCtx.waitUntil(recordScimRequest(c.var.db, record, started, failedAuthentication));
+});
+
+/** What a SCIM request tells about itself to what it leaves behind: its request log id and its client. */
+export const requestOrigin = (c: Context<AppEnv>) => ({
+  requestId: c.get("requestId"),
+  userAgent: c.req.header("User-Agent"),
 });
 
 /** Notes the user a request concerned (its id, once known, and names), for its request log record. */

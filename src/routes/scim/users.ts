@@ -18,7 +18,7 @@ import { authorize, tenantCheck } from "./auth";
 import { type Listing, queryRequest, respondWithList, searchRequest } from "./list";
 import { methodNotAllowed } from "./method-not-allowed";
 import { readPatchOperations, requireCurrentVersion, writeOnCurrentVersion } from "./patch-request";
-import { noteUser } from "./request-log";
+import { noteUser, requestOrigin } from "./request-log";
 import { notModified, readJson, requestProjection, scimJson } from "./respond";
 
 export const users = new Hono<AppEnv>();
@@ -68,7 +68,14 @@ users.put("/:id", async (c) => {
     existing,
     () => readMember(c, db),
     async (current) => {
-      const member = await updateMember(db, current, { document, active: active ?? current.active }, actor(c));
+      const member = await updateMember(
+        db,
+        current,
+        { document, active: active ?? current.active },
+        actor(c),
+        undefined,
+        requestOrigin(c),
+      );
       return respondWithMember(c, { ...member, groups: current.groups });
     },
   );
@@ -87,7 +94,14 @@ users.patch("/:id", async (c) => {
     async (current) => {
       const patched = applyPatch({ ...current.document, active: current.active }, operations, userResourceType);
       const { document, active } = splitActive(normalizeResource(patched, userResourceType));
-      const member = await updateMember(db, current, { document, active: active ?? current.active }, actor(c));
+      const member = await updateMember(
+        db,
+        current,
+        { document, active: active ?? current.active },
+        actor(c),
+        undefined,
+        requestOrigin(c),
+      );
       return respondWithMember(c, { ...member, groups: current.groups });
     },
   );
@@ -97,7 +111,7 @@ users.delete("/:id", async (c) => {
   const db = c.var.db;
   const existing = await readMember(c, db);
   requireCurrentVersion(c, existing);
-  await deleteMember(db, existing, actor(c));
+  await deleteMember(db, existing, actor(c), [], requestOrigin(c));
   return c.body(null, 204);
 });
 
