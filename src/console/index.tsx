@@ -14,6 +14,7 @@ import { conflictsPages } from "./pages/conflicts";
 import { membersPages } from "./pages/members";
 import { errorPage, notFoundPage } from "./pages/not-found";
 import { organizationsPages } from "./pages/organizations";
+import { safeguardPages } from "./pages/safeguard";
 import { settingsPages } from "./pages/settings";
 import { home, signInPages } from "./pages/sign-in";
 import { teamsPages } from "./pages/teams";
@@ -70,6 +71,7 @@ orgPages.route("/teams", teamsPages);
 orgPages.get("/activity.csv", activityCsv);
 orgPages.route("/activity", activityPages);
 orgPages.route("/conflicts", conflictsPages);
+orgPages.route("/safeguard", safeguardPages);
 
 const signedIn = new Hono<ConsoleEnv>();
 signedIn.use(requireSession);

@@ -8,6 +8,7 @@ import {
   rejectStatements,
   releaseStatements,
   type SafeguardSettings,
+  selectHold,
   selectHoldPage,
   selectOrganizationsReleasing,
   selectSafeguardStatement,
@@ -269,6 +270,19 @@ export async function rejectHeld(db: Database, organization: Organization): Prom
   return { rejected: rejected.length };
 }
 
+/** A member's hold, if the safeguard holds or refused a request about it: for its page. */
+export async function memberHold(db: Database, organization: Organization, memberId: string) {
+  const hold = await selectHold(db, organization.id, memberId);
+  return (
+    hold && {
+      status: hold.status,
+      operation: hold.operation,
+      requestedAt: hold.requestedAt,
+      client: providerName(hold.actor),
+    }
+  );
+}
+
 /** Turns the safeguard off for one member an admin kept active: the identity provider's next deactivation of it passes. */
 export async function exemptMember(db: Database, organization: Organization, memberId: string): Promise<void> {
   const member = await findMember(db, scimScope(organization.id), memberId);
@@ -299,3 +313,18 @@ const nothingHeld = () =>
 
 /** Who the activity log names for what the identity provider asked (see provisioningActor). */
 export const identityProviderName = (organization: Organization) => providerName(provisioningActor(organization));
+
+const members = (n: number) => `${n} ${n === 1 ? "member" : "members"}`;
+
+/**
+ * A trip in one sentence, for the banner and the review page: "Okta asked to deactivate 37 members
+ * in 12 minutes; 10 were applied, 27 are held." Undefined while nothing is held.
+ */
+export function tripSummary(organization: Organization, state: SafeguardState): string | undefined {
+  if (state.state !== "tripped" || state.heldCount === 0) return undefined;
+  const applied = state.window?.applied ?? 0;
+  const from = state.window?.startedAt ?? state.trippedAt ?? state.lastHeldAt;
+  const minutes =
+    from && state.lastHeldAt ? Math.max(1, Math.ceil((Date.parse(state.lastHeldAt) - Date.parse(from)) / 60_000)) : 1;
+  return `${identityProviderName(organization)} asked to deactivate ${members(applied + state.heldCount)} in ${minutes} ${minutes === 1 ? "minute" : "minutes"}; ${applied} ${applied === 1 ? "was" : "were"} applied, ${state.heldCount} ${state.heldCount === 1 ? "is" : "are"} held.`;
+}

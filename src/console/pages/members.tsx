@@ -16,6 +16,7 @@ import {
   removeMember,
 } from "../../domain/members";
 import { whyTeamsNotOffered } from "../../domain/membership";
+import { memberHold } from "../../domain/safeguard";
 import { assignableTeams } from "../../domain/team-lists";
 import { inviteMemberToTeam } from "../../domain/teams";
 import { memberTimeline } from "../../domain/timeline";
@@ -40,6 +41,7 @@ import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
 import { Timeline } from "../provisioning";
 import { confirmPage } from "./confirm";
+import { HoldNotice } from "./safeguard";
 
 const PAGE_SIZE = 50;
 /** Teams offered by "Assign to team": the first ones, by age; a longer list is the Teams page's job. */
@@ -266,9 +268,10 @@ async function renderMember(c: Context<ConsoleEnv>, state?: FormState, message?:
 
 async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, state?: FormState, message?: string) {
   const organization = c.var.organization;
-  const [[{ teams, readOnly }], timeline] = await Promise.all([
+  const [[{ teams, readOnly }], timeline, hold] = await Promise.all([
     listedMembers(db, organization, [member]),
     memberTimeline(db, member),
+    memberHold(db, organization, member.id),
   ]);
   const { firstName, lastName } = profileName(member);
   const memberPath = orgPath(organization, `/members/${member.id}`);
@@ -283,6 +286,7 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
           {message}
         </p>
       )}
+      {hold && <HoldNotice organization={organization} hold={hold} />}
       <section class="panel" aria-labelledby="profile-heading">
         <h2 id="profile-heading" class="person">
           <Avatar name={name} source={member.source} provisioned={member.provisioned} />

@@ -4,6 +4,7 @@ import type { ScimProvider } from "../../db/schema";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import { licencesRunningLow } from "../../domain/licences";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
+import { safeguardState } from "../../domain/safeguard";
 import { connectionHealth } from "../../domain/scim-health";
 import { tenantUrl } from "../../routes/tenant-url";
 import { ConfirmAction, Field, FormError, type FormState, kept, PostForm } from "../components";
@@ -14,6 +15,7 @@ import { Layout, orgPath } from "../layout";
 import { HealthPanel } from "../provisioning";
 import { confirmPage } from "./confirm";
 import { notFoundPage } from "./not-found";
+import { SafeguardPanel } from "./safeguard";
 
 const PROVIDER_NAMES: Record<ScimProvider, string> = {
   okta: "Okta",
@@ -44,7 +46,10 @@ interface SettingsView {
 
 async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   const organization = c.var.organization;
-  const health = organization.scimProvider ? await connectionHealth(c.var.db, organization) : undefined;
+  const [health, safeguard] = await Promise.all([
+    organization.scimProvider ? connectionHealth(c.var.db, organization) : undefined,
+    safeguardState(c.var.db, organization),
+  ]);
   const operator = c.var.session.scope.kind === "operator";
   const active = organization.scimEnabled ? organization.scimProvider : null;
   const remaining = licencesRunningLow(organization);
@@ -119,6 +124,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
       {health && (
         <HealthPanel organization={organization} health={health} conflictsPath={orgPath(organization, "/conflicts")} />
       )}
+      <SafeguardPanel organization={organization} safeguard={safeguard} />
       <section class="panel" aria-labelledby="licences-heading">
         <h2 id="licences-heading">Licences</h2>
         <p>
