@@ -20,13 +20,14 @@ import groups from "./cases/groups.mjs";
 import oktaImport from "./cases/import.mjs";
 import lists from "./cases/lists.mjs";
 import requestLog from "./cases/request-log.mjs";
+import safeguard from "./cases/safeguard.mjs";
 import users from "./cases/users.mjs";
 import { BASE, STATE, wrangler } from "./lib/env.mjs";
 import { caseName, measureSequential, runCase } from "./lib/load.mjs";
 import { seed as seedDatabase } from "./lib/seed.mjs";
 import { consumerThroughput, queueDrained, startWorker, stopWorker } from "./lib/worker.mjs";
 
-const MODULES = [users, groups, oktaImport, requestLog, lists];
+const MODULES = [users, groups, oktaImport, requestLog, lists, safeguard];
 
 const baseline = {
   client: "none",

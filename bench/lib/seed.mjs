@@ -96,6 +96,12 @@ function teamsSql(orgId, tenantMembers, teams) {
 const range = (from, to) => Array.from({ length: to - from }, (_, i) => from + i);
 const team = (name, members) => ({ id: randomUUID(), name, members });
 
+/**
+ * Members of each safeguard tenant: at the default 20 %, 1,200 deactivations fit in a window, more
+ * than a case's 1,000 requests, so the armed safeguard counts every one and holds none.
+ */
+export const GUARD_SIZE = 6_000;
+
 /** Members of the groups tenant in no group: what the membership cases add and remove again. */
 export const GROUP_POOL = 24_000;
 
@@ -123,8 +129,22 @@ export function seed() {
     10000: team("Ten thousand", range(0, 10_000)),
     100000: team("Everyone", range(0, 100_000)),
   };
+  // The deprovisioning safeguard: the 1k tenant's deactivate case deactivates all 1,000 members, so
+  // its safeguard counts each at 100 % (armed, never holding); the two guard tenants compare a
+  // deactivation with the safeguard armed at its defaults and turned off.
+  const guardArmed = tenantSql("bench-guard-armed", GUARD_SIZE);
+  const guardOff = tenantSql("bench-guard-off", GUARD_SIZE);
+  const safeguards = insertRows(
+    "safeguards",
+    ["org_id", "enabled", "threshold_percent"],
+    [
+      ["bench-1k", 1, 100],
+      ["bench-guard-off", 0, 20],
+    ],
+  );
   const files = [
     [...small.statements, ...teamsSql("bench-1k", small.members, smallGroups)],
+    [...guardArmed.statements, ...guardOff.statements, ...safeguards],
     [...large.statements, ...teamsSql("bench-100k", large.members, twentyTeams)],
     [...grouped.statements, ...teamsSql("bench-groups", grouped.members, Object.values(groups))],
   ];
@@ -134,12 +154,14 @@ export function seed() {
     wrangler("d1", "execute", "DB_SHARD_0", "--local", "--persist-to", STATE, "--file", file, "--yes");
   });
   const seconds = (performance.now() - started) / 1000;
-  console.log(`seeded 225,000 members and 1,023 groups in ${seconds.toFixed(1)} s`);
+  console.log(`seeded ${225_000 + 2 * GUARD_SIZE} members and 1,023 groups in ${seconds.toFixed(1)} s`);
   const tenant = (orgId, size, members) => ({ orgId, size, members, userName: (i) => userName(orgId, i) });
   return {
     tenants: {
       "1k": { ...tenant("bench-1k", 1_000, small.members), groups: smallGroups },
       "100k": { ...tenant("bench-100k", 100_000, large.members), twentyTeams, inTwentyTeams: range(0, 1_000) },
+      guardArmed: tenant("bench-guard-armed", GUARD_SIZE, guardArmed.members),
+      guardOff: tenant("bench-guard-off", GUARD_SIZE, guardOff.members),
       groups: {
         ...tenant("bench-groups", 100_000 + GROUP_POOL, grouped.members),
         groups,
