@@ -36,7 +36,7 @@ async function trippedTenant() {
   return { tenant, ids };
 }
 
-describe("the safeguard's console page", () => {
+describe("the safeguard's console page", { timeout: 120_000 }, () => {
   it("lists the held members and, without script, states the consequence before releasing anything", async () => {
     const { tenant } = await trippedTenant();
     const cookie = await signIn();

@@ -59,7 +59,8 @@ async function tripped(members: number, asked: number) {
   return { tenant, ids };
 }
 
-describe("the deprovisioning safeguard", () => {
+// Each test provisions 30 to 60 members one request at a time before it deactivates: minutes on a loaded 2-core machine.
+describe("the deprovisioning safeguard", { timeout: 120_000 }, () => {
   it("is on by default: 20 % of the members active at the window's start, never fewer than 10, in 60 minutes", async () => {
     const tenant = await createTenant({ licenses: 1000 });
     expect(await safeguard(tenant)).toMatchObject({
