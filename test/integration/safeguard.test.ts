@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CountedD1Database } from "../../src/db/counted-d1";
+import { homeShard, shardBinding } from "../../src/db/shards";
 import worker from "../../src/index";
 import {
   activity,
@@ -13,6 +14,7 @@ import {
   patchOp,
   SCIM_JSON,
   scim,
+  shardOf,
   type Tenant,
   tenantRows,
   user,
@@ -102,7 +104,8 @@ describe("the deprovisioning safeguard", { timeout: 120_000 }, () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(20);
     expect(await licensesUsed(tenant)).toBe(30);
-    const inactive = await env.DB.prepare("SELECT count(*) AS n FROM members WHERE org_id = ? AND active = 0")
+    const inactive = await shardOf(tenant.orgId)
+      .prepare("SELECT count(*) AS n FROM members WHERE org_id = ? AND active = 0")
       .bind(tenant.orgId)
       .first<{ n: number }>();
     expect(inactive!.n).toBe(10);
@@ -284,17 +287,19 @@ describe("the deprovisioning safeguard", { timeout: 120_000 }, () => {
     const ids = await createUsers(tenant, 30);
     expect(await deactivateEach(tenant, ids.slice(0, 10))).toEqual(Array(10).fill(200));
     // The window opened 61 minutes ago.
-    await env.DB.prepare(
-      "UPDATE safeguards SET window_started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 minutes') WHERE org_id = ?",
-    )
+    await shardOf(tenant.orgId)
+      .prepare(
+        "UPDATE safeguards SET window_started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 minutes') WHERE org_id = ?",
+      )
       .bind(tenant.orgId)
       .run();
     expect(await deactivateEach(tenant, ids.slice(10, 21))).toEqual([...Array(10).fill(200), 429]);
     expect(await safeguard(tenant)).toMatchObject({ state: "tripped", window: { limit: 10, applied: 10 } });
     // A tripped safeguard holds on past its window's end: nothing trickles through unreviewed.
-    await env.DB.prepare(
-      "UPDATE safeguards SET window_started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 minutes') WHERE org_id = ?",
-    )
+    await shardOf(tenant.orgId)
+      .prepare(
+        "UPDATE safeguards SET window_started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-61 minutes') WHERE org_id = ?",
+      )
       .bind(tenant.orgId)
       .run();
     expect(await deactivateEach(tenant, [ids[20], ids[21]])).toEqual([429, 429]);
@@ -357,7 +362,8 @@ describe("the safeguard inside /Bulk", { timeout: 180_000 }, () => {
   it("holds within the query budget: every operation that ran answered 200 or 429, the rest were not run", async () => {
     const tenant = await createTenant({ licenses: 1000 });
     const ids = await createUsers(tenant, 100);
-    const measured = new CountedD1Database(env.DB, Number.POSITIVE_INFINITY);
+    const binding = shardBinding(homeShard(tenant.orgId));
+    const measured = new CountedD1Database(shardOf(tenant.orgId), Number.POSITIVE_INFINITY);
     const ctx = createExecutionContext();
     const response = await worker.fetch(
       new Request(`${ORIGIN}/scim/v2/${tenant.orgId}/Bulk`, {
@@ -372,7 +378,7 @@ describe("the safeguard inside /Bulk", { timeout: 180_000 }, () => {
           })),
         }),
       }),
-      { ...env, DB: measured },
+      { ...env, [binding]: measured },
       ctx,
     );
     await waitOnExecutionContext(ctx);
