@@ -137,27 +137,44 @@ function deployedUrl(outputFile) {
   );
 }
 
+function printSecrets(generated) {
+  for (const [name, value] of Object.entries(generated)) console.log(`  ${name}=${value}`);
+}
+
 async function deployWorker(w, resources, missing) {
+  const why =
+    resources.secrets.length > 0
+      ? `the Worker, with each of ${resources.secrets.join(", ")} not set yet generated and uploaded in a temporary file, then printed once`
+      : "the Worker";
+  if (w.planning) {
+    await w.change(missing.length > 0 ? ["deploy", "--secrets-file", "<temporary file>"] : ["deploy"], why);
+    return {};
+  }
+  const generated = Object.fromEntries(missing.map((name) => [name, generateSecret()]));
   const workdir = mkdtempSync(join(tmpdir(), "scim-edge-deploy-"));
   try {
     const argv = ["deploy"];
-    const generated = {};
     if (missing.length > 0) {
       // A file readable by this user only, removed below: a secret never goes on a command line.
       const file = join(workdir, "secrets.json");
-      for (const name of missing) generated[name] = generateSecret();
-      if (!w.planning) writeFileSync(file, JSON.stringify(generated), { mode: 0o600 });
-      argv.push("--secrets-file", w.planning ? "<temporary file>" : file);
+      writeFileSync(file, JSON.stringify(generated), { mode: 0o600 });
+      argv.push("--secrets-file", file);
     }
     const outputFile = join(workdir, "output.jsonl");
-    await w.change(
-      argv,
-      resources.secrets.length > 0
-        ? `the Worker, with each of ${resources.secrets.join(", ")} not set yet generated and uploaded in a temporary file, then printed once`
-        : "the Worker",
-      { interactive: true, extraEnv: { WRANGLER_OUTPUT_FILE_PATH: outputFile } },
-    );
-    return { url: w.planning ? undefined : deployedUrl(outputFile), generated };
+    try {
+      await w.change(argv, why, { interactive: true, extraEnv: { WRANGLER_OUTPUT_FILE_PATH: outputFile } });
+    } catch (error) {
+      // A deploy can fail after its upload (a trigger, a queue consumer): the secrets are set then, and
+      // would be lost for good if not shown. Unset, they are harmless; the next run makes new ones.
+      if (missing.length > 0) {
+        console.log(
+          "\nThe deploy failed. If wrangler got as far as uploading the Worker, these secrets are set now (see `npx wrangler secret list`); this is the only time they are shown:\n",
+        );
+        printSecrets(generated);
+      }
+      throw error;
+    }
+    return { url: deployedUrl(outputFile), generated };
   } finally {
     rmSync(workdir, { recursive: true, force: true });
   }
@@ -189,7 +206,7 @@ function printDeployed(resources, { url, generated }) {
     console.log(
       "\nSecrets generated and set now. Cloudflare never shows a secret again and this is the only time it is printed: keep it in your password manager.\n",
     );
-    for (const name of names) console.log(`  ${name}=${generated[name]}`);
+    printSecrets(generated);
   }
   if (resources.secrets.includes("ADMIN_TOKEN") && !names.includes("ADMIN_TOKEN")) {
     console.log(

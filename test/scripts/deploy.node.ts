@@ -26,6 +26,8 @@ interface Account {
   migrationsDirs: Record<string, string>;
   applied: Record<string, string[]>;
   failMigrations?: string;
+  /** The deploy uploads the Worker (its secrets set), then fails, as when a queue consumer cannot be updated. */
+  failDeployAfterUpload?: boolean;
   worker: { secrets: Record<string, string> } | null;
   calls: string[][];
   appliedByCall: { database: string; migrations: string[] }[];
@@ -335,6 +337,16 @@ describe("npm run deploy stops, and says why", () => {
     const calls = account(fake).calls;
     expect(calls.at(-1)).toEqual(["d1", "migrations", "apply", shardName(1), "--remote"]);
     expect(calls.some((call) => call[0] === "deploy")).toBe(false);
+  });
+
+  test("when the deploy fails after its upload: the secrets it set are shown, since they could not be read again", async () => {
+    const fake = project(1, { failDeployAfterUpload: true });
+    const result = await deploy(fake);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("[code: 10000]");
+    const secrets = account(fake).worker?.secrets ?? {};
+    for (const name of SECRETS) expect(result.stdout).toContain(`${name}=${secrets[name]}`);
+    expect(result.stdout).not.toContain("Deployed scim-edge.");
   });
 
   test("when the project's wrangler is older than the deploy needs", async () => {

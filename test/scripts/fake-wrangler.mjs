@@ -114,6 +114,9 @@ switch (key) {
     const unset = state.requiredSecrets.filter((name) => !(name in secrets));
     if (unset.length > 0) fail(`The following required secrets have not been set: ${unset.join(", ")}`);
     state.worker = { secrets };
+    if (state.failDeployAfterUpload) {
+      fail("A request to the Cloudflare API (/accounts/x/queues/scim-activity/consumers) failed. [code: 10000]");
+    }
     const url = `https://${state.workerName}.${state.subdomain}.workers.dev`;
     writeFileSync(
       process.env.WRANGLER_OUTPUT_FILE_PATH,
