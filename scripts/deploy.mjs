@@ -70,9 +70,18 @@ async function ensureQueues(w, resources) {
     const exists = await w.probe(
       ["queues", "info", queue.name],
       `does queue ${queue.name} exist? (${queue.roles.join("; ")})`,
-      (run) => (run.status === 0 ? true : /does not exist/.test(run.output) ? false : undefined),
+      (run) => {
+        // wrangler shows the first queue its name filter finds, unchecked: only the exact name counts.
+        if (run.status === 0) return run.stdout.split("\n").some((line) => line.trim() === `Queue Name: ${queue.name}`);
+        return /does not exist/.test(run.output) ? false : undefined;
+      },
     );
-    if (!exists) await w.change(["queues", "create", queue.name], "only if it does not exist");
+    if (!exists) {
+      await w.change(["queues", "create", queue.name], "only if it does not exist", {
+        capture: true,
+        alreadyDone: /already exists/i,
+      });
+    }
   }
 }
 

@@ -51,11 +51,16 @@ export function executor() {
       }
       return value;
     },
-    /** `capture`: wrangler's output is shown only if the command fails (its config snippet would mislead). */
-    async change(argv, _why, { capture = false, ...options } = {}) {
+    /**
+     * `capture`: wrangler's output is shown only if the command fails. `alreadyDone`: a failure whose output
+     * matches it means the change was there already.
+     */
+    async change(argv, _why, { capture = false, alreadyDone, ...options } = {}) {
       console.log(`\n→ ${shown(argv)}`);
       const result = await wrangler(argv, { capture, ...options });
-      if (result.status !== 0) {
+      if (result.status !== 0 && alreadyDone?.test(result.output)) {
+        console.log("  (there already)");
+      } else if (result.status !== 0) {
         if (capture) process.stderr.write(result.output);
         throw new StepFailed(`\`${shown(argv)}\` failed (wrangler's output above).`);
       }

@@ -26,6 +26,8 @@ interface Account {
   migrationsDirs: Record<string, string>;
   applied: Record<string, string[]>;
   failMigrations?: string;
+  /** `queues info <name>` answers the first queue whose name starts with <name>, as a prefix filter would. */
+  queueNameFilterIsPrefix?: boolean;
   /** The deploy uploads the Worker (its secrets set), then fails, as when a queue consumer cannot be updated. */
   failDeployAfterUpload?: boolean;
   worker: { secrets: Record<string, string> } | null;
@@ -303,6 +305,20 @@ describe("npm run deploy on an account that has some of it", () => {
     const key = after.worker?.secrets.WEBHOOK_SECRETS_KEY as string;
     expect(result.stdout).toContain(`WEBHOOK_SECRETS_KEY=${key}`);
     expect(result.stdout).not.toContain("ADMIN_TOKEN=");
+  });
+
+  test("takes a queue as there only when wrangler shows that very name, and a create of one already there as done", async () => {
+    const fake = project(1, { queueNameFilterIsPrefix: true, queues: ["scim-activity-dlq", "scim-activity"] });
+    const result = await deploy(fake);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const after = account(fake);
+    expect(after.calls.filter((call) => call[0] === "queues" && call[1] === "create")).toEqual([
+      ["queues", "create", "scim-activity"],
+      ["queues", "create", "scim-webhooks"],
+      ["queues", "create", "scim-webhooks-dlq"],
+    ]);
+    expect([...after.queues].sort()).toEqual([...QUEUES].sort());
   });
 });
 

@@ -38,11 +38,14 @@ switch (key) {
     );
     break;
   case "queues info": {
+    // wrangler shows the first queue its name filter returns; with queueNameFilterIsPrefix, a longer name may come first.
     requireLogin();
     const name = rest[0];
-    if (!state.queues.includes(name))
-      fail(`Queue "${name}" does not exist. To create it, run: wrangler queues create ${name}`);
-    console.log(`Queue Name: ${name}\nQueue ID: ${name}-id\nNumber of Producers: 0\nNumber of Consumers: 0`);
+    const found = state.queueNameFilterIsPrefix
+      ? state.queues.find((queue) => queue.startsWith(name))
+      : state.queues.find((queue) => queue === name);
+    if (!found) fail(`Queue "${name}" does not exist. To create it, run: wrangler queues create ${name}`);
+    console.log(`Queue Name: ${found}\nQueue ID: ${found}-id\nNumber of Producers: 0\nNumber of Consumers: 0`);
     break;
   }
   case "queues create": {
