@@ -70,6 +70,8 @@ details summary{cursor:pointer;color:var(--accent)}
 .changes{margin:.35rem 0 0;padding-left:1.1rem;font-size:.875rem}.changes code{background:#f3f4f6;padding:0 .2rem;border-radius:.2rem;word-break:break-all}
 .sign-in{max-width:26rem;margin:10vh auto;padding:0 1rem}
 .muted{color:var(--muted)}
+.alert{border-radius:.5rem;padding:.6rem .9rem;margin:0 0 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}
+.alert p{margin:0}.alert.danger{background:var(--danger-bg);border:1px solid #fca5a5;color:var(--danger)}.alert.warning{background:var(--warn-bg);border:1px solid #fcd34d;color:var(--warn)}
 .timeline{list-style:none;margin:0;padding:0}.timeline li{padding:.45rem 0 .45rem .75rem;border-left:3px solid var(--line);margin-left:.25rem}
 .timeline li.failed{border-left-color:var(--danger);color:var(--danger)}.timeline time{color:var(--muted);font-size:.85rem;margin-right:.35rem}
 td small{display:block;margin-top:.25rem}

@@ -1,6 +1,8 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import type { Database } from "../db/client";
 import type { Organization } from "../db/schema-types";
+import { organizationAlerts } from "../domain/alerts";
 import type { ConsoleSession } from "../domain/console-sessions";
 
 export type Section = "members" | "teams" | "activity" | "conflicts" | "settings" | "organizations";
@@ -35,16 +37,19 @@ export function Document({ title, children }: { title: string; children: Child }
   );
 }
 
-/** Every signed-in page: the sidebar (a top menu under 640 px), then the page's own content. */
-export function Layout(props: {
+/** Every signed-in page: the sidebar (a top menu under 640 px), the organization's banners, then the page's own content. */
+export async function Layout(props: {
   title: string;
   session: ConsoleSession;
   organization?: Organization;
   section: Section;
   children: Child;
+  /** The request's database, for what every page of an organization shows: its banners. */
+  db: Database;
 }) {
   const { session, organization, section } = props;
   const operator = session.scope.kind === "operator";
+  const alerts = organization ? await organizationAlerts(props.db, organization.id) : [];
   return (
     <Document title={props.title}>
       <a class="skip" href="#main">
@@ -81,6 +86,24 @@ export function Layout(props: {
           </div>
         </nav>
         <main id="main">
+          {organization && alerts.length > 0 && (
+            <div class="alerts">
+              {alerts.map((alert) => (
+                <div class={`alert ${alert.tone}`} role="alert" data-alert={alert.key}>
+                  <p>{alert.text}</p>
+                  {alert.actions.length > 0 && (
+                    <p class="actions">
+                      {alert.actions.map((action) => (
+                        <a class="button secondary" href={orgPath(organization, action.href)}>
+                          {action.label}
+                        </a>
+                      ))}
+                    </p>
+                  )}
+                </div>
+              ))}
+            </div>
+          )}
           <h1>{props.title}</h1>
           {props.children}
         </main>

@@ -49,7 +49,7 @@ activityPages.get("/", async (c) => {
   const { items: page, nextCursor } = await activityPage(db, organization, query, { cursor, limit: PAGE_SIZE });
   const listPath = orgPath(organization, "/activity");
   return c.html(
-    <Layout title="Activity" session={c.var.session} organization={organization} section="activity">
+    <Layout db={c.var.db} title="Activity" session={c.var.session} organization={organization} section="activity">
       <form method="get" action={listPath} class="panel" aria-label="Filter activity">
         <div class="row">
           <Select

@@ -26,7 +26,13 @@ export function confirmPage(
   const mistyped = Boolean(props.typed && props.submitted?.confirmed === "yes");
   if (mistyped) c.status(400);
   return c.html(
-    <Layout title={props.title} session={c.var.session} organization={c.var.organization} section={props.section}>
+    <Layout
+      db={c.var.db}
+      title={props.title}
+      session={c.var.session}
+      organization={c.var.organization}
+      section={props.section}
+    >
       <div class="panel">
         <form method="post" action={props.action}>
           <ConfirmBody id="confirm" consequence={props.message} typed={props.typed} mistyped={mistyped} />

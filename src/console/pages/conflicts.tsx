@@ -64,7 +64,7 @@ async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
   const message =
     decided && decidedConflict?.status === decided ? decisionMessage(decided, decidedConflict) : undefined;
   return c.html(
-    <Layout title="Conflicts" session={c.var.session} organization={organization} section="conflicts">
+    <Layout db={c.var.db} title="Conflicts" session={c.var.session} organization={organization} section="conflicts">
       {message && (
         <p class="success" role="status">
           {message}

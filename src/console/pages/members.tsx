@@ -89,7 +89,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const listPath = orgPath(organization, "/members");
   const filtered = Boolean(q || filters.source || filters.status);
   return c.html(
-    <Layout title="Members" session={c.var.session} organization={organization} section="members">
+    <Layout db={c.var.db} title="Members" session={c.var.session} organization={organization} section="members">
       <ReadOnlyNotice organization={organization} />
       {invited && (
         <p class="success" role="status">
@@ -277,7 +277,7 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
   const memberPath = orgPath(organization, `/members/${member.id}`);
   const name = displayName(member);
   return c.html(
-    <Layout title={name} session={c.var.session} organization={organization} section="members">
+    <Layout db={c.var.db} title={name} session={c.var.session} organization={organization} section="members">
       <p>
         <a href={orgPath(organization, "/members")}>← Members</a>
       </p>

@@ -24,7 +24,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const cursor = c.req.query("cursor");
   const { items: page, nextCursor } = await listOrganizations(c.var.storage.shards, q, { cursor, limit: PAGE_SIZE });
   return c.html(
-    <Layout title="Organizations" session={c.var.session} section="organizations">
+    <Layout db={c.var.db} title="Organizations" session={c.var.session} section="organizations">
       <form method="get" action="/console/orgs" class="row panel" aria-label="Search organizations">
         <div class="field">
           <label for="search">Search by name</label>

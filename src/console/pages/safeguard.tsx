@@ -84,7 +84,13 @@ async function renderReview(c: Context<ConsoleEnv>, state?: FormState) {
   const summary = tripSummary(organization, safeguard);
   const decisions = consequences(organization, provider, safeguard);
   return c.html(
-    <Layout title="Deprovisioning safeguard" session={c.var.session} organization={organization} section="settings">
+    <Layout
+      db={c.var.db}
+      title="Deprovisioning safeguard"
+      session={c.var.session}
+      organization={organization}
+      section="settings"
+    >
       {done && (
         <p class="success" role="status">
           {DONE[done]}

@@ -57,7 +57,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   // The one-time token must not outlive this response anywhere: no cache, no history snapshot.
   c.header("Cache-Control", "no-store");
   return c.html(
-    <Layout title="Settings" session={c.var.session} organization={organization} section="settings">
+    <Layout db={c.var.db} title="Settings" session={c.var.session} organization={organization} section="settings">
       {view.message && (
         <p class="success" role="status">
           {view.message}

@@ -58,7 +58,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   const { items: page, nextCursor } = await listTeams(db, organization, { cursor, limit: PAGE_SIZE });
   const listPath = orgPath(organization, "/teams");
   return c.html(
-    <Layout title="Teams" session={c.var.session} organization={organization} section="teams">
+    <Layout db={c.var.db} title="Teams" session={c.var.session} organization={organization} section="teams">
       <ReadOnlyNotice organization={organization} />
       {page.length === 0 ? (
         <p class="panel">No teams yet. Create one below, or push groups from your identity provider.</p>
@@ -144,7 +144,7 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
   const readOnly = isReadOnly(organization, team);
   const teamPath = orgPath(organization, `/teams/${team.id}`);
   return c.html(
-    <Layout title={team.displayName} session={c.var.session} organization={organization} section="teams">
+    <Layout db={c.var.db} title={team.displayName} session={c.var.session} organization={organization} section="teams">
       <p>
         <a href={orgPath(organization, "/teams")}>← Teams</a>
       </p>
