@@ -45,6 +45,14 @@ describe("the safeguard's console page", { timeout: 120_000 }, () => {
     expect(html).toContain("Okta asked to deactivate 12 members in 1 minute; 10 were applied, 2 are held.");
     expect(html).toContain("u10@acme.test");
     expect(html).toContain("u11@acme.test");
+    // The banner, on every page of the organization, leads to the review.
+    for (const section of ["members", "teams", "activity", "settings", "safeguard"]) {
+      const other = await (await page(`/console/orgs/${tenant.orgId}/${section}`, cookie)).text();
+      expect(other, section).toMatch(
+        /data-alert="safeguard-tripped"><p>Okta asked to deactivate 12 members in 1 minute; 10 were applied, 2 are held.<\/p>/,
+      );
+      expect(other).toContain(`href="/console/orgs/${tenant.orgId}/safeguard">Review</a>`);
+    }
     const before = await tenantRows(tenant.orgId);
     const asked = await page(`/console/orgs/${tenant.orgId}/safeguard/release`, cookie, {});
     expect(asked.status).toBe(200);
