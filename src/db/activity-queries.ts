@@ -70,6 +70,36 @@ export async function selectPendingEntries(db: Database, before: string, limit: 
   return rows.map((row) => JSON.parse(row.entry) as ActivityEntry);
 }
 
+/**
+ * The entries about one target still in the outbox (committed, not yet written to activity_log by the
+ * queue's consumer), newest first. The outbox holds only what is in flight, a few rows normally, so
+ * reading its entries' JSON costs next to nothing.
+ */
+export async function selectPendingEntriesAbout(
+  db: Database,
+  about: { orgId: string; targetId: string },
+  limit: number,
+): Promise<(typeof activityLog.$inferSelect)[]> {
+  const rows = await db
+    .select({ entry: activityOutbox.entry })
+    .from(activityOutbox)
+    .where(
+      sql`json_extract(${activityOutbox.entry}, '$.orgId') = ${about.orgId} AND json_extract(${activityOutbox.entry}, '$.targetId') = ${about.targetId}`,
+    )
+    .orderBy(desc(activityOutbox.at))
+    .limit(limit);
+  // As activity_log will hold it: absent fields are null there.
+  return rows.map((row) => {
+    const entry = JSON.parse(row.entry) as ActivityEntry;
+    return {
+      ...entry,
+      targetId: entry.targetId ?? null,
+      targetName: entry.targetName ?? null,
+      changes: entry.changes ?? null,
+    };
+  });
+}
+
 export interface ActivityQuery {
   orgId: string;
   limit: number;
