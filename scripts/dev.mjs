@@ -1,13 +1,24 @@
 // Runs the service locally: applies migrations to every local D1 (shards and control plane), makes sure a
-// dev admin token exists in .dev.vars (git-ignored), tells how to get a Tenant URL and token, then starts wrangler dev.
+// dev admin token exists in .dev.vars (git-ignored), starts wrangler dev, and once it serves, tells how to
+// sign in and how to get a Tenant URL and token: the last thing on the screen, wrangler's start-up chatter held back.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const PORT = process.env.PORT ?? "8787";
-// X_LOCAL_OBSERVABILITY=false: wrangler dev's local trace store ignores wrangler.toml's observability
-// settings and would keep every request's full URL (an IdP's filter, a console search) in .wrangler/state.
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
+const args = process.argv.slice(2);
+// wrangler dev's --persist-to, if given, is where the migrations go too.
+const persistAt = args.indexOf("--persist-to");
+const persistTo = persistAt >= 0 ? args.slice(persistAt, persistAt + 2) : [];
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  // wrangler dev's local trace store ignores wrangler.toml's observability settings and would keep
+  // every request's full URL (an IdP's filter, a console search) in .wrangler/state.
+  X_LOCAL_OBSERVABILITY: "false",
+  // No download of Cloudflare's request.cf sample: offline it fails with a stack trace; the built-in one serves.
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
 
 function adminToken() {
   if (existsSync(".dev.vars")) {
@@ -20,13 +31,13 @@ function adminToken() {
 }
 
 // Every shard and the control plane, by the same command the deploy steps use (scripts/migrate.mjs).
-const migrated = spawnSync("node", ["scripts/migrate.mjs", "--local"], { env, stdio: "inherit" });
+const migrated = spawnSync("node", ["scripts/migrate.mjs", "--local", ...persistTo], { env, stdio: "inherit" });
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 const token = adminToken();
 const base = `http://localhost:${PORT}`;
 
-console.log(`
-SCIM service starting on ${base}
+const banner = `
+SCIM service running on ${base}
 Local admin token (from .dev.vars): ${token}
 
 Console: open ${base}/console and sign in with the admin token above.
@@ -41,8 +52,39 @@ Or with curl:
 3. Provision a user into it:
    curl -s -X POST <tenantUrl>/Users -H 'Authorization: Bearer <token>' -H 'Content-Type: application/scim+json' \\
      -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@acme.test","name":{"givenName":"Ada","familyName":"Lovelace"},"emails":[{"value":"ada@acme.test","type":"work","primary":true}],"active":true}'
-`);
 
-const child = spawn("npx", ["wrangler", "dev", "--port", PORT, ...process.argv.slice(2)], { stdio: "inherit", env });
-child.on("exit", (code) => process.exit(code ?? 0));
+Requests are logged below. Stop with Ctrl+C.
+`;
+
+console.log("starting wrangler dev…");
+const child = spawn("npx", ["wrangler", "dev", "--port", PORT, "--show-interactive-dev-session=false", ...args], {
+  stdio: ["inherit", "pipe", "pipe"],
+  env,
+});
+
+// Until wrangler says it is ready, its output (version, bindings table) is held back; its warnings and
+// errors are shown, and everything if it stops before serving. After that, its output passes through.
+let ready = false;
+let held = "";
+let warning = false;
+function relay(chunk, stream) {
+  const text = chunk.toString();
+  if (ready) return stream.write(text);
+  held += text;
+  for (const line of text.split("\n")) {
+    if (/\[(WARNING|ERROR)\]/.test(line)) warning = true;
+    else if (line.trim() === "") warning = false;
+    if (warning) stream.write(`${line}\n`);
+  }
+  if (/Ready on http/.test(held)) {
+    ready = true;
+    console.log(banner);
+  }
+}
+child.stdout.on("data", (chunk) => relay(chunk, process.stdout));
+child.stderr.on("data", (chunk) => relay(chunk, process.stderr));
+child.on("exit", (code) => {
+  if (!ready && code) process.stderr.write(`${held}\nwrangler dev stopped before serving (its output above)\n`);
+  process.exit(code ?? 0);
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
