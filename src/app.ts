@@ -29,6 +29,10 @@ app.use(async (c, next) => {
 /** Unauthenticated and free of I/O: the platform's floor, for health checks and the benchmark baseline. */
 app.get("/health", (c) => c.json({ status: "ok" }));
 
+/** The bare host is the console's; a browser's own request for an icon gets the console's. */
+app.get("/", (c) => c.redirect("/console", 302));
+app.get("/favicon.ico", (c) => c.redirect("/console/assets/favicon.svg", 301));
+
 app.route("/admin/v1", admin);
 app.route("/console", consoleApp);
 app.route("/scim/v2/:orgId", scim);

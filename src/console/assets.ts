@@ -1,3 +1,6 @@
+/** The product's mark: two linked nodes on the accent colour; the favicon and the sidebar's logo. */
+export const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d4ed8"/><path d="M10 10 22 16 10 22" fill="none" stroke="#fff" stroke-width="2.5"/><circle cx="10" cy="10" r="3.5" fill="#fff"/><circle cx="22" cy="16" r="3.5" fill="#fff"/><circle cx="10" cy="22" r="3.5" fill="#fff"/></svg>`;
+
 /**
  * The console's only stylesheet and script, served by the worker as files so the Content-Security-Policy
  * can allow 'self' and nothing inline. The script is progressive: every form works without it.
@@ -19,13 +22,15 @@ a{color:var(--accent)}a:hover{color:var(--accent-dark)}
 .org-name{font-weight:700;font-size:1.05rem;word-break:break-word}.org-switch{font-size:.875rem}
 .who{margin-top:auto;font-size:.875rem;color:#d1d5db;display:flex;flex-direction:column;gap:.5rem}
 .who button{background:transparent;color:#f9fafb;border:1px solid #6b7280}
-main{flex:1;min-width:0;padding:1.5rem 2rem;max-width:72rem}
+main{flex:1;min-width:0;padding:1.5rem 2rem;max-width:72rem;overflow-wrap:anywhere}
+.sidebar .brand{display:flex;align-items:center;gap:.5rem;font-weight:700;padding:0}
+table time{white-space:nowrap}
 h1{font-size:1.5rem;margin:.25rem 0 1rem}h2{font-size:1.15rem;margin:0 0 .75rem}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:.5rem;padding:1rem 1.25rem;margin-bottom:1.25rem}
 label{display:block;font-weight:600;font-size:.9rem;margin-bottom:.2rem}
 input,select,textarea{font:inherit;color:var(--text);background:#fff;border:1px solid #6b7280;border-radius:.375rem;padding:.45rem .6rem;max-width:100%}
 input[readonly]{background:#f9fafb}
-.field{margin-bottom:.75rem}.field input,.field select,.field textarea{width:100%}
+.field{margin-bottom:.75rem;min-width:0}.field input,.field select,.field textarea{width:100%}
 .row{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}.row .field{flex:1 1 12rem;margin-bottom:0}
 .hint{color:var(--muted);font-size:.875rem;margin:.25rem 0 0}
 button,.button{font:inherit;font-weight:600;cursor:pointer;border-radius:.375rem;padding:.45rem .9rem;border:1px solid var(--accent);
@@ -76,10 +81,14 @@ details summary{cursor:pointer;color:var(--accent)}
 .timeline li.failed{border-left-color:var(--danger);color:var(--danger)}.timeline time{color:var(--muted);font-size:.85rem;margin-right:.35rem}
 td small{display:block;margin-top:.25rem}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}
+dl{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}
+code{overflow-wrap:anywhere}
 @media (max-width:640px){.shell{flex-direction:column}.sidebar{width:auto;gap:.5rem;padding:.75rem}
 .sidebar ul{flex-direction:row;flex-wrap:wrap}.who{margin-top:0;flex-direction:row;flex-wrap:wrap;align-items:center;justify-content:space-between}
-main{padding:1rem}.hide-narrow{display:none}}
+main{padding:1rem}.hide-narrow{display:none}
+.table-wrap{overflow-x:visible}table,tbody,tr,td{display:block;width:100%}thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+tr{padding:.5rem 0;border-bottom:1px solid #e5e7eb}tr:last-child{border-bottom:0}td{border:0;padding:.25rem .75rem}
+dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.35rem}}
 `;
 
 export const SCRIPT = `

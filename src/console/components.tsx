@@ -197,6 +197,20 @@ export function ConfirmAction(props: {
   );
 }
 
+/** What an action did, announced to screen readers; nothing when there is nothing to say. */
+export function Done({ message }: { message?: string }) {
+  if (!message) return null;
+  return (
+    <p class="success" role="status">
+      {message}
+    </p>
+  );
+}
+
+/** A member's name as the console shows it: given and family name, else the email. */
+export const displayName = (person: { firstName: string | null; lastName: string | null; email: string }) =>
+  [person.firstName, person.lastName].filter(Boolean).join(" ") || person.email;
+
 function initials(name: string): string {
   const parts = name.split(/[\s@._-]+/).filter(Boolean);
   return ((parts[0]?.[0] ?? "?") + (parts[1]?.[0] ?? "")).toUpperCase();

@@ -6,7 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { DomainError } from "../domain/errors";
 import { classifyFailure } from "../domain/failures";
 import { refusalOf } from "../routes/refusals";
-import { SCRIPT, STYLESHEET } from "./assets";
+import { FAVICON, SCRIPT, STYLESHEET } from "./assets";
 import type { ConsoleEnv } from "./env";
 import { orgPath } from "./layout";
 import { activityCsv, activityPages } from "./pages/activity";
@@ -52,6 +52,7 @@ const asset = (body: string, type: string) => (c: Context) =>
   c.body(body, 200, { "Content-Type": type, "Cache-Control": "public, max-age=300" });
 consoleApp.get("/assets/console.css", asset(STYLESHEET, "text/css; charset=utf-8"));
 consoleApp.get("/assets/console.js", asset(SCRIPT, "text/javascript; charset=utf-8"));
+consoleApp.get("/assets/favicon.svg", asset(FAVICON, "image/svg+xml"));
 
 consoleApp.use(async (c, next) => {
   await next();

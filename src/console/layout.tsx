@@ -18,6 +18,9 @@ const SECTIONS: { id: Exclude<Section, "organizations">; label: string }[] = [
 export const orgPath = (organization: { id: string }, path = "") =>
   `/console/orgs/${encodeURIComponent(organization.id)}${path}`;
 
+/** The product's name, as every page's title and the sidebar show it. */
+export const PRODUCT = "scim-edge";
+
 /** A bare page: the document, the stylesheet and the script; no inline script or style anywhere. */
 export function Document({ title, children }: { title: string; children: Child }) {
   return (
@@ -27,7 +30,8 @@ export function Document({ title, children }: { title: string; children: Child }
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>{`${title} · scim-edge console`}</title>
+          <title>{`${title} · ${PRODUCT} console`}</title>
+          <link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/console/assets/console.css" />
           <script src="/console/assets/console.js" defer />
         </head>
@@ -57,6 +61,10 @@ export async function Layout(props: {
       </a>
       <div class="shell">
         <nav class="sidebar" aria-label="Console">
+          <a class="brand" href="/console">
+            <img src="/console/assets/favicon.svg" alt="" width="20" height="20" />
+            {PRODUCT}
+          </a>
           {organization && <div class="org-name">{organization.name}</div>}
           <ul>
             {organization &&

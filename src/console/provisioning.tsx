@@ -51,6 +51,11 @@ export function HealthPanel({
         )}
         .{health.tokenLastUsedAt && ` The token was last used ${ago(health.tokenLastUsedAt)}.`}
       </p>
+      {!organization.scimEnabled && (
+        <p class="hint">
+          Provisioning is off: {provider}'s requests are refused until it is turned on again, with a new token.
+        </p>
+      )}
       {health.warnings.includes("no_recent_calls") && (
         <p class="warning" role="status">
           Provisioning is on, but {provider} has not called for more than a day. Check the integration in {provider}.

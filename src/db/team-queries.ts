@@ -400,7 +400,17 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
 /** One page of a team's members in member-id order, a seek on the membership key: no team is read whole. */
 export function selectTeamMemberKeysetPage(db: Database, teamId: string, query: { afterId?: string; limit: number }) {
   return db
-    .select({ id: members.id, userName: members.userName, email: members.email, provisioned: members.provisioned })
+    .select({
+      id: members.id,
+      userName: members.userName,
+      email: members.email,
+      source: members.source,
+      provisioned: members.provisioned,
+      active: members.active,
+      // The name parts alone, not the whole document: a page of 50 stays small whatever the members hold.
+      firstName: sql<string | null>`json_extract(${members.document}, '$.name.givenName')`,
+      lastName: sql<string | null>`json_extract(${members.document}, '$.name.familyName')`,
+    })
     .from(teamMembers)
     .innerJoin(members, eq(members.id, teamMembers.memberId))
     .where(and(eq(teamMembers.teamId, teamId), query.afterId ? gt(teamMembers.memberId, query.afterId) : undefined))

@@ -342,8 +342,8 @@ export async function editMember(
   );
 }
 
-/** The control panel's delete of a member, under the same read-only rule. */
-export async function removeMember(db: Database, organization: Organization, id: string): Promise<void> {
+/** The control panel's delete of a member, under the same read-only rule; returns the member as it was. */
+export async function removeMember(db: Database, organization: Organization, id: string): Promise<Member> {
   const member = await findMember(db, controlPanelScope(organization), id);
   assertEditable(organization, member, "member");
   const gone = sql`NOT ${memberExists(member.id)}`;
@@ -353,6 +353,7 @@ export async function removeMember(db: Database, organization: Organization, id:
     CONTROL_PANEL,
     editedWhileOffConflict(db, organization, "member", member, "deleted", gone),
   );
+  return member;
 }
 
 /** A member's given and family name, as the control panel shows and edits them. */

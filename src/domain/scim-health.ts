@@ -21,7 +21,8 @@ export async function connectionHealth(db: Database, organization: Organization,
   if (organization.scimEnabled && quietSince && at.getTime() - Date.parse(quietSince) > DAY_MS) {
     warnings.push("no_recent_calls");
   }
-  if (staleTokenAttempts > 0) warnings.push("stale_token_attempts");
+  // With provisioning off there is no current token to enter: a refused request is what off means.
+  if (organization.scimEnabled && staleTokenAttempts > 0) warnings.push("stale_token_attempts");
   return {
     lastRequestAt,
     lastSuccessAt: health?.lastSuccessAt ?? null,

@@ -70,12 +70,15 @@ export async function teamMembers(db: Database, team: Team): Promise<{ id: strin
   return (await selectMembersOfTeams(db, [team.id])).get(team.id) ?? [];
 }
 
+/** A member as a team's list shows it: name, email, provider and status. */
+export type TeamMemberRow = Awaited<ReturnType<typeof selectTeamMemberKeysetPage>>[number];
+
 /** A page of a team's members in member id order, after the member `after` names; `next` is where the next page starts. */
 export async function teamMembersPage(
   db: Database,
   team: Team,
   request: { after?: string; limit: number },
-): Promise<{ items: { id: string; email: string }[]; next: string | null }> {
+): Promise<{ items: TeamMemberRow[]; next: string | null }> {
   const rows = await selectTeamMemberKeysetPage(db, team.id, { afterId: request.after, limit: request.limit + 1 });
   const items = rows.slice(0, request.limit);
   return { items, next: rows.length > request.limit ? items[items.length - 1].id : null };

@@ -347,12 +347,14 @@ export async function removeTeamMember(db: Database, organization: Organization,
   });
 }
 
-export async function removeTeam(db: Database, organization: Organization, id: string): Promise<void> {
+/** Deletes a team the control panel may edit; returns the team as it was. */
+export async function removeTeam(db: Database, organization: Organization, id: string): Promise<Team> {
   const team = await findEditableTeam(db, organization, id);
   const gone = sql`NOT ${teamExists(team.id)}`;
   await deleteTeam(db, team, CONTROL_PANEL, {
     also: editedWhileOffConflict(db, organization, "team", team, "deleted", gone),
   });
+  return team;
 }
 
 /** A provisioned team changed here while provisioning is off: the IdP will push its version again. */

@@ -165,6 +165,8 @@ async function renderConflicts(c: Context<ConsoleEnv>, state?: FormState) {
 }
 
 conflictsPages.get("/", (c) => renderConflicts(c));
+// A decision's address reached by GET (a reload of its answer, a bookmark): the conflicts page.
+conflictsPages.get("/:id/resolve", (c) => c.redirect(orgPath(c.var.organization, "/conflicts"), 303));
 
 conflictsPages.post("/:id/resolve", (c) =>
   submitForm(

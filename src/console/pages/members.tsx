@@ -23,6 +23,8 @@ import { memberTimeline } from "../../domain/timeline";
 import {
   Avatar,
   ConfirmAction,
+  Done,
+  displayName,
   Field,
   FormError,
   type FormState,
@@ -36,6 +38,7 @@ import {
   withQuery,
 } from "../components";
 import type { ConsoleEnv } from "../env";
+import { flash, takeFlash } from "../flash";
 import { confirmed, optional, parseForm, submitForm } from "../forms";
 import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
@@ -62,10 +65,7 @@ const profileForm = v.object({
 });
 const LABELS = { email: "Email", firstName: "First name", lastName: "Last name" };
 
-const displayName = (member: Member) => {
-  const { firstName, lastName } = profileName(member);
-  return [firstName, lastName].filter(Boolean).join(" ") || member.email;
-};
+const memberName = (member: Member) => displayName({ ...profileName(member), email: member.email });
 
 const deleteWarning = (member: Member) =>
   `${member.email} is removed from the organization and from every team, and its licence is freed. This cannot be undone.`;
@@ -91,11 +91,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   return c.html(
     <Layout db={c.var.db} title="Members" session={c.var.session} organization={organization} section="members">
       <ReadOnlyNotice organization={organization} />
-      {invited && (
-        <p class="success" role="status">
-          Invited {invited.email}.
-        </p>
-      )}
+      <Done message={invited ? `Invited ${invited.email}.` : takeFlash(c)} />
       <form method="get" action={listPath} class="row panel" aria-label="Search and filter members">
         <div class="field">
           <label for="member-search">Search by name or email</label>
@@ -130,6 +126,11 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
         <div class="panel">
           {filtered ? (
             <p>No member matches these filters.</p>
+          ) : organization.scimEnabled && organization.scimProvider ? (
+            <p>
+              No members yet. {sourceLabel(organization.scimProvider)} is connected: the members it provisions appear
+              here. You can also invite one below.
+            </p>
           ) : (
             <p>
               No members yet. Connect Okta or Microsoft Entra ID in{" "}
@@ -193,7 +194,7 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
 
 function MemberRow({ organization, member }: { organization: Organization; member: ListedMember }) {
   const { teams, readOnly } = member;
-  const name = displayName(member);
+  const name = memberName(member);
   return (
     <tr>
       <td>
@@ -275,7 +276,7 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
   ]);
   const { firstName, lastName } = profileName(member);
   const memberPath = orgPath(organization, `/members/${member.id}`);
-  const name = displayName(member);
+  const name = memberName(member);
   return c.html(
     <Layout db={c.var.db} title={name} session={c.var.session} organization={organization} section="members">
       <p>
@@ -380,6 +381,10 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
 }
 
 membersPages.get("/:id", (c) => renderMember(c));
+// A form's address reached by GET (a reload of its answer, a bookmark): the member's page it belongs to.
+membersPages.get("/:id/:form{status|delete}", (c) =>
+  c.redirect(orgPath(c.var.organization, `/members/${encodeURIComponent(c.req.param("id"))}`), 303),
+);
 
 membersPages.post("/:id", (c) =>
   submitForm(
@@ -428,7 +433,8 @@ membersPages.post("/:id/delete", (c) =>
           values: {},
         });
       }
-      await removeMember(db, organization, c.req.param("id"));
+      const member = await removeMember(db, organization, c.req.param("id"));
+      flash(c, `Deleted ${member.email}.`);
       return c.redirect(orgPath(organization, "/members"), 303);
     },
     (state) => renderMember(c, state),

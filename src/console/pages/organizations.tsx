@@ -4,6 +4,7 @@ import { licenseCount, nameSchema } from "../../domain/inputs";
 import { createOrganization, listOrganizations } from "../../domain/organizations";
 import { Field, FormError, type FormState, kept, Pager, withQuery } from "../components";
 import type { ConsoleEnv } from "../env";
+import { flash } from "../flash";
 import { parseForm, submitForm } from "../forms";
 import { Layout, orgPath } from "../layout";
 import { requireOperator } from "../session";
@@ -98,6 +99,7 @@ organizationsPages.post("/", (c) =>
     async (values) => {
       const input = parseForm(createForm, values, { name: "Name", licenses: "Licences" });
       const organization = await createOrganization(c.var.storage.shards, input);
+      flash(c, `Created ${organization.name}. Turn on provisioning below, or send its administrator a sign-in link.`);
       return c.redirect(orgPath(organization, "/settings"), 303);
     },
     (state) => renderList(c, state),

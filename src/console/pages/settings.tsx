@@ -1,14 +1,17 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { ScimProvider } from "../../db/schema";
+import { mintConsoleLink } from "../../domain/console-sessions";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import { licencesRunningLow } from "../../domain/licences";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
 import { safeguardState } from "../../domain/safeguard";
 import { connectionHealth } from "../../domain/scim-health";
+import { consoleLinkUrl } from "../../routes/console-link-url";
 import { tenantUrl } from "../../routes/tenant-url";
-import { ConfirmAction, Field, FormError, type FormState, kept, PostForm } from "../components";
+import { ConfirmAction, Done, Field, FormError, type FormState, kept, PostForm } from "../components";
 import type { ConsoleEnv } from "../env";
+import { takeFlash } from "../flash";
 import { confirmed, parseForm, submitForm } from "../forms";
 import { SourceIcon, sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
@@ -41,6 +44,8 @@ interface SettingsView {
   state?: FormState;
   /** The Secret Token just issued: shown in this response only. */
   token?: string;
+  /** A console sign-in link just created for the organization's admin: shown in this response only. */
+  link?: { url: string; expiresAt: string };
   message?: string;
 }
 
@@ -58,11 +63,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   c.header("Cache-Control", "no-store");
   return c.html(
     <Layout db={c.var.db} title="Settings" session={c.var.session} organization={organization} section="settings">
-      {view.message && (
-        <p class="success" role="status">
-          {view.message}
-        </p>
-      )}
+      <Done message={view.message ?? takeFlash(c)} />
       {view.token && active && (
         <section class="panel reveal" aria-labelledby="reveal-heading">
           <h2 id="reveal-heading">Connect {PROVIDER_NAMES[active]}</h2>
@@ -165,7 +166,38 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
           </form>
         )}
       </section>
+      {operator && <ConsoleLinkPanel action={orgPath(organization, "/settings/console-link")} view={view} />}
     </Layout>,
+  );
+}
+
+/** The operator's way to let one organization admin in: a single-use link, with Copy and when it expires. */
+function ConsoleLinkPanel({ action, view }: { action: string; view: SettingsView }) {
+  const link = view.link;
+  return (
+    <section class={link ? "panel reveal" : "panel"} aria-labelledby="console-link-heading">
+      <h2 id="console-link-heading">Administrator sign-in link</h2>
+      {link ? (
+        <>
+          <CopyField id="console-link" label="Sign-in link" value={link.url} />
+          <p class="warning" role="status">
+            It works once, until <time datetime={link.expiresAt}>{formatTime(link.expiresAt)}</time> (10 minutes), and
+            is shown only now: send it to the organization's administrator. It signs them in to this organization only.
+          </p>
+        </>
+      ) : (
+        <p class="hint">
+          A link that signs one administrator of this organization in to its console, once, within 10 minutes. They see
+          this organization only.
+        </p>
+      )}
+      <FormError state={view.state} form="console-link" />
+      <PostForm action={action} label="Create a sign-in link">
+        <button type="submit" class={link ? "secondary" : undefined}>
+          {link ? "Create another link" : "Create sign-in link"}
+        </button>
+      </PostForm>
+    </section>
   );
 }
 
@@ -239,6 +271,23 @@ function CopyField({ id, label, value }: { id: string; label: string; value: str
 const formatTime = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—");
 
 settingsPages.get("/", (c) => renderSettings(c));
+// A form's address reached by GET (a reload of its answer, a bookmark): the settings page.
+settingsPages.get("/:form{provisioning|token|organization|console-link}", (c) =>
+  c.redirect(orgPath(c.var.organization, "/settings"), 303),
+);
+
+settingsPages.post("/console-link", (c) =>
+  submitForm(
+    c,
+    "console-link",
+    async () => {
+      if (c.var.session.scope.kind !== "operator") return notFoundPage(c);
+      const { token, expiresAt } = await mintConsoleLink(c.var.storage.control, c.var.db, c.var.organization.id);
+      return renderSettings(c, { link: { url: consoleLinkUrl(c, token), expiresAt } });
+    },
+    (state) => renderSettings(c, { state }),
+  ),
+);
 
 settingsPages.post("/provisioning", async (c) => {
   const organization = c.var.organization;

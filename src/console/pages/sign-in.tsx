@@ -3,7 +3,7 @@ import { endSession, peekConsoleLink, redeemConsoleLink, signInOperator } from "
 import { getOrganization } from "../../domain/organizations";
 import type { ConsoleEnv } from "../env";
 import { formValues, InvalidForm } from "../forms";
-import { Document, orgPath } from "../layout";
+import { Document, orgPath, PRODUCT } from "../layout";
 import { clearSessionCookie, sessionCookie, setSessionCookie } from "../session";
 
 /** Sign-in by the operator's ADMIN_TOKEN, by an organization's single-use link, and sign-out. */
@@ -17,7 +17,7 @@ function SignInPage(props: { next: string; expired?: boolean; signedOut?: boolea
   return (
     <Document title="Sign in">
       <main class="sign-in" id="main">
-        <h1>Sign in to the console</h1>
+        <h1>Sign in to the {PRODUCT} console</h1>
         {props.expired && (
           <p class="notice" role="status">
             Your session has ended. Sign in again to continue where you were.
@@ -186,6 +186,9 @@ function linkRefused(c: Context, error: unknown) {
 }
 
 signInPages.get("/link", (c) => c.html(<LinkEntryPage />));
+// Form addresses reached by GET (a reload, a bookmark): the page each form is on.
+signInPages.get("/link/check", (c) => c.redirect("/console/link", 303));
+signInPages.get("/sign-out", (c) => c.redirect("/console", 303));
 
 /**
  * Which organization a link opens, without using it: so a mail scanner or chat preview that follows

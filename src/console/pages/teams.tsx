@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Team } from "../../db/schema-types";
 import { nameSchema } from "../../domain/inputs";
-import { controlPanelScope } from "../../domain/members";
+import { controlPanelScope, findMember } from "../../domain/members";
 import { whoMayJoin } from "../../domain/membership";
 import { isReadOnly } from "../../domain/read-only";
 import { listTeams, membersByEmail, teamMembersPage } from "../../domain/team-lists";
@@ -15,7 +15,10 @@ import {
   renameTeam,
 } from "../../domain/teams";
 import {
+  Avatar,
   ConfirmAction,
+  Done,
+  displayName,
   Field,
   FormError,
   type FormState,
@@ -28,6 +31,7 @@ import {
   withQuery,
 } from "../components";
 import type { ConsoleEnv } from "../env";
+import { flash, takeFlash } from "../flash";
 import { confirmed, InvalidForm, parseForm, submitForm } from "../forms";
 import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
@@ -60,8 +64,13 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
   return c.html(
     <Layout db={c.var.db} title="Teams" session={c.var.session} organization={organization} section="teams">
       <ReadOnlyNotice organization={organization} />
+      <Done message={takeFlash(c)} />
       {page.length === 0 ? (
-        <p class="panel">No teams yet. Create one below, or push groups from your identity provider.</p>
+        <p class="panel">
+          {organization.scimEnabled && organization.scimProvider
+            ? `No teams yet. Create one below; the groups ${sourceLabel(organization.scimProvider)} pushes appear here too.`
+            : "No teams yet. Create one below, or connect an identity provider in Settings to push its groups."}
+        </p>
       ) : (
         <div class="table-wrap">
           <table>
@@ -129,6 +138,7 @@ teamsPages.post("/", (c) =>
       const { name } = parseForm(nameForm, values, { name: "Team name" });
       const memberIds = await namedMembers(c, values.members);
       const team = await createManualTeam(c.var.db, c.var.organization, name, memberIds);
+      flash(c, `Created the team ${team.displayName}.`);
       return c.redirect(orgPath(c.var.organization, `/teams/${team.id}`), 303);
     },
     (state) => renderList(c, state),
@@ -148,11 +158,7 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
       <p>
         <a href={orgPath(organization, "/teams")}>← Teams</a>
       </p>
-      {message && (
-        <p class="success" role="status">
-          {message}
-        </p>
-      )}
+      <Done message={message ?? takeFlash(c)} />
       <p>
         <SourceTag source={team.source} />
         {team.provisioned ? ` · provisioned by ${sourceLabel(team.source)}` : " · created here"}
@@ -173,6 +179,7 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
               <thead>
                 <tr>
                   <th scope="col">Member</th>
+                  <th scope="col">Status</th>
                   {!readOnly && <th scope="col">Remove</th>}
                 </tr>
               </thead>
@@ -180,7 +187,21 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
                 {page.map((member) => (
                   <tr>
                     <td>
-                      <a href={orgPath(organization, `/members/${member.id}`)}>{member.email}</a>
+                      <span class="person">
+                        <Avatar name={displayName(member)} source={member.source} provisioned={member.provisioned} />
+                        <span>
+                          <a href={orgPath(organization, `/members/${member.id}`)}>{displayName(member)}</a>
+                          <small>{member.email}</small>
+                          {member.provisioned && (
+                            <small class="sr-only">Provisioned by {sourceLabel(member.source)}</small>
+                          )}
+                        </span>
+                      </span>
+                    </td>
+                    <td>
+                      <span class={`status ${member.active ? "active" : "deactivated"}`}>
+                        {member.active ? "Active" : "Deactivated"}
+                      </span>
                     </td>
                     {!readOnly && (
                       <td>
@@ -241,6 +262,10 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
 }
 
 teamsPages.get("/:id", (c) => renderTeam(c));
+// A form's address reached by GET (a reload of its answer, a bookmark): the team's page it belongs to.
+teamsPages.on("GET", ["/:id/members", "/:id/members/:memberId/remove", "/:id/delete"], (c) =>
+  c.redirect(orgPath(c.var.organization, `/teams/${encodeURIComponent(c.req.param("id"))}`), 303),
+);
 
 teamsPages.post("/:id", (c) =>
   submitForm(
@@ -275,7 +300,10 @@ teamsPages.post("/:id/members/:memberId/remove", (c) =>
     "remove",
     async () => {
       const organization = c.var.organization;
-      await removeTeamMember(c.var.db, organization, c.req.param("id"), c.req.param("memberId"));
+      const db = c.var.db;
+      const member = await findMember(db, controlPanelScope(organization), c.req.param("memberId"));
+      await removeTeamMember(db, organization, c.req.param("id"), member.id);
+      flash(c, `Removed ${member.email} from the team.`);
       return c.redirect(orgPath(organization, `/teams/${c.req.param("id")}`), 303);
     },
     (state) => renderTeam(c, state),
@@ -301,7 +329,8 @@ teamsPages.post("/:id/delete", (c) =>
           values: {},
         });
       }
-      await removeTeam(db, organization, c.req.param("id"));
+      const team = await removeTeam(db, organization, c.req.param("id"));
+      flash(c, `Deleted the team ${team.displayName}.`);
       return c.redirect(orgPath(organization, "/teams"), 303);
     },
     (state) => renderTeam(c, state),
