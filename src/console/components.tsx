@@ -230,6 +230,25 @@ export function Avatar({ name, source, provisioned }: { name: string; source: So
   );
 }
 
+/** A member in a list: initials with the provider's badge, the name linking to its page, the email under it. */
+export function Person(props: { name: string; email: string; href: string; source: Source; provisioned: boolean }) {
+  return (
+    <span class="person">
+      <Avatar name={props.name} source={props.source} provisioned={props.provisioned} />
+      <span>
+        <a href={props.href}>{props.name}</a>
+        <small>{props.email}</small>
+        {props.provisioned && <small class="sr-only">Provisioned by {sourceLabel(props.source)}</small>}
+      </span>
+    </span>
+  );
+}
+
+/** Active or Deactivated, as a pill. */
+export function MemberStatus({ active }: { active: boolean }) {
+  return <span class={`status ${active ? "active" : "deactivated"}`}>{active ? "Active" : "Deactivated"}</span>;
+}
+
 /** A source with its mark and name, e.g. "Okta" or "Manual". */
 export function SourceTag({ source }: { source: Source }) {
   return (

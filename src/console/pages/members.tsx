@@ -30,7 +30,9 @@ import {
   type FormState,
   kept,
   Locked,
+  MemberStatus,
   Pager,
+  Person,
   PostForm,
   ReadOnlyNotice,
   Select,
@@ -198,19 +200,16 @@ function MemberRow({ organization, member }: { organization: Organization; membe
   return (
     <tr>
       <td>
-        <span class="person">
-          <Avatar name={name} source={member.source} provisioned={member.provisioned} />
-          <span>
-            <a href={orgPath(organization, `/members/${member.id}`)}>{name}</a>
-            <small>{member.email}</small>
-            {member.provisioned && <small class="sr-only">Provisioned by {sourceLabel(member.source)}</small>}
-          </span>
-        </span>
+        <Person
+          name={name}
+          email={member.email}
+          href={orgPath(organization, `/members/${member.id}`)}
+          source={member.source}
+          provisioned={member.provisioned}
+        />
       </td>
       <td>
-        <span class={`status ${member.active ? "active" : "deactivated"}`}>
-          {member.active ? "Active" : "Deactivated"}
-        </span>
+        <MemberStatus active={member.active} />
       </td>
       <td>
         {teams.slice(0, 2).map((team, index) => (
@@ -294,10 +293,7 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
           Profile
         </h2>
         <p>
-          <SourceTag source={member.source} /> ·{" "}
-          <span class={`status ${member.active ? "active" : "deactivated"}`}>
-            {member.active ? "Active" : "Deactivated"}
-          </span>
+          <SourceTag source={member.source} /> · <MemberStatus active={member.active} />
         </p>
         {readOnly ? (
           <>

@@ -15,7 +15,6 @@ import {
   renameTeam,
 } from "../../domain/teams";
 import {
-  Avatar,
   ConfirmAction,
   Done,
   displayName,
@@ -24,7 +23,9 @@ import {
   type FormState,
   kept,
   Locked,
+  MemberStatus,
   Pager,
+  Person,
   PostForm,
   ReadOnlyNotice,
   SourceTag,
@@ -187,21 +188,16 @@ async function renderTeam(c: Context<ConsoleEnv>, state?: FormState, message?: s
                 {page.map((member) => (
                   <tr>
                     <td>
-                      <span class="person">
-                        <Avatar name={displayName(member)} source={member.source} provisioned={member.provisioned} />
-                        <span>
-                          <a href={orgPath(organization, `/members/${member.id}`)}>{displayName(member)}</a>
-                          <small>{member.email}</small>
-                          {member.provisioned && (
-                            <small class="sr-only">Provisioned by {sourceLabel(member.source)}</small>
-                          )}
-                        </span>
-                      </span>
+                      <Person
+                        name={displayName(member)}
+                        email={member.email}
+                        href={orgPath(organization, `/members/${member.id}`)}
+                        source={member.source}
+                        provisioned={member.provisioned}
+                      />
                     </td>
                     <td>
-                      <span class={`status ${member.active ? "active" : "deactivated"}`}>
-                        {member.active ? "Active" : "Deactivated"}
-                      </span>
+                      <MemberStatus active={member.active} />
                     </td>
                     {!readOnly && (
                       <td>
