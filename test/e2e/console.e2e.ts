@@ -296,7 +296,7 @@ describe("the console in Chromium", () => {
     await page.getByLabel("Member's email").fill("ada@acme.test");
     await submit(page.getByRole("button", { name: "Add member" }));
     expect(await page.getByRole("status").textContent()).toBe("Added ada@acme.test.");
-    expect(await page.getByRole("link", { name: "ada@acme.test" }).count()).toBe(1);
+    expect(await page.getByRole("link", { name: "Ada King" }).count()).toBe(1);
     await page.goto(`/console/orgs/${orgId}/teams`);
     await screenshots(page, "teams");
   });

@@ -60,7 +60,7 @@ describe("npm run dev", () => {
       output += chunk;
     });
     await expect
-      .poll(() => output, { timeout: 150_000, interval: 500 })
+      .poll(() => output, { timeout: 420_000, interval: 500 })
       .toContain("Requests are logged below. Stop with Ctrl+C.");
 
     const lines = output.split("\n");
@@ -86,5 +86,5 @@ describe("npm run dev", () => {
     } finally {
       await browser.close();
     }
-  }, 240_000);
+  }, 540_000);
 });
