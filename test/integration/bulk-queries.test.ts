@@ -100,7 +100,8 @@ async function team(id: string) {
       .bind(id)
       .first<{ name: string; externalId: string | null; version: number; members: string }>(),
   );
-  const row = rows.find(Boolean);
+  // A team no shard holds reads as null, as one database's first() answers.
+  const row = rows.find(Boolean) ?? null;
   return row && { ...row, members: JSON.parse(row.members) as string[] };
 }
 
