@@ -34,6 +34,36 @@ export const allShards = (): D1Database[] => Array.from({ length: shardCount(env
 export const onEveryShard = <T>(query: (shard: D1Database) => Promise<T>): Promise<T[]> =>
   Promise.all(allShards().map(query));
 
+/** A console request as a browser on this origin sends it: the session cookie, and Origin on a form POST. */
+export function consoleRequest(
+  path: string,
+  init: { cookie?: string; form?: Record<string, string>; origin?: string } = {},
+) {
+  const headers = new Headers();
+  if (init.cookie) headers.set("Cookie", `__Host-console_session=${init.cookie}`);
+  if (init.form) {
+    headers.set("Content-Type", "application/x-www-form-urlencoded");
+    headers.set("Origin", init.origin ?? ORIGIN);
+  }
+  return call(path, {
+    method: init.form ? "POST" : "GET",
+    headers,
+    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    redirect: "manual",
+  });
+}
+
+/** The session id a response set, from its Set-Cookie. */
+export function sessionFrom(response: Response): string {
+  const match = /__Host-console_session=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "");
+  if (!match) throw new Error(`no session cookie: ${response.status}`);
+  return match[1];
+}
+
+/** The operator's console session, signed in with the admin token. */
+export const signIn = async () =>
+  sessionFrom(await consoleRequest("/console/sign-in", { form: { token: ADMIN_TOKEN } }));
+
 export const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   call(`/admin/v1${path}`, { token: ADMIN_TOKEN, ...init });
 

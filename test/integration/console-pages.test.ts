@@ -1,44 +1,22 @@
 import { describe, expect, it } from "vitest";
 import {
-  ADMIN_TOKEN,
   activity,
   admin,
   call,
+  consoleRequest,
   createGroup,
   createOrganization,
   createTenant,
   createUser,
-  ORIGIN,
   scim,
   shardOf,
+  signIn,
   tenantRows,
   user,
 } from "../helpers";
 
-/** A console request as a browser on this origin sends it. */
-function page(path: string, cookie: string, form?: Record<string, string>) {
-  const headers = new Headers({ Cookie: `__Host-console_session=${cookie}` });
-  if (form) {
-    headers.set("Content-Type", "application/x-www-form-urlencoded");
-    headers.set("Origin", ORIGIN);
-  }
-  return call(path, {
-    method: form ? "POST" : "GET",
-    headers,
-    body: form ? new URLSearchParams(form).toString() : undefined,
-    redirect: "manual",
-  });
-}
-
-async function signIn() {
-  const response = await call("/console/sign-in", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
-    body: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
-    redirect: "manual",
-  });
-  return /__Host-console_session=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "")![1];
-}
+/** A console page as a browser with this session cookie asks for it (a form POST when `form` is given). */
+const page = (path: string, cookie: string, form?: Record<string, string>) => consoleRequest(path, { cookie, form });
 
 /** Manual members written straight to D1 (the licence triggers still count them), `<prefix>000@big.test` on. */
 async function insertManualMembers(orgId: string, count: number, prefix: string) {

@@ -2,33 +2,22 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { ADMIN_TOKEN, admin, call, createOrganization, createTenant, ORIGIN, scim, tenantRows, user } from "../helpers";
-
-/** A console request as a browser on this origin sends it: the session cookie, and Origin on a form POST. */
-function page(path: string, init: { cookie?: string; form?: Record<string, string>; origin?: string } = {}) {
-  const headers = new Headers();
-  if (init.cookie) headers.set("Cookie", `__Host-console_session=${init.cookie}`);
-  if (init.form) {
-    headers.set("Content-Type", "application/x-www-form-urlencoded");
-    headers.set("Origin", init.origin ?? ORIGIN);
-  }
-  return call(path, {
-    method: init.form ? "POST" : "GET",
-    headers,
-    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
-    redirect: "manual",
-  });
-}
-
-/** The session id a response set, from its Set-Cookie. */
-function sessionFrom(response: Response): string {
-  const match = /__Host-console_session=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "");
-  if (!match) throw new Error(`no session cookie: ${response.status}`);
-  return match[1];
-}
+import {
+  ADMIN_TOKEN,
+  admin,
+  call,
+  consoleRequest,
+  createOrganization,
+  createTenant,
+  ORIGIN,
+  scim,
+  sessionFrom,
+  tenantRows,
+  user,
+} from "../helpers";
 
 async function operatorSession() {
-  return sessionFrom(await page("/console/sign-in", { form: { token: ADMIN_TOKEN, next: "/console" } }));
+  return sessionFrom(await consoleRequest("/console/sign-in", { form: { token: ADMIN_TOKEN, next: "/console" } }));
 }
 
 async function consoleLink(orgId: string) {
@@ -47,7 +36,7 @@ const linkToken = (url: string) => new URL(url).hash.slice(1);
 
 async function orgSession(orgId: string) {
   const { url } = await consoleLink(orgId);
-  return sessionFrom(await page("/console/link", { form: { token: linkToken(url) } }));
+  return sessionFrom(await consoleRequest("/console/link", { form: { token: linkToken(url) } }));
 }
 
 afterEach(() => {
@@ -56,7 +45,9 @@ afterEach(() => {
 
 describe("console sign-in and cookie", () => {
   it("signs the operator in with ADMIN_TOKEN into a __Host- cookie that is HttpOnly, Secure and SameSite=Strict", async () => {
-    const response = await page("/console/sign-in", { form: { token: ADMIN_TOKEN, next: "/console/orgs?q=a" } });
+    const response = await consoleRequest("/console/sign-in", {
+      form: { token: ADMIN_TOKEN, next: "/console/orgs?q=a" },
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe("/console/orgs?q=a");
     const cookie = response.headers.get("Set-Cookie")!;
@@ -72,23 +63,25 @@ describe("console sign-in and cookie", () => {
     const rows = await env.DB_CONTROL.prepare("SELECT * FROM console_sessions").all<{ id_hash: string }>();
     expect(rows.results.map((r) => r.id_hash)).toContain(await sha256Hex(id));
     expect(JSON.stringify(rows.results)).not.toContain(id);
-    expect((await page("/console/orgs", { cookie: id })).status).toBe(200);
+    expect((await consoleRequest("/console/orgs", { cookie: id })).status).toBe(200);
   });
 
   it("refuses a wrong admin token without echoing it, and never redirects outside the console", async () => {
-    const wrong = await page("/console/sign-in", { form: { token: "guess-123", next: "/console" } });
+    const wrong = await consoleRequest("/console/sign-in", { form: { token: "guess-123", next: "/console" } });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("Set-Cookie")).toBeNull();
     const body = await wrong.text();
     expect(body).toContain("not the admin token");
     expect(body).not.toContain("guess-123");
 
-    const offsite = await page("/console/sign-in", { form: { token: ADMIN_TOKEN, next: "https://evil.test/x" } });
+    const offsite = await consoleRequest("/console/sign-in", {
+      form: { token: ADMIN_TOKEN, next: "https://evil.test/x" },
+    });
     expect(offsite.headers.get("Location")).toBe("/console/orgs");
   });
 
   it("sends a visitor without a session to sign-in, remembering the page asked for", async () => {
-    const response = await page("/console/orgs?q=acme");
+    const response = await consoleRequest("/console/orgs?q=acme");
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe(
       `/console/sign-in?next=${encodeURIComponent("/console/orgs?q=acme")}`,
@@ -97,10 +90,12 @@ describe("console sign-in and cookie", () => {
 
   it("deletes the session on sign-out", async () => {
     const id = await operatorSession();
-    const out = await page("/console/sign-out", { cookie: id, form: {} });
+    const out = await consoleRequest("/console/sign-out", { cookie: id, form: {} });
     expect(out.status).toBe(303);
     expect(out.headers.get("Set-Cookie")).toMatch(/__Host-console_session=;.*Max-Age=0/);
-    expect((await page("/console/orgs", { cookie: id })).headers.get("Location")).toMatch(/^\/console\/sign-in/);
+    expect((await consoleRequest("/console/orgs", { cookie: id })).headers.get("Location")).toMatch(
+      /^\/console\/sign-in/,
+    );
     const stored = await env.DB_CONTROL.prepare("SELECT count(*) AS count FROM console_sessions WHERE id_hash = ?")
       .bind(await sha256Hex(id))
       .first<{ count: number }>();
@@ -110,8 +105,8 @@ describe("console sign-in and cookie", () => {
   it("never accepts the session cookie on /admin/v1 or /scim/v2", async () => {
     const organization = await createOrganization();
     const id = await operatorSession();
-    expect((await page(`/admin/v1/organizations/${organization.id}`, { cookie: id })).status).toBe(401);
-    expect((await page(`/scim/v2/${organization.id}/Users`, { cookie: id })).status).toBe(401);
+    expect((await consoleRequest(`/admin/v1/organizations/${organization.id}`, { cookie: id })).status).toBe(401);
+    expect((await consoleRequest(`/scim/v2/${organization.id}/Users`, { cookie: id })).status).toBe(401);
   });
 });
 
@@ -121,20 +116,20 @@ describe("console session expiry", () => {
     vi.setSystemTime(new Date("2026-12-01T08:00:00Z"));
     const id = await operatorSession();
     vi.setSystemTime(new Date("2026-12-01T08:59:00Z"));
-    expect((await page("/console/orgs", { cookie: id })).status).toBe(200); // and now last seen 08:59
+    expect((await consoleRequest("/console/orgs", { cookie: id })).status).toBe(200); // and now last seen 08:59
     vi.setSystemTime(new Date("2026-12-01T09:58:59Z"));
-    expect((await page("/console/orgs", { cookie: id })).status).toBe(200);
+    expect((await consoleRequest("/console/orgs", { cookie: id })).status).toBe(200);
     vi.setSystemTime(new Date("2026-12-01T10:59:00Z"));
-    const expired = await page("/console/orgs?q=x", { cookie: id });
+    const expired = await consoleRequest("/console/orgs?q=x", { cookie: id });
     expect(expired.status).toBe(303);
     expect(expired.headers.get("Location")).toBe(
       `/console/sign-in?next=${encodeURIComponent("/console/orgs?q=x")}&expired=1`,
     );
     expect(expired.headers.get("Set-Cookie")).toMatch(/Max-Age=0/);
-    expect((await page("/console/sign-in?next=%2Fconsole%2Forgs&expired=1")).status).toBe(200);
+    expect((await consoleRequest("/console/sign-in?next=%2Fconsole%2Forgs&expired=1")).status).toBe(200);
     // Gone for good, even if the clock went back.
     vi.setSystemTime(new Date("2026-12-01T09:00:00Z"));
-    expect((await page("/console/orgs", { cookie: id })).status).toBe(303);
+    expect((await consoleRequest("/console/orgs", { cookie: id })).status).toBe(303);
   });
 
   it("ends a session 12 hours after sign-in however busy it was", async () => {
@@ -144,10 +139,10 @@ describe("console session expiry", () => {
     const id = await operatorSession();
     for (let hour = 0.5; hour < 12; hour += 0.5) {
       vi.setSystemTime(start + hour * 3_600_000);
-      expect((await page("/console/orgs", { cookie: id })).status).toBe(200);
+      expect((await consoleRequest("/console/orgs", { cookie: id })).status).toBe(200);
     }
     vi.setSystemTime(start + 12 * 3_600_000);
-    expect((await page("/console/orgs", { cookie: id })).status).toBe(303);
+    expect((await consoleRequest("/console/orgs", { cookie: id })).status).toBe(303);
   });
 });
 
@@ -168,24 +163,24 @@ describe("console links", () => {
     // Checking the link names its organization and does not use it (a mail scanner running the
     // page's script spends nothing); the whole link pasted works as well as its token.
     for (const typed of [token, url]) {
-      const preview = await page("/console/link/check", { form: { token: typed } });
+      const preview = await consoleRequest("/console/link/check", { form: { token: typed } });
       expect(preview.status).toBe(200);
       const html = await preview.text();
       expect(html).toContain("Open the Linked Co console");
       expect(html).toContain('action="/console/link"');
     }
 
-    const used = await page("/console/link", { form: { token } });
+    const used = await consoleRequest("/console/link", { form: { token } });
     expect(used.status).toBe(303);
     expect(used.headers.get("Location")).toBe(`/console/orgs/${organization.id}/members`);
     sessionFrom(used);
 
     // Single use: the second try, checked or used, is refused with the way out.
-    const again = await page("/console/link", { form: { token } });
+    const again = await consoleRequest("/console/link", { form: { token } });
     expect(again.status).toBe(410);
     expect(again.headers.get("Set-Cookie")).toBeNull();
     expect(await again.text()).toContain("Ask your provider for a new link");
-    expect((await page("/console/link/check", { form: { token } })).status).toBe(410);
+    expect((await consoleRequest("/console/link/check", { form: { token } })).status).toBe(410);
   });
 
   it("puts a link's token in the URL's fragment, which no request carries, and never reads one from a query", async () => {
@@ -194,16 +189,16 @@ describe("console links", () => {
     expect(url).toMatch(new RegExp(`^${ORIGIN}/console/link#cl_[A-Za-z0-9_-]{43}$`));
     const token = linkToken(url);
     // What the browser requests is the URL without its fragment: the page holds the form the script fills.
-    const opened = await page(new URL(url).pathname + new URL(url).search);
+    const opened = await consoleRequest(new URL(url).pathname + new URL(url).search);
     expect(opened.status).toBe(200);
     const html = await opened.text();
     expect(html).toContain('action="/console/link/check"');
     expect(html).toContain("data-link-form");
     expect(html).not.toContain("Fragment Co");
     // A token in the query string (where URL logs would keep it) is not looked at, let alone used.
-    const queried = await page(`/console/link?token=${token}`);
+    const queried = await consoleRequest(`/console/link?token=${token}`);
     expect(await queried.text()).not.toContain(token);
-    expect((await page("/console/link/check", { form: { token } })).status).toBe(200);
+    expect((await consoleRequest("/console/link/check", { form: { token } })).status).toBe(200);
   });
 
   it("refuses a link after 10 minutes", async () => {
@@ -212,14 +207,14 @@ describe("console links", () => {
     const organization = await createOrganization();
     const token = linkToken((await consoleLink(organization.id)).url);
     vi.setSystemTime(new Date("2026-12-01T08:10:00Z"));
-    expect((await page("/console/link/check", { form: { token } })).status).toBe(410);
-    expect((await page("/console/link", { form: { token } })).status).toBe(410);
+    expect((await consoleRequest("/console/link/check", { form: { token } })).status).toBe(410);
+    expect((await consoleRequest("/console/link", { form: { token } })).status).toBe(410);
   });
 
   it("lets only one of two concurrent redemptions of a link through", async () => {
     const organization = await createOrganization();
     const token = linkToken((await consoleLink(organization.id)).url);
-    const results = await Promise.all([1, 2, 3].map(() => page("/console/link", { form: { token } })));
+    const results = await Promise.all([1, 2, 3].map(() => consoleRequest("/console/link", { form: { token } })));
     expect(results.map((r) => r.status).sort()).toEqual([303, 410, 410]);
   });
 
@@ -234,8 +229,10 @@ describe("organization-scoped sessions", () => {
     const mine = await createOrganization(5, "Mine");
     const theirs = await createOrganization(5, "Theirs");
     const id = await orgSession(mine.id);
-    expect((await page(`/console/orgs/${mine.id}/settings`, { cookie: id })).status).toBe(200);
-    expect((await page("/console", { cookie: id })).headers.get("Location")).toBe(`/console/orgs/${mine.id}/members`);
+    expect((await consoleRequest(`/console/orgs/${mine.id}/settings`, { cookie: id })).status).toBe(200);
+    expect((await consoleRequest("/console", { cookie: id })).headers.get("Location")).toBe(
+      `/console/orgs/${mine.id}/members`,
+    );
 
     for (const path of [
       `/console/orgs/${theirs.id}/settings`,
@@ -243,19 +240,19 @@ describe("organization-scoped sessions", () => {
       "/console/orgs/does-not-exist/settings",
       "/console/orgs",
     ]) {
-      const response = await page(path, { cookie: id });
+      const response = await consoleRequest(path, { cookie: id });
       expect(response.status, path).toBe(404);
       expect(await response.text()).not.toContain("Theirs");
     }
-    const write = await page(`/console/orgs/${theirs.id}/settings/provisioning`, {
+    const write = await consoleRequest(`/console/orgs/${theirs.id}/settings/provisioning`, {
       cookie: id,
       form: { provider: "okta", enabled: "on" },
     });
     expect(write.status).toBe(404);
     expect(((await (await admin(`/organizations/${theirs.id}`)).json()) as any).scim.enabled).toBe(false);
-    const create = await page("/console/orgs", { cookie: id, form: { name: "Sneaky", licenses: "5" } });
+    const create = await consoleRequest("/console/orgs", { cookie: id, form: { name: "Sneaky", licenses: "5" } });
     expect(create.status).toBe(404);
-    expect((await page(`/admin/v1/organizations/${mine.id}`, { cookie: id })).status).toBe(401);
+    expect((await consoleRequest(`/admin/v1/organizations/${mine.id}`, { cookie: id })).status).toBe(401);
   });
 });
 
@@ -263,14 +260,17 @@ describe("console request protection", () => {
   it("refuses a cross-site form post, signed in or not, and changes nothing", async () => {
     const organization = await createOrganization();
     const id = await operatorSession();
-    const forged = await page(`/console/orgs/${organization.id}/settings/provisioning`, {
+    const forged = await consoleRequest(`/console/orgs/${organization.id}/settings/provisioning`, {
       cookie: id,
       form: { provider: "okta", enabled: "on" },
       origin: "https://evil.test",
     });
     expect(forged.status).toBe(403);
     expect(((await (await admin(`/organizations/${organization.id}`)).json()) as any).scim.enabled).toBe(false);
-    const signIn = await page("/console/sign-in", { form: { token: ADMIN_TOKEN }, origin: "https://evil.test" });
+    const signIn = await consoleRequest("/console/sign-in", {
+      form: { token: ADMIN_TOKEN },
+      origin: "https://evil.test",
+    });
     expect(signIn.status).toBe(403);
     expect(signIn.headers.get("Set-Cookie")).toBeNull();
   });
@@ -286,7 +286,7 @@ describe("console request protection", () => {
       "/console/no-such-page",
     ];
     for (const path of paths) {
-      const response = await page(path, { cookie: id });
+      const response = await consoleRequest(path, { cookie: id });
       const csp = response.headers.get("Content-Security-Policy") ?? "";
       expect(csp, path).toContain("default-src 'none'");
       expect(csp, path).toContain("script-src 'self'");
@@ -393,6 +393,6 @@ describe("console session upkeep", () => {
     expect(await count("console_sessions")).toBe(1);
     expect(await count("console_links")).toBe(0);
     vi.setSystemTime(scheduledTime);
-    expect((await page("/console/orgs", { cookie: fresh })).status).toBe(303); // idle for 90 minutes by now
+    expect((await consoleRequest("/console/orgs", { cookie: fresh })).status).toBe(303); // idle for 90 minutes by now
   });
 });

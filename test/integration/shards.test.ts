@@ -6,7 +6,6 @@ import type { ActivityEntry } from "../../src/db/pipeline-messages";
 import { listOrganizations } from "../../src/domain/organizations";
 import worker from "../../src/index";
 import {
-  ADMIN_TOKEN,
   activity,
   admin,
   call,
@@ -14,10 +13,10 @@ import {
   createOrganization,
   createTenant,
   createUser,
-  ORIGIN,
   patchOp,
   scim,
   shardOf,
+  signIn,
   type Tenant,
   tenantRows,
 } from "../helpers";
@@ -66,16 +65,6 @@ async function roundTrips(request: () => Promise<Response>) {
 
 const members = async (shard: D1Database) =>
   (await shard.prepare("SELECT coalesce(sum(member_count), 0) AS n FROM organizations").first<{ n: number }>())!.n;
-
-async function signIn() {
-  const response = await call("/console/sign-in", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
-    body: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
-    redirect: "manual",
-  });
-  return /__Host-console_session=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "")![1];
-}
 
 describe("organizations over two shards", () => {
   it("places a new organization on the shard with the fewest members, or on the one the operator names", async () => {
