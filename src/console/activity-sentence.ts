@@ -1,6 +1,6 @@
 import type { ActivityAction } from "../db/activity-entries";
-import type { ScimProvider } from "../db/schema";
-import { sourceLabel } from "./icons";
+import { actorProvider, providerName } from "../domain/providers";
+import { attributeLabel } from "../scim/schemas/labels";
 
 export interface ActivityRecord {
   actor: string;
@@ -12,9 +12,39 @@ export interface ActivityRecord {
 /** `admin` is "Admin"; `scim:okta` is "Okta". */
 export function actorName(actor: string): string {
   if (actor === "admin") return "Admin";
-  const provider = actor.startsWith("scim:") ? (actor.slice(5) as ScimProvider) : undefined;
-  return provider && ["okta", "entra", "generic"].includes(provider) ? sourceLabel(provider) : actor;
+  return actorProvider(actor) ? providerName(actorProvider(actor)) : actor;
 }
+
+/** Each action in words, as the activity filter offers them. */
+export const ACTION_LABELS: Record<ActivityAction, string> = {
+  "organization.created": "Organization created",
+  "organization.updated": "Organization updated",
+  "scim.enabled": "Provisioning turned on",
+  "scim.disabled": "Provisioning turned off",
+  "scim.token_rotated": "Token regenerated",
+  "member.created": "Member provisioned",
+  "member.invited": "Member invited",
+  "member.create_rejected": "Member could not be created",
+  "member.updated": "Member updated",
+  "member.deactivated": "Member deactivated",
+  "member.reactivated": "Member reactivated",
+  "member.deleted": "Member deleted",
+  "member.deactivation_held": "Deactivation held by the safeguard",
+  "member.hold_cleared": "Held deactivation dropped",
+  "member.safeguard_exempted": "Member let through the safeguard",
+  "team.created": "Team created",
+  "team.updated": "Team updated",
+  "team.deleted": "Team deleted",
+  "team.members_added": "Members added to a team",
+  "team.members_removed": "Members removed from a team",
+  "conflict.linked": "Conflict linked",
+  "conflict.dismissed": "Conflict dismissed",
+  "conflict.settled": "Conflict settled by the identity provider",
+  "safeguard.tripped": "Safeguard tripped",
+  "safeguard.released": "Held deactivations released",
+  "safeguard.rejected": "Held members kept active",
+  "safeguard.updated": "Safeguard settings changed",
+};
 
 const asRecord = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -22,9 +52,7 @@ const asRecord = (value: unknown): Record<string, unknown> =>
 function providerOf(changes: Record<string, unknown>): string {
   const provider = changes.provider;
   const name = typeof provider === "string" ? provider : asRecord(provider).to;
-  return typeof name === "string" && ["okta", "entra", "generic"].includes(name)
-    ? sourceLabel(name as ScimProvider)
-    : "SCIM";
+  return typeof name === "string" ? providerName(name) : "SCIM";
 }
 
 /** An activity entry as a sentence a person reads: "Okta deactivated jane@acme.com". */
@@ -80,6 +108,8 @@ export function describeActivity(entry: ActivityRecord): string {
       return `${who} linked ${target} to ${providerOf({ provider: changes.source })}`;
     case "conflict.dismissed":
       return `${who} dismissed a conflict about ${target}`;
+    case "conflict.settled":
+      return `${who} settled the conflict about ${target}: its later request went through`;
     case "member.deactivation_held":
       return `${who} asked to ${changes.operation === "delete" ? "delete" : "deactivate"} ${target}: held by the safeguard`;
     case "member.hold_cleared":
@@ -116,12 +146,12 @@ function changeLines(name: string, from: unknown, to: unknown): ChangeLine[] {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])];
     return keys
       .filter((key) => JSON.stringify(from[key]) !== JSON.stringify(to[key]))
-      .map((key) => ({ name: `${name}.${key}`, from: show(from[key]), to: show(to[key]) }));
+      .map((key) => ({ name: attributeLabel(`${name}.${key}`), from: show(from[key]), to: show(to[key]) }));
   }
-  return [{ name, from: show(from), to: show(to) }];
+  return [{ name: attributeLabel(name), from: show(from), to: show(to) }];
 }
 
-/** The changed attributes of an update, old → new; other details as they were recorded. */
+/** The changed attributes of an update in words ("Department"), old → new; other details as they were recorded. */
 export function describeChanges(changes: unknown): ChangeLine[] {
   return Object.entries(asRecord(changes))
     .filter(([name]) => name !== "members")
@@ -129,6 +159,6 @@ export function describeChanges(changes: unknown): ChangeLine[] {
       const change = asRecord(value);
       return "from" in change && "to" in change
         ? changeLines(name, change.from, change.to)
-        : [{ name, to: show(value) }];
+        : [{ name: attributeLabel(name), to: show(value) }];
     });
 }

@@ -1,14 +1,13 @@
 import type { Child } from "hono/jsx";
 import type { Source } from "../db/schema";
+import { providerName } from "../domain/providers";
 
 /** Inline SVG marks, drawn here (no third-party assets): a ring for Okta, a prism for Entra, linked nodes for SCIM. */
-const MARKS: Record<Source, { label: string; body: Child }> = {
+const MARKS: Record<Source, { body: Child }> = {
   okta: {
-    label: "Okta",
     body: <circle cx="12" cy="12" r="7" fill="none" stroke="#0b3fa8" stroke-width="4" />,
   },
   entra: {
-    label: "Microsoft Entra ID",
     body: (
       <>
         <path d="M12 2 21 15 12 22 3 15Z" fill="#0a6ed1" />
@@ -17,7 +16,6 @@ const MARKS: Record<Source, { label: string; body: Child }> = {
     ),
   },
   generic: {
-    label: "SCIM",
     body: (
       <>
         <path d="M6 6 18 12 6 18" fill="none" stroke="#4a3aa8" stroke-width="2" />
@@ -28,7 +26,6 @@ const MARKS: Record<Source, { label: string; body: Child }> = {
     ),
   },
   manual: {
-    label: "Manual",
     body: (
       <>
         <circle cx="12" cy="8" r="4" fill="#4b5563" />
@@ -38,7 +35,8 @@ const MARKS: Record<Source, { label: string; body: Child }> = {
   },
 };
 
-export const sourceLabel = (source: Source) => MARKS[source].label;
+/** A source by name, from the one table (src/domain/providers.ts). */
+export const sourceLabel = (source: Source) => providerName(source);
 
 /** A source's mark; decorative unless `title` is given (then it is an image with that name). */
 export function SourceIcon({ source, size = 20, title }: { source: Source; size?: number; title?: string }) {

@@ -2,6 +2,7 @@ import type { Source } from "../db/schema";
 import type { Conflict, Organization, ScimRequestRow } from "../db/schema-types";
 import type { connectionHealth } from "../domain/scim-health";
 import type { TimelineItem } from "../domain/timeline";
+import { attributeLabel } from "../scim/schemas/labels";
 import { describeActivity, describeChanges } from "./activity-sentence";
 import { sourceLabel } from "./icons";
 
@@ -81,6 +82,14 @@ export function conflictSentence(conflict: Conflict): string {
       return `${provider} could not create ${name}: a member created manually here holds that email.`;
     case "no_licence":
       return `${provider} could not create ${name}: no licence free (${conflict.licensesUsed} of ${conflict.licenses}).`;
+    case "reactivation_refused":
+      return `${provider} could not reactivate ${name}: no licence free (${conflict.licensesUsed} of ${conflict.licenses}).`;
+    case "member_quota":
+      return `${provider} could not create ${name}: the organization holds as many members as its quota allows.`;
+    case "name_taken":
+      return conflict.subject === conflict.targetId
+        ? `${provider} could not update ${name}: another member has that email or username.`
+        : `${provider} could not create ${name}: another member provisioned by ${provider} has that email or username.`;
     case "edited_while_off":
       return `${name} was changed here while provisioning was off: ${provider} will push its own version again.`;
     case "deleted_while_off":
@@ -113,6 +122,25 @@ export function Timeline({ items }: { items: TimelineItem[] }) {
   );
 }
 
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const ATTRIBUTE_PATH =
+  /\burn:ietf:params:scim:schemas:[^\s,;"']+|\b(?:userName|externalId|displayName|emails|name\.\w+)\b/g;
+
+/**
+ * What a SCIM request or its error says, in words a person reads: attribute paths as their labels
+ * ("Department", "Username"), and no resource ids.
+ */
+export function inWords(text: string): string {
+  return text
+    .replace(ATTRIBUTE_PATH, (path) => {
+      const trailing = /[.)]*$/.exec(path)![0]; // the sentence's own punctuation
+      return attributeLabel(path.slice(0, path.length - trailing.length)) + trailing;
+    })
+    .replace(new RegExp(`\\bNo (member|user|group|team) ${UUID}`, "gi"), "No such $1")
+    .replace(new RegExp(`\\b(member|user|group|team) ${UUID}`, "gi"), "that $1")
+    .replace(new RegExp(UUID, "gi"), "it");
+}
+
 /** One SCIM request in a list: who asked what, and how it ended; a failure in red with the error the client got. */
 export function RequestItem({ request, named = false }: { request: ScimRequestRow; named?: boolean }) {
   const who = request.provider ? sourceLabel(request.provider as Source) : "A client";
@@ -121,14 +149,13 @@ export function RequestItem({ request, named = false }: { request: ScimRequestRo
     <li class={request.failed ? "failed" : undefined}>
       <time datetime={request.at}>{ago(request.at)}</time>{" "}
       <span>
-        {who}: {request.operation}
+        {who}: {inWords(request.operation)}
         {name && ` ${name}`} → {request.status}
         {request.failed && (
           <>
             {" "}
             <strong>failed</strong>
-            {request.scimType && ` (${request.scimType})`}
-            {request.detail && `: ${request.detail}`}
+            {request.detail && `: ${inWords(request.detail)}`}
           </>
         )}
       </span>

@@ -22,6 +22,8 @@ export const ACTIVITY_ACTIONS = [
   "team.members_removed",
   "conflict.linked",
   "conflict.dismissed",
+  /** An identity provider's later request settled an open conflict (a create or update that went through). */
+  "conflict.settled",
   "safeguard.tripped",
   "safeguard.released",
   "safeguard.rejected",

@@ -17,6 +17,7 @@ import {
 import { members, type SafeguardDecision } from "../db/schema";
 import type { Member } from "../db/schema-types";
 import { DomainError } from "./errors";
+import { actorProviderName } from "./providers";
 
 /**
  * Where a deactivation or deletion is decided. Every one that arrives over SCIM (PATCH, PUT with
@@ -29,14 +30,6 @@ export interface RequestOrigin {
   userAgent?: string;
   requestId?: string;
 }
-
-/** Who the identity provider is in the words of the activity log and of a refusal. */
-const PROVIDER_NAMES: Record<string, string> = {
-  okta: "Okta",
-  entra: "Microsoft Entra ID",
-  generic: "The identity provider",
-};
-export const providerName = (actor: Actor) => PROVIDER_NAMES[actor.slice("scim:".length)] ?? "The identity provider";
 
 const isProvisioning = (actor: Actor): actor is `scim:${string}` => actor.startsWith("scim:");
 
@@ -138,7 +131,7 @@ const asked = (operation: Deprovisioning["operation"]) => (operation === "delete
 function refusedByAdmin(member: Member, operation: Deprovisioning["operation"], actor: Actor): DomainError {
   return new DomainError(
     "safeguard_refused",
-    `An administrator kept ${member.userName} active when the deprovisioning safeguard held its ${asked(operation)}. ${providerName(actor)}'s ${asked(operation)} of this member is refused until an administrator lets it through in the console (Safeguard), or until ${providerName(actor)} stops asking.`,
+    `An administrator kept ${member.userName} active when the deprovisioning safeguard held its ${asked(operation)}. ${actorProviderName(actor)}'s ${asked(operation)} of this member is refused until an administrator lets it through in the console (Safeguard), or until ${actorProviderName(actor)} stops asking.`,
   );
 }
 
@@ -157,6 +150,6 @@ async function heldRefusal(
   const heldCount = held?.count ?? 0;
   return new DomainError(
     "safeguard_held",
-    `Held by the deprovisioning safeguard: ${providerName(actor)} asked to deactivate or delete ${applied + heldCount} members within ${windowMinutes} minutes, more than the ${windowLimit} it allows (${thresholdPercent} % of the members active when the window started, at least ${minimumMembers}). ${applied} were applied and ${heldCount} are held, this ${asked(operation)} of ${member.userName} among them. An administrator of the organization must review them in the console (Safeguard); once released, this request succeeds when sent again.`,
+    `Held by the deprovisioning safeguard: ${actorProviderName(actor)} asked to deactivate or delete ${applied + heldCount} members within ${windowMinutes} minutes, more than the ${windowLimit} it allows (${thresholdPercent} % of the members active when the window started, at least ${minimumMembers}). ${applied} were applied and ${heldCount} are held, this ${asked(operation)} of ${member.userName} among them. An administrator of the organization must review them in the console (Safeguard); once released, this request succeeds when sent again.`,
   );
 }

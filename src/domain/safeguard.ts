@@ -16,11 +16,11 @@ import {
 } from "../db/safeguard-queries";
 import { SAFEGUARD_DEFAULTS, type SafeguardHoldStatus } from "../db/schema";
 import type { Organization } from "../db/schema-types";
-import { providerName } from "./deprovisioning";
 import { DomainError } from "./errors";
 import { deleteMember, findMember, memberIfExists, updateMember } from "./members";
 import { getOrganization } from "./organizations";
 import { type Page, type PageRequest, readPage } from "./pages";
+import { actorProviderName } from "./providers";
 import { provisioningActor, scimScope } from "./scim-resources";
 
 /**
@@ -143,7 +143,7 @@ export async function heldRequests(
           name: displayName(hold.memberDocument),
           status: hold.status,
           operation: hold.operation,
-          client: providerName(hold.actor),
+          client: actorProviderName(hold.actor),
           userAgent: hold.userAgent,
           requestId: hold.requestId,
           requestedAt: hold.requestedAt,
@@ -278,7 +278,7 @@ export async function memberHold(db: Database, organization: Organization, membe
       status: hold.status,
       operation: hold.operation,
       requestedAt: hold.requestedAt,
-      client: providerName(hold.actor),
+      client: actorProviderName(hold.actor),
     }
   );
 }
@@ -312,7 +312,7 @@ const nothingHeld = () =>
   );
 
 /** Who the activity log names for what the identity provider asked (see provisioningActor). */
-export const identityProviderName = (organization: Organization) => providerName(provisioningActor(organization));
+export const identityProviderName = (organization: Organization) => actorProviderName(provisioningActor(organization));
 
 const members = (n: number) => `${n} ${n === 1 ? "member" : "members"}`;
 

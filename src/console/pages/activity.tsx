@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { type ActivityFilters, activityEntries, activityPage } from "../../domain/activity-log";
 import { activityAction, activityActor, parseQuery } from "../../domain/inputs";
-import { actorName, describeActivity, describeChanges } from "../activity-sentence";
+import { ACTION_LABELS, actorName, describeActivity, describeChanges } from "../activity-sentence";
 import { Pager, Select, withQuery } from "../components";
 import type { ConsoleEnv } from "../env";
 import { Layout, orgPath } from "../layout";
@@ -67,7 +67,7 @@ activityPages.get("/", async (c) => {
             value={shown.action}
             options={[
               { value: "", label: "Any action" },
-              ...activityAction.options.map((a) => ({ value: a, label: a })),
+              ...activityAction.options.map((a) => ({ value: a, label: ACTION_LABELS[a] })),
             ]}
           />
           <div class="field">

@@ -6,6 +6,7 @@ import { Field, FormError, type FormState, kept, Pager, withQuery } from "../com
 import type { ConsoleEnv } from "../env";
 import { flash } from "../flash";
 import { parseForm, submitForm } from "../forms";
+import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
 import { requireOperator } from "../session";
 
@@ -58,7 +59,9 @@ async function renderList(c: Context<ConsoleEnv>, state?: FormState) {
                   <td>
                     {organization.licensesUsed} of {organization.licenses}
                   </td>
-                  <td>{organization.scimEnabled ? `On (${organization.scimProvider})` : "Off"}</td>
+                  <td>
+                    {organization.scimEnabled ? `On: ${sourceLabel(organization.scimProvider ?? "generic")}` : "Off"}
+                  </td>
                 </tr>
               ))}
             </tbody>
