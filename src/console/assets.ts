@@ -18,6 +18,7 @@ a{color:var(--accent)}a:hover{color:var(--accent-dark)}
 .sidebar a{color:#f9fafb;text-decoration:none;display:block;padding:.45rem .6rem;border-radius:.375rem}
 .sidebar a:hover{background:#1f2937;color:#fff}.sidebar a[aria-current=page]{background:var(--accent);color:#fff}
 .sidebar :focus-visible{outline-color:#93c5fd}
+.sidebar .count{display:inline-block;min-width:1.4em;margin-left:.4rem;padding:0 .35rem;border-radius:999px;background:#f59e0b;color:#111827;font-size:.8rem;font-weight:700;text-align:center}
 .sidebar ul{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:.15rem}
 .org-name{font-weight:700;font-size:1.05rem;word-break:break-word}.org-switch{font-size:.875rem}
 .who{margin-top:auto;font-size:.875rem;color:#d1d5db;display:flex;flex-direction:column;gap:.5rem}
@@ -81,7 +82,7 @@ details summary{cursor:pointer;color:var(--accent)}
 .timeline li.failed{border-left-color:var(--danger);color:var(--danger)}.timeline time{color:var(--muted);font-size:.85rem;margin-right:.35rem}
 td small{display:block;margin-top:.25rem}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-dl{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}
+dl{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}.pushed .phone{display:block}
 code{overflow-wrap:anywhere}
 @media (max-width:640px){.shell{flex-direction:column}.sidebar{width:auto;gap:.5rem;padding:.75rem}
 .sidebar ul{flex-direction:row;flex-wrap:wrap}.who{margin-top:0;flex-direction:row;flex-wrap:wrap;align-items:center;justify-content:space-between}

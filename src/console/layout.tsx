@@ -2,7 +2,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { Database } from "../db/client";
 import type { Organization } from "../db/schema-types";
-import { organizationAlerts } from "../domain/alerts";
+import { openConflictTotal, organizationAlerts } from "../domain/alerts";
 import type { ConsoleSession } from "../domain/console-sessions";
 
 export type Section = "members" | "teams" | "activity" | "conflicts" | "settings" | "organizations";
@@ -53,7 +53,9 @@ export async function Layout(props: {
 }) {
   const { session, organization, section } = props;
   const operator = session.scope.kind === "operator";
-  const alerts = organization ? await organizationAlerts(props.db, organization.id) : [];
+  const [alerts, openConflicts] = organization
+    ? await Promise.all([organizationAlerts(props.db, organization.id), openConflictTotal(props.db, organization.id)])
+    : [[], 0];
   return (
     <Document title={props.title}>
       <a class="skip" href="#main">
@@ -75,6 +77,12 @@ export async function Layout(props: {
                     aria-current={item.id === section ? "page" : undefined}
                   >
                     {item.label}
+                    {item.id === "conflicts" && openConflicts > 0 && (
+                      <span class="count">
+                        {openConflicts}
+                        <span class="sr-only"> open</span>
+                      </span>
+                    )}
                   </a>
                 </li>
               ))}

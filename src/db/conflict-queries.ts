@@ -40,13 +40,18 @@ export function upsertConflictStatement(db: Database, conflict: NewConflict, whe
   });
 }
 
-/** Closes the open conflicts of these kinds about a subject (a later create of that userName went through). */
+/**
+ * Closes the open conflicts of these kinds about a subject (a later request of the identity provider
+ * about it went through), returning those it closed; `when` makes it conditional on the batch's write
+ * having gone ahead.
+ */
 export function closeConflictsStatement(
   db: Database,
   orgId: string,
   subject: string,
   kinds: ConflictKind[],
   resolvedAt: string,
+  when?: SQL,
 ): BatchItem<"sqlite"> {
   return db
     .update(conflicts)
@@ -57,8 +62,29 @@ export function closeConflictsStatement(
         eq(conflicts.subject, subject),
         eq(conflicts.status, "open"),
         inArray(conflicts.kind, kinds),
+        when,
       ),
-    );
+    )
+    .returning({ id: conflicts.id, kind: conflicts.kind });
+}
+
+/** An organization's open conflicts of these kinds, most recently seen first, at most `limit`. */
+export function selectOpenConflictsOfKinds(db: Database, orgId: string, kinds: ConflictKind[], limit: number) {
+  return db
+    .select()
+    .from(conflicts)
+    .where(and(eq(conflicts.orgId, orgId), eq(conflicts.status, "open"), inArray(conflicts.kind, kinds)))
+    .orderBy(desc(conflicts.lastSeenAt), desc(conflicts.id))
+    .limit(limit);
+}
+
+/** How many conflicts of each kind (and provider) an organization has open. */
+export function selectOpenConflictCounts(db: Database, orgId: string) {
+  return db
+    .select({ kind: conflicts.kind, provider: conflicts.provider, count: sql<number>`count(*)` })
+    .from(conflicts)
+    .where(and(eq(conflicts.orgId, orgId), eq(conflicts.status, "open")))
+    .groupBy(conflicts.kind, conflicts.provider);
 }
 
 /** Resolves an open conflict; no row comes back when it was no longer open. */

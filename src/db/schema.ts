@@ -312,7 +312,16 @@ export const retiredScimTokens = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.tokenHash] })],
 );
 
-export type ConflictKind = "email_held_by_manual_member" | "no_licence" | "edited_while_off" | "deleted_while_off";
+export type ConflictKind =
+  | "email_held_by_manual_member"
+  /** Another provisioned member holds the userName or email a create or update asked for. */
+  | "name_taken"
+  | "no_licence"
+  /** A reactivation the identity provider asked for, refused because no licence was free. */
+  | "reactivation_refused"
+  | "member_quota"
+  | "edited_while_off"
+  | "deleted_while_off";
 export type ConflictStatus = "open" | "linked" | "dismissed" | "resolved";
 
 /** What provisioning could not do and an admin must decide, one open row per kind and subject. */
@@ -326,7 +335,8 @@ export const conflicts = sqliteTable(
     kind: text("kind").$type<ConflictKind>().notNull(),
     status: text("status").$type<ConflictStatus>().notNull(),
     targetType: text("target_type").$type<"member" | "team">().notNull(),
-    // What makes two refusals the same conflict: the folded userName (foldCase), or the edited member's or team's id.
+    // What makes two refusals the same conflict: the folded userName (foldCase) of a refused create or of a
+    // member deleted here, or the id of the member (refused update, edit here) or team concerned.
     subject: text("subject").notNull(),
     // The member or team concerned: the manual member holding the email, the member or team edited here.
     targetId: text("target_id"),

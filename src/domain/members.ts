@@ -1,11 +1,10 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../db/activity-entries";
 import { PREVIOUS_STATEMENT_CHANGED } from "../db/activity-queries";
 import { ChangeBatch } from "../db/change-batch";
 import type { Database } from "../db/client";
-import { now } from "../db/clock";
-import { closeConflictsStatement, selectLinkedMemberId } from "../db/conflict-queries";
+import { selectLinkedMemberId } from "../db/conflict-queries";
 import { licenceLimitBroken, memberNameTaken, memberQuotaRefused } from "../db/constraints";
 import {
   deleteMemberStatement,
@@ -19,15 +18,25 @@ import {
   selectMembersHolding,
   updateMemberAtVersionStatement,
 } from "../db/member-queries";
-import type { ConflictKind, Source } from "../db/schema";
+import type { Source } from "../db/schema";
 import type { Member, Organization } from "../db/schema-types";
 import { selectTeamsOfMembers } from "../db/team-queries";
 import { foldCase } from "../scim/folding";
 import { memberEmail } from "../scim/normalize";
 import { canonicalJson } from "../scim/patch/values";
-import { USER_SCHEMA } from "../scim/schemas/urns";
+import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from "../scim/schemas/urns";
 import { diffDocuments } from "./changes";
-import { editedWhileOffConflict, refusedCreateConflict } from "./conflicts";
+import {
+  editedWhileOffConflict,
+  type RefusalContext,
+  recordSettled,
+  refusedCreateConflict,
+  refusedUpdateConflict,
+  SETTLED_BY_CREATE,
+  SETTLED_BY_UPDATE,
+  type Settling,
+  settleConflicts,
+} from "./conflicts";
 import { clearHoldOnActivation, deprovisioningGuard, type RequestOrigin } from "./deprovisioning";
 import { DomainError } from "./errors";
 import { licenceLimitReached } from "./licences";
@@ -100,28 +109,27 @@ export async function createMember(
     provisioned: source !== "manual",
   };
   try {
-    const batch = new ChangeBatch(db)
-      .write(
-        insertMemberStatement(db, row),
-        // A provisioning create that goes through settles what its earlier refusals left open.
-        ...(row.provisioned
-          ? [closeConflictsStatement(db, organization.id, columns.userNameLower, SETTLED_BY_CREATE, now())]
-          : []),
-      )
-      .stage({
-        orgId: organization.id,
-        actor,
-        // A member made by hand is an invitation; one from an identity provider is provisioned.
-        action: source === "manual" ? "member.invited" : "member.created",
-        targetType: "member",
-        targetId: row.id,
-        targetName: row.userName,
-      });
+    const batch = new ChangeBatch(db).write(insertMemberStatement(db, row)).stage({
+      orgId: organization.id,
+      actor,
+      // A member made by hand is an invitation; one from an identity provider is provisioned.
+      action: source === "manual" ? "member.invited" : "member.created",
+      targetType: "member",
+      targetId: row.id,
+      targetName: row.userName,
+    });
     also?.(batch, row);
-    const [[member]] = (await batch.commit()) as [Member[]];
+    // A provisioning create that goes through settles what its earlier refusals (or a delete here) left open.
+    const settling = row.provisioned
+      ? { orgId: organization.id, subject: columns.userNameLower, kinds: SETTLED_BY_CREATE, actor }
+      : undefined;
+    if (settling) settleConflicts(batch, db, settling);
+    const results = await batch.commit();
+    const [member] = results[0] as Member[];
+    if (settling) await recordSettled(db, settling, member, results.at(-1));
     return member;
   } catch (error) {
-    const refusal = await explainWriteFailure(db, organization.id, error, columns);
+    const { refusal, read } = await explainWriteFailure(db, organization.id, error, columns);
     if (!(refusal instanceof DomainError)) throw refusal;
     const linked = source !== "manual" && (await linkedMember(db, organization.id, columns.userNameLower));
     if (linked) return linked; // the IdP's retry of the create an admin resolved by linking: that member
@@ -134,7 +142,7 @@ export async function createMember(
         targetName: columns.userName,
         changes: { reason: refusal.code, detail: refusal.message },
       })
-      .write(...(await refusedCreateConflict(db, organization, input, columns, refusal)))
+      .write(...(await refusedCreateConflict(db, organization, input, columns, refusal, read)))
       .commit();
     throw refusal;
   }
@@ -159,15 +167,26 @@ export async function updateMember(
 ): Promise<Member> {
   const source = input.source ?? existing.source;
   const clearHold = input.active ? clearHoldOnActivation(db, existing, actor) : undefined;
-  const addOwn = (batch: ChangeBatch) => {
+  const byProvider = actor.startsWith("scim:") && existing.provisioned;
+  // The identity provider's request about this member that goes through settles what its refusals or an edit here left open.
+  let settling: Settling | undefined;
+  const addOwn = (batch: ChangeBatch, applies?: SQL) => {
     clearHold?.(batch);
     also?.(batch);
+    settling = byProvider
+      ? { orgId: existing.orgId, subject: existing.id, kinds: SETTLED_BY_UPDATE, actor, when: applies }
+      : undefined;
+    if (settling) settleConflicts(batch, db, settling);
   };
   const unchanged =
     existing.active === input.active &&
     source === existing.source &&
     canonicalJson(existing.document) === canonicalJson(input.document);
-  if (unchanged) return confirmMember(db, existing, addOwn);
+  if (unchanged) {
+    const [confirmed, closed] = await confirmMember(db, existing, addOwn);
+    if (settling) await recordSettled(db, settling, confirmed, closed);
+    return confirmed;
+  }
   const columns = profileColumns(input.document);
   const changes = diffDocuments(existing.document, input.document);
   if (existing.active !== input.active) changes.active = { from: existing.active, to: input.active };
@@ -203,24 +222,36 @@ export async function updateMember(
     );
   }
   guard?.afterWrite(batch);
-  addOwn(batch);
+  addOwn(batch, guard?.applies);
   let results: unknown[];
   try {
     results = await batch.commit();
   } catch (error) {
-    throw await explainWriteFailure(db, existing.orgId, error, columns, existing.id);
+    const { refusal, read } = await explainWriteFailure(db, existing.orgId, error, columns, existing.id);
+    if (refusal instanceof DomainError && byProvider) {
+      const conflict = await refusedUpdateConflict(db, existing, input, refusal, read);
+      if (conflict.length > 0) await new ChangeBatch(db).write(...conflict).commit();
+    }
+    throw refusal;
   }
   if (guard) await guard.explain(results.shift() as Decided);
   const [updated] = results[0] as Member[];
-  return updated ?? memberMoved(existing);
+  if (!updated) memberMoved(existing);
+  if (settling) await recordSettled(db, settling, updated, results.at(-1));
+  return updated;
 }
 
 /** The member as read, if it is still at that version, with the caller's statements in the same batch. */
-async function confirmMember(db: Database, existing: Member, also?: (batch: ChangeBatch) => void): Promise<Member> {
+async function confirmMember(
+  db: Database,
+  existing: Member,
+  also: (batch: ChangeBatch) => void,
+): Promise<[Member, unknown]> {
   const batch = new ChangeBatch(db).write(selectMemberAtVersionStatement(db, existing.id, existing.version));
-  also?.(batch);
-  const [[current]] = (await batch.commit()) as [Member[]];
-  return current ?? memberMoved(existing);
+  also(batch);
+  const results = await batch.commit();
+  const [current] = results[0] as Member[];
+  return [current ?? memberMoved(existing), results.at(-1)];
 }
 
 function memberMoved(existing: Member): never {
@@ -261,9 +292,6 @@ export async function deleteMember(
 /** What the safeguard's deciding statement returns (see deprovisioningGuard). */
 type Decided = Parameters<NonNullable<ReturnType<typeof deprovisioningGuard>>["explain"]>[0];
 
-/** Conflicts a later successful create of the same userName settles. */
-const SETTLED_BY_CREATE: ConflictKind[] = ["no_licence", "email_held_by_manual_member"];
-
 /** The provisioned member an admin linked to this userName through a conflict, if any. */
 async function linkedMember(db: Database, orgId: string, userNameLower: string): Promise<Member | undefined> {
   const id = await selectLinkedMemberId(db, orgId, userNameLower);
@@ -271,30 +299,43 @@ async function linkedMember(db: Database, orgId: string, userNameLower: string):
   return member?.userNameLower === userNameLower ? member : undefined;
 }
 
-/** Turns a constraint violation from a member write into the rule it broke, in words an admin can act on. */
+/**
+ * Turns a constraint violation from a member write into the rule it broke, in words an admin can act on,
+ * with what it read to say so (for the conflict the refusal may open, without reading it again).
+ */
 async function explainWriteFailure(
   db: Database,
   orgId: string,
   error: unknown,
   columns: ReturnType<typeof profileColumns>,
   memberId?: string,
-): Promise<unknown> {
-  if (licenceLimitBroken(error)) return licenceLimitReached(await getOrganization(db, orgId));
-  if (memberQuotaRefused(error)) return memberQuotaReached(await getOrganization(db, orgId));
-  if (!memberNameTaken(error)) return error;
+): Promise<{ refusal: unknown; read: RefusalContext }> {
+  if (licenceLimitBroken(error)) {
+    const organization = await getOrganization(db, orgId);
+    return { refusal: licenceLimitReached(organization), read: { organization } };
+  }
+  if (memberQuotaRefused(error)) return { refusal: memberQuotaReached(await getOrganization(db, orgId)), read: {} };
+  if (!memberNameTaken(error)) return { refusal: error, read: {} };
   const holders = (await selectMembersHolding(db, orgId, columns)).filter((m) => m.id !== memberId);
   const byUserName = holders.find((m) => m.userNameLower === columns.userNameLower);
   const holder = byUserName ?? holders.find((m) => m.emailLower === columns.emailLower);
   const manually = holder && !holder.provisioned ? "A member created manually in the control panel" : undefined;
+  const read = { holders };
   if (byUserName) {
-    return new DomainError(
-      "user_name_taken",
-      manually
-        ? `${manually} already has the email ${columns.userName}.`
-        : `A member with userName ${columns.userName} already exists.`,
-    );
+    return {
+      refusal: new DomainError(
+        "user_name_taken",
+        manually
+          ? `${manually} already has the email ${columns.userName}.`
+          : `A member with the username ${columns.userName} already exists.`,
+      ),
+      read,
+    };
   }
-  return new DomainError("email_taken", `${manually ?? "Another member"} already has the email ${columns.email}.`);
+  return {
+    refusal: new DomainError("email_taken", `${manually ?? "Another member"} already has the email ${columns.email}.`),
+    read,
+  };
 }
 
 /** What the control panel (admin API and console) sees of an organization: manual and provisioned alike. */
@@ -434,3 +475,36 @@ export async function listedMembers(
     readOnly: isReadOnly(organization, member),
   }));
 }
+
+/** What an identity provider pushed about a member, as its page shows it read-only ("From Okta"). */
+export interface ProviderProfile {
+  userName: string;
+  externalId: string | null;
+  title: string | null;
+  department: string | null;
+  employeeNumber: string | null;
+  manager: string | null;
+  phoneNumbers: { value: string; type: string | null }[];
+}
+
+export function providerProfile(member: Member): ProviderProfile {
+  const document = member.document;
+  const enterprise = asFields(document[ENTERPRISE_USER_SCHEMA]);
+  const manager = asFields(enterprise.manager);
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : null);
+  return {
+    userName: member.userName,
+    externalId: member.externalId,
+    title: text(document.title),
+    department: text(enterprise.department),
+    employeeNumber: text(enterprise.employeeNumber),
+    manager: text(manager.displayName) ?? text(manager.value),
+    phoneNumbers: (Array.isArray(document.phoneNumbers) ? document.phoneNumbers : [])
+      .map(asFields)
+      .filter((phone) => text(phone.value))
+      .map((phone) => ({ value: String(phone.value), type: text(phone.type) })),
+  };
+}
+
+const asFields = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};

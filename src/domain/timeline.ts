@@ -38,3 +38,28 @@ export async function memberTimeline(db: Database, member: Member, limit = 25): 
   ];
   return items.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
 }
+
+/** The actions by which an identity provider changes a member. */
+const PROVIDER_CHANGES = new Set(["member.created", "member.updated", "member.deactivated", "member.reactivated"]);
+
+/**
+ * When the identity provider last changed a provisioned member: from its timeline (which holds what
+ * the queue has not delivered yet), else from the activity log; undefined if it never did.
+ */
+export async function lastChangedByProvider(
+  db: Database,
+  member: Member,
+  timeline: TimelineItem[],
+): Promise<string | undefined> {
+  const changedBy = (actor: string, action: string) => actor.startsWith("scim:") && PROVIDER_CHANGES.has(action);
+  const recent = timeline.find((item) => item.kind === "activity" && changedBy(item.entry.actor, item.entry.action));
+  if (recent) return recent.at;
+  if (!member.provisioned) return undefined;
+  const entries = await selectActivityPage(db, {
+    orgId: member.orgId,
+    targetId: member.id,
+    actor: `scim:${member.source}`,
+    limit: 20,
+  });
+  return entries.find((entry) => PROVIDER_CHANGES.has(entry.action))?.at;
+}

@@ -222,7 +222,7 @@ describe("conflicts: no licence free, and edits made while provisioning was off"
       ["edited_while_off", "member", member.id, 2, ["dismiss"]],
     ]);
     expect(open[1].targetName).toBe("moved@acme.test");
-    expect(open[1].detail).toContain("okta");
+    expect(open[1].detail).toContain("Okta");
 
     // A write that did not happen leaves no conflict behind.
     const stale = await admin(`${orgPath}/members/${crypto.randomUUID()}`, {
@@ -246,5 +246,108 @@ describe("conflicts: no licence free, and edits made while provisioning was off"
       .bind(tenant.orgId)
       .first<{ n: number }>();
     expect(rows!.n).toBe(0);
+  });
+});
+
+describe("conflicts: every refusal an admin must act on, and the identity provider settling them", () => {
+  const settledEntries = async (tenant: Tenant) =>
+    (await activity(tenant.orgId)).filter((e) => e.action === "conflict.settled").map((e) => [e.actor, e.target_name]);
+
+  it("opens one for a create refused by the member quota; a create that goes through later settles it, logged", async () => {
+    const tenant = await createTenant();
+    const orgPath = `/organizations/${tenant.orgId}`;
+    await json(await admin(orgPath, { method: "PATCH", json: { memberQuota: 1 } }), 200);
+    await createUser(tenant, "first@acme.test");
+    await json(await scim(tenant, "/Users", { method: "POST", json: user("over@acme.test") }), 403);
+    const [open] = await conflicts(tenant);
+    expect(open).toMatchObject({ kind: "member_quota", targetName: "over@acme.test", provider: "okta" });
+    expect(open.detail).toContain("quota");
+    expect(await settledEntries(tenant)).toEqual([]);
+
+    await json(await admin(orgPath, { method: "PATCH", json: { memberQuota: 5 } }), 200);
+    const created = await json(await scim(tenant, "/Users", { method: "POST", json: user("over@acme.test") }), 201);
+    expect(await conflicts(tenant)).toEqual([]);
+    expect((await conflicts(tenant, "resolved")).map((c) => [c.kind, c.targetName])).toEqual([
+      ["member_quota", "over@acme.test"],
+    ]);
+    const entries = (await activity(tenant.orgId)).filter((e) => e.action === "conflict.settled");
+    expect(entries).toMatchObject([{ actor: "scim:okta", target_id: created.id, target_name: "over@acme.test" }]);
+  });
+
+  it("opens one when a provisioned member holds the userName, naming that member; gone once the IdP creates it after all", async () => {
+    const tenant = await createTenant();
+    const holder = await createUser(tenant, "twin@acme.test");
+    await json(await scim(tenant, "/Users", { method: "POST", json: user("Twin@acme.test") }), 409);
+    const [open] = await conflicts(tenant);
+    expect(open).toMatchObject({ kind: "name_taken", targetId: holder.id, targetName: "Twin@acme.test" });
+    expect(open.detail).toBe("A member with the username Twin@acme.test already exists.");
+    expect((await json(await resolve(tenant, open.id, "link"), 422)).error.code).toBe("conflict_not_linkable");
+
+    expect((await scim(tenant, `/Users/${holder.id}`, { method: "DELETE" })).status).toBe(204);
+    await json(await scim(tenant, "/Users", { method: "POST", json: user("Twin@acme.test") }), 201);
+    expect(await conflicts(tenant)).toEqual([]);
+    expect(await settledEntries(tenant)).toEqual([["scim:okta", "Twin@acme.test"]]);
+  });
+
+  it("opens one for a reactivation refused for want of a licence; the IdP's reactivation once one is free settles it", async () => {
+    const tenant = await createTenant({ licenses: 1 });
+    const orgPath = `/organizations/${tenant.orgId}`;
+    await createUser(tenant, "holds@acme.test");
+    const idle = await createUser(tenant, "idle@acme.test", { active: false });
+    const reactivate = patchOp({ op: "replace", value: { active: true } });
+    await json(await scim(tenant, `/Users/${idle.id}`, { method: "PATCH", json: reactivate }), 403);
+    await json(await scim(tenant, `/Users/${idle.id}`, { method: "PATCH", json: reactivate }), 403);
+    const [open] = await conflicts(tenant);
+    expect(open).toMatchObject({
+      kind: "reactivation_refused",
+      targetId: idle.id,
+      targetName: "idle@acme.test",
+      licenses: 1,
+      licensesUsed: 1,
+      occurrences: 2,
+      actions: ["dismiss"],
+    });
+
+    // The admin's own refused invitation is said to the admin at once: no conflict for it.
+    const invited = await admin(`${orgPath}/members`, { method: "POST", json: { email: "manual@acme.test" } });
+    expect(invited.status).toBe(403);
+    expect(await conflicts(tenant)).toHaveLength(1);
+
+    await json(await admin(orgPath, { method: "PATCH", json: { licenses: 2 } }), 200);
+    await json(await scim(tenant, `/Users/${idle.id}`, { method: "PATCH", json: reactivate }), 200);
+    expect(await conflicts(tenant)).toEqual([]);
+    expect((await conflicts(tenant, "resolved")).map((c) => c.kind)).toEqual(["reactivation_refused"]);
+    expect(await settledEntries(tenant)).toEqual([["scim:okta", "idle@acme.test"]]);
+  });
+
+  it("settles an edit made here while off when the IdP pushes the member again, and a delete when it creates it again", async () => {
+    const tenant = await createTenant();
+    const orgPath = `/organizations/${tenant.orgId}`;
+    const edited = await createUser(tenant, "edited@acme.test");
+    const deleted = await createUser(tenant, "deleted@acme.test");
+    await json(await admin(`${orgPath}/scim`, { method: "PUT", json: { enabled: false } }), 200);
+    await json(await admin(`${orgPath}/members/${edited.id}`, { method: "PATCH", json: { lastName: "Here" } }), 200);
+    expect((await admin(`${orgPath}/members/${deleted.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await conflicts(tenant)).map((c) => c.kind).sort()).toEqual(["deleted_while_off", "edited_while_off"]);
+
+    const { token } = await json(
+      await admin(`${orgPath}/scim`, { method: "PUT", json: { enabled: true, provider: "okta" } }),
+      200,
+    );
+    const again = { ...tenant, token };
+    // An update that does not go through (a stale version is not possible over SCIM; an unknown member is) settles nothing.
+    expect(
+      (await scim(again, `/Users/${crypto.randomUUID()}`, { method: "PUT", json: user("x@acme.test") })).status,
+    ).toBe(404);
+    expect(await conflicts(tenant)).toHaveLength(2);
+
+    await json(await scim(again, `/Users/${edited.id}`, { method: "PUT", json: user("edited@acme.test") }), 200);
+    expect((await conflicts(tenant)).map((c) => c.kind)).toEqual(["deleted_while_off"]);
+    await json(await scim(again, "/Users", { method: "POST", json: user("deleted@acme.test") }), 201);
+    expect(await conflicts(tenant)).toEqual([]);
+    expect(await settledEntries(tenant)).toEqual([
+      ["scim:okta", "edited@acme.test"],
+      ["scim:okta", "deleted@acme.test"],
+    ]);
   });
 });

@@ -12,14 +12,16 @@ import {
   listedMembers,
   listMembers,
   memberIfExists,
+  type ProviderProfile,
   profileName,
+  providerProfile,
   removeMember,
 } from "../../domain/members";
 import { whyTeamsNotOffered } from "../../domain/membership";
 import { memberHold } from "../../domain/safeguard";
 import { assignableTeams } from "../../domain/team-lists";
 import { inviteMemberToTeam } from "../../domain/teams";
-import { memberTimeline } from "../../domain/timeline";
+import { lastChangedByProvider, memberTimeline } from "../../domain/timeline";
 import {
   Avatar,
   ConfirmAction,
@@ -44,7 +46,7 @@ import { flash, takeFlash } from "../flash";
 import { confirmed, optional, parseForm, submitForm } from "../forms";
 import { sourceLabel } from "../icons";
 import { Layout, orgPath } from "../layout";
-import { Timeline } from "../provisioning";
+import { ago, Timeline } from "../provisioning";
 import { confirmPage } from "./confirm";
 import { HoldNotice } from "./safeguard";
 
@@ -273,6 +275,7 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
     memberTimeline(db, member),
     memberHold(db, organization, member.id),
   ]);
+  const lastPushed = member.provisioned ? await lastChangedByProvider(db, member, timeline) : undefined;
   const { firstName, lastName } = profileName(member);
   const memberPath = orgPath(organization, `/members/${member.id}`);
   const name = memberName(member);
@@ -312,6 +315,11 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
           </>
         ) : (
           <>
+            {member.provisioned && (
+              <p class="warning" id="overwrite-warning">
+                {sourceLabel(member.source)} will overwrite this when provisioning is turned back on.
+              </p>
+            )}
             <form method="post" action={memberPath} id="profile-form" aria-labelledby="profile-heading">
               <div class="row">
                 <Field
@@ -354,6 +362,9 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
           </>
         )}
       </section>
+      {member.provisioned && (
+        <PushedProfile source={member.source} profile={providerProfile(member)} lastPushed={lastPushed} />
+      )}
       <section class="panel" aria-labelledby="teams-heading">
         <h2 id="teams-heading">Teams</h2>
         {teams.length === 0 ? (
@@ -373,6 +384,53 @@ async function memberPage(c: Context<ConsoleEnv>, db: Database, member: Member, 
         <Timeline items={timeline} />
       </section>
     </Layout>,
+  );
+}
+
+/** What the identity provider pushed about a member, read-only: its own fields, not editable here. */
+function PushedProfile(props: { source: Member["source"]; profile: ProviderProfile; lastPushed?: string }) {
+  const { profile } = props;
+  const provider = sourceLabel(props.source);
+  const rows: [string, string | null][] = [
+    ["Username", profile.userName],
+    ["External ID", profile.externalId],
+    ["Title", profile.title],
+    ["Department", profile.department],
+    ["Employee number", profile.employeeNumber],
+    ["Manager", profile.manager],
+  ];
+  return (
+    <section class="panel" aria-labelledby="pushed-heading">
+      <h2 id="pushed-heading">From {provider}</h2>
+      <p class="muted">
+        {props.lastPushed ? (
+          <>
+            {provider} last changed this member <time datetime={props.lastPushed}>{ago(props.lastPushed)}</time>.
+          </>
+        ) : (
+          `${provider} has not changed this member since it was linked.`
+        )}
+      </p>
+      <dl class="pushed">
+        {rows.map(([label, value]) => (
+          <>
+            <dt>{label}</dt>
+            <dd>{value ?? "—"}</dd>
+          </>
+        ))}
+        <dt>Phone numbers</dt>
+        <dd>
+          {profile.phoneNumbers.length === 0
+            ? "—"
+            : profile.phoneNumbers.map((phone) => (
+                <span class="phone">
+                  {phone.value}
+                  {phone.type && <small class="muted"> {phone.type}</small>}
+                </span>
+              ))}
+        </dd>
+      </dl>
+    </section>
   );
 }
 

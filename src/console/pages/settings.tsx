@@ -1,10 +1,13 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { ScimProvider } from "../../db/schema";
+import type { Conflict } from "../../db/schema-types";
+import { changedWhileOff } from "../../domain/conflicts";
 import { mintConsoleLink } from "../../domain/console-sessions";
 import { licenseCount, nameSchema, scimProvider } from "../../domain/inputs";
 import { licencesRunningLow } from "../../domain/licences";
 import { rotateScimToken, setScimProvisioning, updateOrganization } from "../../domain/organizations";
+import { providerProduct } from "../../domain/providers";
 import { safeguardState } from "../../domain/safeguard";
 import { connectionHealth } from "../../domain/scim-health";
 import { consoleLinkUrl } from "../../routes/console-link-url";
@@ -19,12 +22,6 @@ import { HealthPanel } from "../provisioning";
 import { confirmPage } from "./confirm";
 import { notFoundPage } from "./not-found";
 import { SafeguardPanel } from "./safeguard";
-
-const PROVIDER_NAMES: Record<ScimProvider, string> = {
-  okta: "Okta",
-  entra: "Microsoft Entra ID",
-  generic: "Generic SCIM 2.0",
-};
 
 const switchForm = v.object({ provider: scimProvider, enabled: v.picklist(["on", "off"]) });
 const organizationForm = v.object({
@@ -51,9 +48,10 @@ interface SettingsView {
 
 async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
   const organization = c.var.organization;
-  const [health, safeguard] = await Promise.all([
+  const [health, safeguard, changed] = await Promise.all([
     organization.scimProvider ? connectionHealth(c.var.db, organization) : undefined,
     safeguardState(c.var.db, organization),
+    changedWhileOff(c.var.db, organization),
   ]);
   const operator = c.var.session.scope.kind === "operator";
   const active = organization.scimEnabled ? organization.scimProvider : null;
@@ -66,7 +64,7 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
       <Done message={view.message ?? takeFlash(c)} />
       {view.token && active && (
         <section class="panel reveal" aria-labelledby="reveal-heading">
-          <h2 id="reveal-heading">Connect {PROVIDER_NAMES[active]}</h2>
+          <h2 id="reveal-heading">Connect {providerProduct(active)}</h2>
           <CopyField id="tenant-url" label="Tenant URL" value={tenantUrl(c, organization.id)} />
           <CopyField id="secret-token" label="Secret Token" value={view.token} />
           <p class="warning">
@@ -89,13 +87,14 @@ async function renderSettings(c: Context<ConsoleEnv>, view: SettingsView = {}) {
               <li>
                 <span class="name">
                   <SourceIcon source={provider} size={24} />
-                  {PROVIDER_NAMES[provider]}
+                  {providerProduct(provider)}
                 </span>
                 <ProviderSwitch
                   action={orgPath(organization, "/settings/provisioning")}
                   provider={provider}
                   on={on}
                   blockedBy={active && !on ? active : undefined}
+                  changed={changed}
                 />
                 <FormError state={view.state} form={form} />
               </li>
@@ -205,9 +204,16 @@ function ConsoleLinkPanel({ action, view }: { action: string; view: SettingsView
  * One provider's switch. Turning it off asks, in the page, for the provider's name to be typed; while another
  * provider is on it is disabled, and says which one to turn off first.
  */
-function ProviderSwitch(props: { action: string; provider: ScimProvider; on: boolean; blockedBy?: ScimProvider }) {
+function ProviderSwitch(props: {
+  action: string;
+  provider: ScimProvider;
+  on: boolean;
+  blockedBy?: ScimProvider;
+  /** What was edited or deleted here while provisioning was off: turning it on asks first, listing them. */
+  changed: Conflict[];
+}) {
   const { provider, on, blockedBy } = props;
-  const name = PROVIDER_NAMES[provider];
+  const name = providerProduct(provider);
   const hintId = `switch-${provider}-hint`;
   const button = (
     <button
@@ -237,6 +243,17 @@ function ProviderSwitch(props: { action: string; provider: ScimProvider; on: boo
           values={values}
           opener={button}
         />
+      ) : props.changed.length > 0 && !blockedBy ? (
+        <ConfirmAction
+          action={props.action}
+          label="Turn provisioning on"
+          name={`${name} provisioning`}
+          title={`Turn ${name} provisioning on?`}
+          consequence={<ChangedWhileOff provider={sourceLabel(provider)} changed={props.changed} />}
+          tone="primary"
+          values={values}
+          opener={button}
+        />
       ) : (
         <PostForm action={props.action} label={`${name} provisioning`}>
           <input type="hidden" name="provider" value={provider} />
@@ -249,6 +266,27 @@ function ProviderSwitch(props: { action: string; provider: ScimProvider; on: boo
           Turn {sourceLabel(blockedBy)} off first
         </span>
       )}
+    </>
+  );
+}
+
+/** The re-enable confirmation's list: what the identity provider will overwrite or create again. */
+function ChangedWhileOff({ provider, changed }: { provider: string; changed: Conflict[] }) {
+  return (
+    <>
+      <p>
+        {changed.length === 1 ? "This was" : `These ${changed.length} were`} changed here while provisioning was off.
+        Once it is on, {provider} pushes its own version: edits here are overwritten, and what was deleted here is
+        created again.
+      </p>
+      <ul class="changed-while-off">
+        {changed.map((conflict) => (
+          <li>
+            {conflict.targetType === "team" ? `The team ${conflict.targetName}` : conflict.targetName}:{" "}
+            {conflict.kind === "deleted_while_off" ? "deleted here" : "edited here"}
+          </li>
+        ))}
+      </ul>
     </>
   );
 }
@@ -306,12 +344,24 @@ settingsPages.post("/provisioning", async (c) => {
             state: {
               form: `provider-${input.provider}`,
               values,
-              error: `Only one identity provider can provision at a time: turn ${PROVIDER_NAMES[current]} off first.`,
+              error: `Only one identity provider can provision at a time: turn ${providerProduct(current)} off first.`,
             },
           });
         }
         // Already on (a reload of this POST, say): the settings without the token, which was shown once.
         if (current) return c.redirect(orgPath(organization, "/settings"), 303);
+        const changed = await changedWhileOff(db, organization);
+        if (changed.length > 0 && !confirmed(values)) {
+          return confirmPage(c, {
+            section: "settings",
+            title: `Turn ${providerProduct(input.provider)} provisioning on?`,
+            message: <ChangedWhileOff provider={sourceLabel(input.provider)} changed={changed} />,
+            action: orgPath(organization, "/settings/provisioning"),
+            button: "Turn provisioning on",
+            back: orgPath(organization, "/settings"),
+            values: { provider: input.provider, enabled: "on" },
+          });
+        }
         const issued = await setScimProvisioning(db, organization.id, { enabled: true, provider: input.provider });
         c.set("organization", issued.organization);
         return renderSettings(c, { token: issued.token });
@@ -320,7 +370,7 @@ settingsPages.post("/provisioning", async (c) => {
       if (!confirmed(values, sourceLabel(current))) {
         return confirmPage(c, {
           section: "settings",
-          title: `Turn ${PROVIDER_NAMES[current]} provisioning off?`,
+          title: `Turn ${providerProduct(current)} provisioning off?`,
           message: switchOffWarning(sourceLabel(current)),
           action: orgPath(organization, "/settings/provisioning"),
           button: "Turn provisioning off",
@@ -333,7 +383,7 @@ settingsPages.post("/provisioning", async (c) => {
       const { organization: updated } = await setScimProvisioning(db, organization.id, { enabled: false });
       c.set("organization", updated);
       return renderSettings(c, {
-        message: `${PROVIDER_NAMES[current]} provisioning is off. Provisioned members and teams are editable here and keep their marker.`,
+        message: `${providerProduct(current)} provisioning is off. Provisioned members and teams are editable here and keep their marker.`,
       });
     },
     (state) => renderSettings(c, { state }),

@@ -47,7 +47,9 @@ export function conflictView(conflict: Conflict) {
     targetId: conflict.targetId,
     targetName: conflict.targetName,
     provider: conflict.provider,
-    ...(conflict.kind === "no_licence" ? { licenses: conflict.licenses, licensesUsed: conflict.licensesUsed } : {}),
+    ...(conflict.kind === "no_licence" || conflict.kind === "reactivation_refused"
+      ? { licenses: conflict.licenses, licensesUsed: conflict.licensesUsed }
+      : {}),
     detail: conflict.detail,
     occurrences: conflict.occurrences,
     createdAt: conflict.createdAt,
