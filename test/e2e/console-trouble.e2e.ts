@@ -200,7 +200,7 @@ describe("the admin's words", () => {
     expect(actions.filter((a) => /^[a-z]+\.[a-z_]+$/.test(a))).toEqual([]);
 
     await page.goto(`/console/orgs/${tenant.orgId}/conflicts`);
-    await reloadUntil("No such member");
+    await reloadUntil("No such user");
     const errors = await page.locator("#errors").innerText();
     expect(errors).not.toContain(unknown);
     expect(errors).not.toMatch(/\((invalidValue|invalidPath|noTarget|uniqueness|mutability)\)/);

@@ -102,7 +102,7 @@ describe("provisioning visibility in Chromium", () => {
     await page.goto(`/console/orgs/${orgId}/conflicts`);
     const sentence = "Okta could not create jane@visibility.test: a member created manually here holds that email.";
     await shown(sentence);
-    await reloadUntil("Okta: create user jane@visibility.test → 409 failed (uniqueness)");
+    await reloadUntil("Okta: create user jane@visibility.test → 409 failed");
     await screenshots(page, "conflicts");
 
     await page.getByRole("button", { name: "Link jane@visibility.test" }).click();
@@ -141,7 +141,7 @@ describe("provisioning visibility in Chromium", () => {
     const failure = timeline.locator("li.failed");
     expect(await failure.count()).toBe(1);
     const failureText = await failure.textContent();
-    expect(failureText).toContain("Okta: create user → 409 failed (uniqueness)");
+    expect(failureText).toContain("Okta: create user → 409 failed:");
     expect(failureText).toContain("A member created manually in the control panel already has the email");
     expect(await failure.evaluate((li) => getComputedStyle(li).color)).toBe("rgb(185, 28, 28)");
     await reloadUntil("Okta: create user → 201");
