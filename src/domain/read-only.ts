@@ -1,6 +1,7 @@
 import type { ScimProvider } from "../db/schema";
 import type { Organization } from "../db/schema-types";
 import { DomainError } from "./errors";
+import { providerName } from "./providers";
 
 /**
  * While provisioning is on, what the identity provider provisioned is changed there: in the control
@@ -28,7 +29,7 @@ export function assertEditable(
   if (isReadOnly(organization, subject)) {
     throw new DomainError(
       "provisioned_read_only",
-      `This ${kind} is provisioned by ${subject.source}: change it in the identity provider, or turn SCIM provisioning off first.`,
+      `This ${kind} is provisioned by ${providerName(subject.source)}: change it in the identity provider, or turn SCIM provisioning off first.`,
     );
   }
 }
