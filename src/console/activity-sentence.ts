@@ -157,8 +157,12 @@ export function describeChanges(changes: unknown): ChangeLine[] {
     .filter(([name]) => name !== "members")
     .flatMap(([name, value]) => {
       const change = asRecord(value);
+      // A provider or source by its name: "Okta", not "okta".
+      const named = (v: unknown) => (PROVIDER_KEYS.has(name) && typeof v === "string" ? providerName(v) : v);
       return "from" in change && "to" in change
-        ? changeLines(name, change.from, change.to)
-        : [{ name: attributeLabel(name), to: show(value) }];
+        ? changeLines(name, named(change.from), named(change.to))
+        : [{ name: attributeLabel(name), to: show(named(value)) }];
     });
 }
+
+const PROVIDER_KEYS = new Set(["provider", "source"]);
