@@ -1,5 +1,6 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Actor } from "./activity-entries";
 import type { Database } from "./client";
 import {
@@ -61,9 +62,16 @@ export const safeguardHoldsNew = (orgId: string) => inDecisions(orgId, ["tripped
  * the request in the organization's window (opening a new one, its limit fixed from the members
  * active then, when the last has ended) and writes its decision (SAFEGUARD_DECISIONS) for the rest
  * of the batch, returning the row as it now is.
+ *
+ * The decision is made once, from the row as it was (`d`), and every column follows from it: an
+ * upsert whose SET repeated the decision for each column was several times the SQL for SQLite to
+ * compile and run, and every SCIM deactivation paid for it (bench/README.md, issue 19).
  */
 export function decideDeprovisioningStatement(db: Database, request: Deprovisioning) {
   const { orgId, memberId } = request;
+  // The organization's row as it was, `s` (all null when it has none yet), then `d` with its decision.
+  const s = (column: SQLiteColumn) => sql`s.${sql.identifier(column.name)}`;
+  const d = (column: SQLiteColumn) => sql`d.${sql.identifier(column.name)}`;
   const memberWhere = sql`${members.id} = ${memberId}`;
   // A deactivation is decided on the version read; a deletion of a member already deactivated takes
   // nobody's access away (Entra deletes what it soft-deleted weeks before) and passes uncounted.
@@ -74,44 +82,71 @@ export function decideDeprovisioningStatement(db: Database, request: Deprovision
   const counts = sql`EXISTS (SELECT 1 FROM ${members} WHERE ${memberWhere} AND ${members.active} = 1)`;
   const hold = sql`(SELECT ${safeguardHolds.status} FROM ${safeguardHolds} WHERE ${safeguardHolds.orgId} = ${orgId} AND ${safeguardHolds.memberId} = ${memberId})`;
   const activeNow = sql`(SELECT ${organizations.licensesUsed} FROM ${organizations} WHERE ${organizations.id} = ${orgId})`;
-  const stale = sql`(${safeguards.windowStartedAt} IS NULL OR ${safeguards.windowStartedAt} <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ${safeguards.windowMinutes} || ' minutes'))`;
-  const decision = sql`(CASE
+  const stale = sql`(${s(safeguards.windowStartedAt)} IS NULL OR ${s(safeguards.windowStartedAt)} <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ${s(safeguards.windowMinutes)} || ' minutes'))`;
+  // An organization's first (no row): armed with the defaults, nothing held, so its window opens.
+  const decision = sql`CASE
     WHEN NOT ${asRead} THEN 'moved'
-    WHEN NOT ${counts} OR ${safeguards.enabled} = 0 THEN 'passed'
-    WHEN ${hold} IN ('exempt', 'released') THEN 'passed'
-    WHEN ${hold} = 'rejected' THEN 'refused'
-    WHEN ${hold} = 'held' THEN 'waiting'
-    WHEN ${safeguards.releasedAt} IS NOT NULL AND NOT ${stale} THEN 'passed'
-    WHEN ${safeguards.trippedAt} IS NOT NULL THEN 'held'
-    WHEN ${stale} THEN 'opened'
-    WHEN ${safeguards.windowApplied} < ${safeguards.windowLimit} THEN 'counted'
-    ELSE 'tripped' END)`;
-  // An organization's first: armed with the defaults, nothing held, so its window opens.
-  const first = sql`(CASE WHEN NOT ${asRead} THEN 'moved' WHEN NOT ${counts} THEN 'passed' ELSE 'opened' END)`;
-  const opened = (d: SQL) => sql`${d} = 'opened'`;
-  const limit = (percent: SQL | number, minimum: SQL | number) => sql`max(${minimum}, ${percent} * ${activeNow} / 100)`;
-  return db
-    .insert(safeguards)
-    .values({
-      orgId,
-      decision: first,
-      windowStartedAt: sql`CASE WHEN ${opened(first)} THEN ${databaseNow} END`,
-      windowLimit: limit(SAFEGUARD_DEFAULTS.thresholdPercent, SAFEGUARD_DEFAULTS.minimumMembers),
-      windowApplied: sql`CASE WHEN ${opened(first)} THEN 1 ELSE 0 END`,
-    })
-    .onConflictDoUpdate({
-      target: safeguards.orgId,
-      // Every expression reads the row as it was before this statement, so each repeats the decision.
-      set: {
-        decision,
-        windowStartedAt: sql`CASE WHEN ${opened(decision)} THEN ${databaseNow} ELSE ${safeguards.windowStartedAt} END`,
-        windowLimit: sql`CASE WHEN ${opened(decision)} THEN ${limit(sql`${safeguards.thresholdPercent}`, sql`${safeguards.minimumMembers}`)} ELSE ${safeguards.windowLimit} END`,
-        windowApplied: sql`CASE ${decision} WHEN 'opened' THEN 1 WHEN 'counted' THEN ${safeguards.windowApplied} + 1 ELSE ${safeguards.windowApplied} END`,
-        releasedAt: sql`CASE WHEN ${opened(decision)} THEN NULL ELSE ${safeguards.releasedAt} END`,
-        trippedAt: sql`CASE WHEN ${decision} = 'tripped' THEN ${databaseNow} ELSE ${safeguards.trippedAt} END`,
-      },
-    })
-    .returning();
+    WHEN NOT ${counts} THEN 'passed'
+    WHEN ${s(safeguards.orgId)} IS NULL THEN 'opened'
+    WHEN ${s(safeguards.enabled)} = 0 THEN 'passed'
+    ELSE CASE ${hold}
+      WHEN 'exempt' THEN 'passed'
+      WHEN 'released' THEN 'passed'
+      WHEN 'rejected' THEN 'refused'
+      WHEN 'held' THEN 'waiting'
+      ELSE CASE
+        WHEN ${s(safeguards.releasedAt)} IS NOT NULL AND NOT ${stale} THEN 'passed'
+        WHEN ${s(safeguards.trippedAt)} IS NOT NULL THEN 'held'
+        WHEN ${stale} THEN 'opened'
+        WHEN ${s(safeguards.windowApplied)} < ${s(safeguards.windowLimit)} THEN 'counted'
+        ELSE 'tripped' END
+      END
+    END`;
+  const decided = sql`d.decided`;
+  const opened = sql`${decided} = 'opened'`;
+  const setting = <T>(column: SQLiteColumn, fallback: T) => sql`coalesce(${d(column)}, ${fallback})`;
+  const thresholdPercent = setting(safeguards.thresholdPercent, SAFEGUARD_DEFAULTS.thresholdPercent);
+  const minimumMembers = setting(safeguards.minimumMembers, SAFEGUARD_DEFAULTS.minimumMembers);
+  // In the order of the table's columns (drizzle inserts a SELECT into all of them).
+  const row = sql.join(
+    [
+      sql`${orgId}`,
+      setting(safeguards.enabled, 1),
+      thresholdPercent,
+      minimumMembers,
+      setting(safeguards.windowMinutes, SAFEGUARD_DEFAULTS.windowMinutes),
+      sql`CASE WHEN ${opened} THEN ${databaseNow} ELSE ${d(safeguards.windowStartedAt)} END`,
+      // A new row has its limit from the defaults whatever it decided; a window's is fixed when it opens.
+      sql`CASE WHEN ${opened} OR ${d(safeguards.orgId)} IS NULL THEN max(${minimumMembers}, ${thresholdPercent} * ${activeNow} / 100) ELSE ${d(safeguards.windowLimit)} END`,
+      sql`CASE ${decided} WHEN 'opened' THEN 1 WHEN 'counted' THEN ${d(safeguards.windowApplied)} + 1 ELSE coalesce(${d(safeguards.windowApplied)}, 0) END`,
+      sql`CASE WHEN ${decided} = 'tripped' THEN ${databaseNow} ELSE ${d(safeguards.trippedAt)} END`,
+      sql`CASE WHEN ${opened} THEN NULL ELSE ${d(safeguards.releasedAt)} END`,
+      decided,
+    ],
+    sql`, `,
+  );
+  const excluded = (column: SQLiteColumn) => sql`excluded.${sql.identifier(column.name)}`;
+  return (
+    db
+      .insert(safeguards)
+      // MATERIALIZED: decided once, not copied into every column by SQLite's flattening. `WHERE
+      // true`: SQLite's upsert after a SELECT with a FROM needs a WHERE to parse.
+      .select(
+        sql`WITH d AS MATERIALIZED (SELECT s.*, ${decision} AS decided FROM (SELECT 1) LEFT JOIN ${safeguards} AS s ON ${s(safeguards.orgId)} = ${orgId}) SELECT ${row} FROM d WHERE true`,
+      )
+      .onConflictDoUpdate({
+        target: safeguards.orgId,
+        set: {
+          decision: excluded(safeguards.decision),
+          windowStartedAt: excluded(safeguards.windowStartedAt),
+          windowLimit: excluded(safeguards.windowLimit),
+          windowApplied: excluded(safeguards.windowApplied),
+          releasedAt: excluded(safeguards.releasedAt),
+          trippedAt: excluded(safeguards.trippedAt),
+        },
+      })
+      .returning()
+  );
 }
 
 /** Records (or, for a held member asked again, refreshes) the hold of a request the deciding statement held. */
