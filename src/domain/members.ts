@@ -198,12 +198,20 @@ export async function updateMember(
       : undefined;
   const batch = new ChangeBatch(db);
   guard?.decide(batch);
+  // Only the columns that change: a column in the SET re-runs its triggers and rewrites its indexes
+  // even when its value stays (the document's would rebuild member_emails and the sort keys for a
+  // deactivation). A document equal byte for byte stays as stored.
+  const documentChanged = JSON.stringify(existing.document) !== JSON.stringify(input.document);
   batch.write(
     updateMemberAtVersionStatement(
       db,
       existing.id,
       existing.version,
-      { ...columns, active: input.active, source, provisioned: source !== "manual" },
+      {
+        ...(documentChanged ? columns : {}),
+        ...(existing.active === input.active ? {} : { active: input.active }),
+        ...(source === existing.source ? {} : { source, provisioned: source !== "manual" }),
+      },
       guard?.applies,
     ),
   );
