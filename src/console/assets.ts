@@ -25,7 +25,7 @@ a{color:var(--accent)}a:hover{color:var(--accent-dark)}
 .who button{background:transparent;color:#f9fafb;border:1px solid #6b7280}
 main{flex:1;min-width:0;padding:1.5rem 2rem;max-width:72rem;overflow-wrap:anywhere}
 .sidebar .brand{display:flex;align-items:center;gap:.5rem;font-weight:700;padding:0}
-table time{white-space:nowrap}
+table time,th,.status,.tag,.locked{white-space:nowrap}
 h1{font-size:1.5rem;margin:.25rem 0 1rem}h2{font-size:1.15rem;margin:0 0 .75rem}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:.5rem;padding:1rem 1.25rem;margin-bottom:1.25rem}
 label{display:block;font-weight:600;font-size:.9rem;margin-bottom:.2rem}

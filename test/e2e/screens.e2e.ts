@@ -124,6 +124,27 @@ describe("the console on any screen", () => {
     await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
   });
 
+  it("keeps column headings, status pills, sources and locks whole at 1280 px, beside a long name and email", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`/console/orgs/${tenant.orgId}/members`);
+    const words = page.locator("thead th, tbody .status, tbody .tag, tbody .locked");
+    expect(await words.count()).toBeGreaterThan(6);
+    // The lines each one's text takes: distinct tops of its words' boxes (an icon beside them is not a line) ("Okt|a" takes two).
+    const lines = await words.evaluateAll((elements) =>
+      elements.map((element) => {
+        const tops = new Set<number>();
+        const texts = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        while (texts.nextNode()) {
+          const range = document.createRange();
+          range.selectNodeContents(texts.currentNode);
+          for (const box of range.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top));
+        }
+        return `${element.textContent?.trim()}: ${tops.size}`;
+      }),
+    );
+    expect(lines.filter((line) => !line.endsWith(": 1"))).toEqual([]);
+  });
+
   it("keeps each activity timestamp on one line at 1280 px", async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`/console/orgs/${tenant.orgId}/activity`);
